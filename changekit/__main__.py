@@ -1,0 +1,3 @@
+from changekit.cli import main
+
+main()

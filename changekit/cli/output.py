@@ -1,0 +1,49 @@
+"""Output helpers shared by commands: a --format option, tables on a terminal, JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+
+def format_option(*choices: str, default: str = "table"):
+    """``--format`` with the given choices (``table`` and ``json`` when none are given)."""
+    choices = choices or ("table", "json")
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        help="Output format: a table for people, json for scripts.",
+    )
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=False, default=str, ensure_ascii=False))
+
+
+def console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, soft_wrap=False, highlight=False)
+
+
+def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str | None = None) -> None:
+    """A table on a terminal; tab-separated lines when piped, so grep and cut still work."""
+    rows = list(rows)
+    if not sys.stdout.isatty():
+        click.echo("\t".join(columns))
+        for row in rows:
+            click.echo("\t".join("" if c is None else str(c) for c in row))
+        return
+    table = Table(title=title, show_lines=False)
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*("" if c is None else str(c) for c in row))
+    console().print(table)

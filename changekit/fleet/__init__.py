@@ -1,0 +1,1 @@
+"""Fleet inspection: connectors, collectors and the scan that runs them."""

@@ -1,0 +1,1 @@
+"""Inventories: hosts, nested groups, variables, tags, contacts; and selectors over them."""

@@ -1,0 +1,73 @@
+"""Load plugins: built-ins and third-party, through the entry-point group ``changekit``."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from functools import lru_cache
+
+import pluggy
+
+from changekit import hookspecs
+from changekit.errors import PluginError
+
+ENTRY_POINT_GROUP = "changekit"
+
+# The built-in plugins, by the entry-point name pyproject.toml gives them. They
+# are loaded through the entry points like any third-party plugin; this tuple
+# lets a source checkout without installed metadata still find them.
+BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = ()
+
+BLOCK_ENV = "CHANGEKIT_BLOCK_PLUGINS"
+"""Comma-separated plugin names not to load (e.g. a broken third-party plugin)."""
+
+
+def _blocked() -> set[str]:
+    return {n.strip() for n in os.environ.get(BLOCK_ENV, "").split(",") if n.strip()}
+
+
+def make_manager(*, load_entry_points: bool = True) -> pluggy.PluginManager:
+    """A fresh plugin manager with every hook spec and plugin loaded."""
+    pm = pluggy.PluginManager("changekit")
+    pm.add_hookspecs(hookspecs)
+    for name in _blocked():
+        pm.set_blocked(name)
+    if load_entry_points:
+        try:
+            pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        except Exception as exc:  # a broken third-party plugin must not hide its name
+            raise PluginError(
+                f"could not load a plugin from entry-point group {ENTRY_POINT_GROUP!r}: {exc}",
+                hint=f"block it with {BLOCK_ENV}=NAME, or uninstall it",
+            ) from exc
+    for name, module_name in BUILTIN_PLUGINS:
+        if pm.has_plugin(name) or pm.is_blocked(name):
+            continue
+        pm.register(importlib.import_module(module_name), name)
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"a plugin implements a hook that does not exist: {exc}") from exc
+    return pm
+
+
+@lru_cache(maxsize=1)
+def get_manager() -> pluggy.PluginManager:
+    """The process-wide plugin manager (tests may call ``get_manager.cache_clear()``)."""
+    return make_manager()
+
+
+def hook() -> pluggy.HookRelay:
+    """Shortcut: ``hook().register_collectors(register=...)``."""
+    return get_manager().hook
+
+
+def collect(hookname: str) -> list:
+    """Call a ``register_<things>(register)`` hook and return what was registered, in order."""
+    found: list = []
+
+    def register(*args):
+        found.append(args[0] if len(args) == 1 else args)
+
+    getattr(hook(), hookname)(register=register)
+    return found
