@@ -1,0 +1,79 @@
+"""Read a change record whether it is the records model (with ``.data``) or a plain mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from changekit.policy.timeutil import parse_timestamp
+
+ACTIVE_STATUSES = ("submitted", "approved", "scheduled", "in_progress")
+
+SUBSTANCE_FIELDS = (
+    "type",
+    "risk",
+    "impact",
+    "requester",
+    "template",
+    "hosts",
+    "outage",
+    "window",
+    "implementation",
+    "verification",
+    "rollback",
+)
+"""What an approver approves: a change to any of these after an approval voids it."""
+
+
+def data_of(record: Any) -> Mapping[str, Any]:
+    data = getattr(record, "data", record)
+    if not isinstance(data, Mapping):
+        raise TypeError(f"not a change record: {type(record).__name__}")
+    return data
+
+
+def substance(record: Any) -> dict[str, Any]:
+    data = data_of(record)
+    return {k: data.get(k) for k in SUBSTANCE_FIELDS}
+
+
+def record_id(record: Any) -> str | None:
+    return data_of(record).get("id")
+
+
+def email_of(identity: Any) -> str:
+    if identity is None:
+        return ""
+    if isinstance(identity, str):
+        return identity.strip().lower()
+    if isinstance(identity, Mapping):
+        return str(identity.get("email", "")).strip().lower()
+    return str(getattr(identity, "email", "")).strip().lower()
+
+
+def window_of(record: Any) -> tuple[datetime, datetime] | None:
+    """The planned window as aware datetimes, or None when there is none (or it is unreadable)."""
+    win = data_of(record).get("window")
+    if not isinstance(win, Mapping):
+        return None
+    try:
+        return parse_timestamp(win["start"]), parse_timestamp(win["end"])
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def causes_outage(record: Any) -> bool:
+    outage = data_of(record).get("outage")
+    return bool(isinstance(outage, Mapping) and outage.get("expected"))
+
+
+def history_time(record: Any, status: str) -> datetime | None:
+    """When the record first took ``status``, from its history."""
+    for entry in data_of(record).get("history") or ():
+        if isinstance(entry, Mapping) and entry.get("status") == status:
+            try:
+                return parse_timestamp(entry["at"])
+            except (KeyError, ValueError):
+                return None
+    return None

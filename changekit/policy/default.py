@@ -1,0 +1,59 @@
+"""The commented ``changekit.yaml`` that ``changekit init`` writes."""
+
+DEFAULT_POLICY = """\
+# changekit policy: who approves what, and when changes may happen.
+# `changekit schema policy` prints every key this file may use.
+version: 1
+
+# People, by the email of their git identity. `handle` is their forge name,
+# used by `changekit codeowners`. Add your team here.
+groups:
+  approvers:
+    members: []
+    #  - alice@example.org
+    #  - {email: bob@example.org, handle: "@bob"}
+
+approvals:
+  # The first rule whose `when` matches a record says what it needs.
+  # The requester never counts as an approver. `from` omitted = anyone else.
+  rules:
+    - when: {type: [emergency]}
+      require: [{count: 1}]
+    - when: {risk: [high]}
+      require: [{count: 2}]
+    - require: [{count: 1}]
+  # Standard changes filed from these templates are pre-approved.
+  standard_templates: []
+  # Emergency changes may start first; they must be approved within this time.
+  emergency_within: 24h
+  # Approving commits must be signed and verified against this file
+  # (ssh-keygen "allowed signers" format):
+  # signed: true
+  # allowed_signers: .allowed_signers
+
+# Recurring maintenance windows per host group (omit `groups` for every host).
+windows: []
+#  - name: sunday night
+#    groups: [web]
+#    days: [sun]
+#    start: "02:00"
+#    end: "06:00"
+#    timezone: Europe/Berlin
+
+# Periods with no changes (or, with outages_only, no outages). Dates are whole days.
+freezes: []
+#  - name: year-end closing
+#    groups: [finance]
+#    from: "2026-12-15"
+#    to: "2027-01-15"
+#    timezone: Europe/Berlin
+#    outages_only: true
+
+# Freezes may also come from .ics files in this repository:
+calendars: []
+#  - file: calendars/freezes.ics
+#    timezone: Europe/Berlin
+
+# Minimum notice before a change that causes an outage starts.
+lead_time: 2d
+"""
