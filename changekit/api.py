@@ -15,7 +15,8 @@ from changekit.errors import (
     TransportError,
 )
 from changekit.fleet.collector import Collector
-from changekit.fleet.connector import CommandResult, Connector
+from changekit.fleet.connector import CommandResult, ConnectOptions, Connector
+from changekit.fleet.hostkeys import host_id
 from changekit.inventory.model import Group, Host, Inventory
 from changekit.problems import Problem
 
@@ -25,6 +26,7 @@ __all__ = [
     "Collector",
     "CommandResult",
     "CommandTimeout",
+    "ConnectOptions",
     "Connector",
     "Group",
     "Host",
@@ -39,4 +41,5 @@ __all__ = [
     "RefusedError",
     "TransportError",
     "hookimpl",
+    "host_id",
 ]

@@ -16,7 +16,9 @@ ENTRY_POINT_GROUP = "changekit"
 # The built-in plugins, by the entry-point name pyproject.toml gives them. They
 # are loaded through the entry points like any third-party plugin; this tuple
 # lets a source checkout without installed metadata still find them.
-BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = ()
+BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("connector-ssh", "changekit_plugins.ssh"),
+)
 
 BLOCK_ENV = "CHANGEKIT_BLOCK_PLUGINS"
 """Comma-separated plugin names not to load (e.g. a broken third-party plugin)."""

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
+import contextlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from changekit.fleet.hostkeys import KnownHosts
 
 
 @dataclass(frozen=True)
@@ -47,3 +53,54 @@ class Connector(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@dataclass
+class ConnectOptions:
+    """How a scan reaches its hosts; one instance is shared by every connection of a scan."""
+
+    connect_timeout: float = 10.0
+    """Seconds for TCP connect, the SSH banner, key exchange and authentication together."""
+    command_timeout: float = 300.0
+    known_hosts_file: str | None = None
+    """``None`` means ``~/.ssh/known_hosts``."""
+    accept_new_host_keys: bool = False
+    sudo: bool = False
+    user: str | None = None
+    """Default login when the inventory names none (else the local user)."""
+    key_file: str | None = None
+    """Default private key when the inventory names none."""
+    max_output: int = 64 * 1024 * 1024
+    """Bytes of stdout+stderr accepted from one host before the command is cut off."""
+    shared: dict[str, Any] = field(default_factory=dict)
+    """Per-scan caches connectors may keep here (loaded keys, jump-host connections)."""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def known_hosts(self) -> KnownHosts:
+        """The known_hosts file, loaded once per scan."""
+        with self._lock:
+            kh = self.shared.get("known_hosts")
+            if kh is None:
+                kh = KnownHosts.load(self.known_hosts_file, accept_new=self.accept_new_host_keys)
+                self.shared["known_hosts"] = kh
+            return kh
+
+    def cached(self, key: str, make: Callable[[], Any]) -> Any:
+        """A per-scan value built once, under a lock (e.g. a private key loaded from disk)."""
+        with self._lock:
+            if key not in self.shared:
+                self.shared[key] = make()
+            return self.shared[key]
+
+    def on_close(self, closer: Callable[[], None]) -> None:
+        """Run ``closer`` when the scan ends (e.g. to close a shared jump-host connection)."""
+        with self._lock:
+            self.shared.setdefault("_closers", []).append(closer)
+
+    def close(self) -> None:
+        """Close what connectors shared during the scan; safe to call twice."""
+        with self._lock:
+            closers = self.shared.pop("_closers", [])
+        for closer in reversed(closers):
+            with contextlib.suppress(Exception):  # closing is best effort
+                closer()
