@@ -1,0 +1,147 @@
+"""``changekit change``: file change records, list and show them; lifecycle steps in change_lifecycle."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from changekit.cli import change_lifecycle, change_view
+from changekit.records import actions, drafts
+from changekit.records import templates as tmpl
+from changekit.records.model import CATEGORIES, LEVELS, TYPES
+
+
+@click.group()
+def change() -> None:
+    """File change records and move them through review, approval and implementation."""
+
+
+def _prompt_missing(fields: dict[str, Any]) -> None:
+    """Ask for each required field that is still empty (only on a terminal)."""
+    asks = {
+        "title": lambda: click.prompt("Title"),
+        "type": lambda: click.prompt("Type", type=click.Choice(TYPES), default="normal"),
+        "category": lambda: click.prompt(
+            "Category (IMAC)", type=click.Choice(CATEGORIES), default="change"
+        ),
+        "risk": lambda: click.prompt("Risk", type=click.Choice(LEVELS), default="low"),
+        "impact": lambda: click.prompt("Impact", type=click.Choice(LEVELS), default="low"),
+        "hosts": lambda: [
+            h.strip()
+            for h in click.prompt("Hosts (selectors, comma-separated)").split(",")
+            if h.strip()
+        ],
+    }
+    for name in actions.missing_fields(fields):
+        fields[name] = asks[name]()
+    for name, label in (
+        ("description", "Description"),
+        ("implementation", "Implementation steps"),
+        ("rollback", "Rollback plan"),
+    ):
+        if not fields.get(name):
+            fields[name] = (
+                click.prompt(f"{label} (optional)", default="", show_default=False) or None
+            )
+
+
+@change.command("new")
+@click.option("--title", help="One line saying what changes.")
+@click.option("--type", "type_", type=click.Choice(TYPES), help="standard, normal or emergency.")
+@click.option("--category", type=click.Choice(CATEGORIES), help="IMAC category.")
+@click.option("--risk", type=click.Choice(LEVELS))
+@click.option("--impact", type=click.Choice(LEVELS))
+@click.option(
+    "--host",
+    "hosts",
+    multiple=True,
+    metavar="SELECTOR",
+    help="Host, glob, group:NAME or tag:NAME (repeatable).",
+)
+@click.option("--service", "services", multiple=True, help="Affected service (repeatable).")
+@click.option("--outage/--no-outage", default=None, help="Whether users see an outage.")
+@click.option("--outage-minutes", type=click.IntRange(min=0), help="Expected outage length.")
+@click.option("--start", help="Window start, e.g. '2026-12-06 02:00' (local to --tz).")
+@click.option("--end", help="Window end.")
+@click.option("--tz", help="IANA time zone of the window, e.g. Europe/Berlin.")
+@click.option("--description")
+@click.option("--justification")
+@click.option("--implementation", multiple=True, help="Implementation step (repeatable).")
+@click.option("--verification", multiple=True, help="Verification step (repeatable).")
+@click.option("--rollback", multiple=True, help="Rollback step (repeatable).")
+@click.option("--user-action", help="What affected users must do.")
+@click.option("--contact", help="Who to contact during the change.")
+@click.option("--emergency-reason", help="Why this cannot wait (emergency changes).")
+@click.option(
+    "--from-file",
+    "from_file",
+    type=click.Path(dir_okay=False),
+    help="A YAML draft with any of these fields.",
+)
+@click.option(
+    "--template",
+    "template_name",
+    metavar="NAME",
+    help="Start from a template (templates/NAME.yaml or a plugin's).",
+)
+@click.option(
+    "--no-input", is_flag=True, help="Never prompt; missing required fields are an error."
+)
+@click.option("--branch", is_flag=True, help="Commit on a new branch change/<id>.")
+@click.option("--push", is_flag=True, help="Push the branch to origin (implies --branch).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.pass_obj
+def new(state, **opts: Any) -> None:
+    """File a new change record (a draft) and commit it as you."""
+    ws = state.workspace()
+    fields: dict[str, Any] = drafts.load_draft(opts["from_file"]) if opts["from_file"] else {}
+    template_name = opts["template_name"] or fields.pop("template", None)
+    template = tmpl.get(ws, template_name) if template_name else None
+    flags = {
+        "title": opts["title"],
+        "type": opts["type_"],
+        "category": opts["category"],
+        "risk": opts["risk"],
+        "impact": opts["impact"],
+        "hosts": list(opts["hosts"]),
+        "services": list(opts["services"]),
+        "description": opts["description"],
+        "justification": opts["justification"],
+        "implementation": drafts.steps(opts["implementation"]),
+        "verification": drafts.steps(opts["verification"]),
+        "rollback": drafts.steps(opts["rollback"]),
+        "user_action": opts["user_action"],
+        "contact": opts["contact"],
+    }
+    fields.update({k: v for k, v in flags.items() if v not in (None, "", [])})
+    if opts["outage"] is not None or opts["outage_minutes"] is not None:
+        outage: dict[str, Any] = {
+            "expected": bool(
+                opts["outage"] if opts["outage"] is not None else opts["outage_minutes"]
+            )
+        }
+        if opts["outage_minutes"] is not None:
+            outage["duration_minutes"] = opts["outage_minutes"]
+        fields["outage"] = outage
+    if opts["emergency_reason"]:
+        fields["emergency"] = {"reason": opts["emergency_reason"]}
+    if opts["start"] or opts["end"]:
+        if not (opts["start"] and opts["end"]):
+            raise click.UsageError("give both --start and --end for the window")
+        fields["window"] = drafts.make_window(opts["start"], opts["end"], opts["tz"])
+    if not opts["no_input"] and sys.stdin.isatty():
+        merged = {**(template.defaults() if template else {}), **fields}
+        _prompt_missing(merged)
+        fields = {k: v for k, v in merged.items() if k in fields or v not in (None, "", [])}
+    result = actions.create(
+        ws, fields, template=template, branch=opts["branch"] or opts["push"], push=opts["push"]
+    )
+    change_view.report(result, "new", opts["fmt"])
+
+
+for _cmd in (*change_lifecycle.COMMANDS, *change_view.COMMANDS):
+    change.add_command(_cmd)

@@ -1,0 +1,238 @@
+"""``changekit change list`` and ``change show``; how command results are printed."""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+from datetime import datetime
+from typing import Any
+
+import click
+
+from changekit import yamlfile
+from changekit.cli.output import print_json, print_table
+from changekit.errors import EXIT_INPUT
+from changekit.records import lifecycle, store, times
+from changekit.records.model import STATUSES, TYPES, ChangeRecord
+
+
+def report(result: Any, action: str, fmt: str) -> None:
+    rec = result.record
+    if fmt == "json":
+        print_json(
+            {
+                "id": rec.id,
+                "status": rec.status,
+                "previous": result.previous or None,
+                "commit": result.commit,
+                "branch": result.branch,
+                "pushed": result.pushed,
+                "path": f"change_records/{rec.path.name}" if rec.path else None,
+            }
+        )
+        return
+    if action == "new":
+        click.echo(
+            f"Filed {rec.id} ({rec.status}): change_records/{rec.id}.yaml, commit {result.commit[:8]}"
+        )
+    elif result.previous == rec.status:
+        click.echo(f"{rec.id}: {action} recorded, still {rec.status} (commit {result.commit[:8]})")
+    else:
+        click.echo(f"{rec.id}: {result.previous} -> {rec.status} (commit {result.commit[:8]})")
+    if action == "approve" and rec.status == "submitted":
+        click.echo("  more approvals are needed before it counts as approved")
+    if result.branch:
+        click.echo(
+            f"  on branch {result.branch}"
+            + (", pushed to origin: open a pull request" if result.pushed else "")
+        )
+    steps = lifecycle.next_steps(rec)
+    if steps:
+        click.echo(f"  next: {', '.join(steps)}")
+
+
+def _window_text(summary: dict[str, Any]) -> str:
+    start, end, tz = summary.get("window_start"), summary.get("window_end"), summary.get("timezone")
+    if not start or not end:
+        return ""
+    try:
+        zone = times.zone(tz) if tz else None
+        s, e = times.parse_stored(start), times.parse_stored(end)
+    except Exception:  # noqa: BLE001 - show what is stored rather than fail the listing
+        return f"{start} – {end}"
+    if zone:
+        s, e = s.astimezone(zone), e.astimezone(zone)
+    end_fmt = "%H:%M" if s.date() == e.date() else "%Y-%m-%d %H:%M"
+    return f"{s:%Y-%m-%d %H:%M}–{e.strftime(end_fmt)} {tz or s.strftime('%z')}"
+
+
+def host_matches(record: ChangeRecord, wanted: str) -> bool:
+    """A record touches ``wanted`` when a selector equals it, or one glob covers the other."""
+    for sel in record.hosts:
+        if sel == wanted or fnmatch.fnmatchcase(wanted, sel) or fnmatch.fnmatchcase(sel, wanted):
+            return True
+    return False
+
+
+def _bound(text: str | None, tz: str | None, *, field: str, end: bool = False) -> datetime | None:
+    return times.parse_day_or_moment(text, tz, field=field, end=end) if text else None
+
+
+@click.command("list")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(STATUSES),
+    help="Only these statuses (repeatable).",
+)
+@click.option(
+    "--type",
+    "types",
+    multiple=True,
+    type=click.Choice(TYPES),
+    help="Only these types (repeatable).",
+)
+@click.option(
+    "--host",
+    "hosts",
+    multiple=True,
+    metavar="SELECTOR",
+    help="Only records touching this host, glob or group:NAME.",
+)
+@click.option(
+    "--from",
+    "from_",
+    metavar="WHEN",
+    help="Only windows ending at or after WHEN (date or date-time).",
+)
+@click.option("--to", metavar="WHEN", help="Only windows starting at or before WHEN.")
+@click.option("--tz", help="Time zone for --from/--to without an offset (default UTC).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.pass_obj
+def list_(state, statuses, types, hosts, from_, to, tz, fmt) -> None:
+    """List change records, newest last; broken records are reported on stderr (exit 3)."""
+    ws = state.workspace()
+    start = _bound(from_, tz, field="--from")
+    end = _bound(to, tz, field="--to", end=True)
+    loaded = store.load_all(ws)
+    chosen = [
+        r
+        for r in loaded.records
+        if (not statuses or r.status in statuses)
+        and (not types or r.type in types)
+        and (not hosts or any(host_matches(r, h) for h in hosts))
+        and (start is None and end is None or r.overlaps(start, end))
+    ]
+    summaries = [r.summary() for r in chosen]
+    if fmt == "json":
+        print_json(summaries)
+    else:
+        print_table(
+            ("ID", "STATUS", "TYPE", "RISK", "WINDOW", "HOSTS", "TITLE"),
+            (
+                (
+                    s["id"],
+                    s["status"],
+                    s["type"],
+                    s["risk"],
+                    _window_text(s),
+                    ",".join(s["hosts"]),
+                    s["title"],
+                )
+                for s in summaries
+            ),
+        )
+    for err in loaded.errors:
+        click.echo(f"error: {err.format()}", err=True)
+    if loaded.errors:
+        sys.exit(EXIT_INPUT)
+
+
+def _steps_text(value: Any) -> list[str]:
+    if not value:
+        return []
+    items = [value] if isinstance(value, str) else list(value)
+    return [f"  {i}. {s}" for i, s in enumerate(items, 1)] if len(items) > 1 else [f"  {items[0]}"]
+
+
+def _readable(rec: ChangeRecord) -> str:
+    d = rec.data
+    lines = [
+        f"{rec.id}  {rec.title}",
+        f"  status: {rec.status}   type: {rec.type}   category: {rec.category}"
+        f"   risk: {rec.risk}   impact: {rec.impact}",
+    ]
+    lines.append(f"  requester: {rec.requester}")
+    if rec.template:
+        lines.append(f"  template: {rec.template}")
+    lines.append(f"  hosts: {', '.join(rec.hosts)}")
+    if rec.services:
+        lines.append(f"  services: {', '.join(rec.services)}")
+    if d.get("outage"):
+        o = d["outage"]
+        lines.append(
+            "  outage: "
+            + ("yes" if o.get("expected") else "no")
+            + (f", {o['duration_minutes']} min" if o.get("duration_minutes") is not None else "")
+        )
+    if d.get("window"):
+        lines.append(f"  window: {_window_text(rec.summary())}")
+    for key in ("description", "justification", "user_action", "contact"):
+        if d.get(key):
+            lines += ["", f"{key.replace('_', ' ').capitalize()}:", f"  {d[key]}"]
+    for key in ("implementation", "verification", "rollback"):
+        if d.get(key):
+            lines += ["", f"{key.capitalize()}:", *_steps_text(d[key])]
+    if rec.approvals:
+        lines += ["", "Approvals:"]
+        lines += [
+            f"  {a['by']['name']} <{a['by']['email']}> at {a['at']}"
+            + (f" as {a['as']}" if a.get("as") else "")
+            + (f": {a['comment']}" if a.get("comment") else "")
+            for a in rec.approvals
+        ]
+    if d.get("rejection"):
+        r = d["rejection"]
+        lines += ["", f"Rejected by {r['by']['email']} at {r['at']}: {r['reason']}"]
+    if d.get("outcome"):
+        o = d["outcome"]
+        lines += [
+            "",
+            f"Outcome: {o['result']} at {o['at']}" + (f": {o['notes']}" if o.get("notes") else ""),
+        ]
+    lines += ["", "History:"]
+    lines += [
+        f"  {h['at']}  {h['status']:<12} {h['by']['email']}"
+        + (f"  {h['note']}" if h.get("note") else "")
+        for h in rec.history
+    ]
+    nxt = lifecycle.next_steps(rec)
+    lines += ["", f"Next steps: {', '.join(nxt) if nxt else 'none (final)'}"]
+    return "\n".join(lines)
+
+
+@click.command()
+@click.argument("record_id", metavar="ID")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "yaml"]),
+    default="text",
+    show_default=True,
+)
+@click.pass_obj
+def show(state, record_id: str, fmt: str) -> None:
+    """Show one change record (ID or a unique prefix of it)."""
+    rec = store.find_record(state.workspace(), record_id)
+    if fmt == "json":
+        print_json(rec.ordered())
+    elif fmt == "yaml":
+        click.echo(yamlfile.dump_yaml(rec.ordered()), nl=False)
+    else:
+        click.echo(_readable(rec))
+
+
+COMMANDS = (list_, show)

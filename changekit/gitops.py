@@ -1,0 +1,166 @@
+"""Git for change records: the acting identity, one commit per mutation, branches, pushes.
+
+Commits go through the ``git`` binary (via GitPython) rather than writing objects
+directly, so the user's hooks and commit signing (``commit.gpgsign``,
+``gpg.format=ssh``) apply exactly as for a hand-made commit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import git
+
+from changekit.errors import GitError, WorkspaceError
+from changekit.records.model import Identity
+
+TRAILER_RECORD = "Changekit-Record"
+TRAILER_ACTION = "Changekit-Action"
+TRAILER_STATUS = "Changekit-Status"
+
+
+def _fail(what: str, exc: Exception, hint: str | None = None) -> GitError:
+    detail = getattr(exc, "stderr", "") or str(exc)
+    detail = " ".join(str(detail).replace("stderr:", "").split()).strip(" '")
+    return GitError(f"{what}: {detail}" if detail else what, hint=hint)
+
+
+def open_repo(root: Path) -> git.Repo:
+    """The git repository the workspace lives in."""
+    try:
+        return git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise WorkspaceError(
+            f"{root} is not inside a git repository",
+            hint="run `changekit init` there, or `git init` and then `changekit init`",
+        ) from None
+
+
+def init_repo(root: Path) -> git.Repo:
+    try:
+        return git.Repo.init(root)
+    except git.GitCommandError as exc:
+        raise _fail(f"could not create a git repository in {root}", exc) from None
+
+
+def acting_identity(repo: git.Repo) -> Identity:
+    """Who is acting: the author identity git itself would put on a commit made here.
+
+    Asked from the ``git`` binary (``git var``) so every config level and the
+    ``GIT_AUTHOR_*`` variables count exactly as they do for the commit.
+    """
+    hint = 'run `git config user.name "Your Name"` and `git config user.email you@example.org`'
+    try:
+        configured = repo.git.config("--get", "user.email").strip()
+    except git.GitCommandError:
+        configured = ""
+    try:
+        ident = repo.git.var("GIT_AUTHOR_IDENT")
+    except git.GitCommandError:
+        ident = ""
+    match = re.match(r"^(.*?) <([^>]*)>", ident)
+    if (
+        not match
+        or not match.group(1).strip()
+        or not (configured or os.environ.get("GIT_AUTHOR_EMAIL"))
+    ):
+        raise WorkspaceError(
+            "git does not know who you are (user.name / user.email not set)", hint=hint
+        )
+    return Identity(match.group(1).strip(), match.group(2).strip())
+
+
+def head(repo: git.Repo) -> str | None:
+    """The commit HEAD points at, or ``None`` in a repository without commits."""
+    try:
+        return repo.head.commit.hexsha
+    except ValueError:
+        return None
+
+
+def message(subject: str, trailers: dict[str, str], body: str | None = None) -> str:
+    parts = [subject]
+    if body:
+        parts.append(body.strip())
+    parts.append("\n".join(f"{k}: {v}" for k, v in trailers.items()))
+    return "\n\n".join(parts) + "\n"
+
+
+def commit_paths(
+    repo: git.Repo,
+    paths: Sequence[Path | str],
+    subject: str,
+    trailers: dict[str, str],
+    body: str | None = None,
+) -> str:
+    """Commit exactly ``paths`` (others' staged work stays staged) and return the new commit."""
+    rel = [str(Path(p).resolve().relative_to(Path(repo.working_tree_dir).resolve())) for p in paths]
+    try:
+        repo.git.add("--", *rel)
+        repo.git.commit("-q", "-m", message(subject, trailers, body), "--", *rel)
+    except git.GitCommandError as exc:
+        raise _fail(
+            "git commit failed",
+            exc,
+            hint="nothing was changed; fix the cause and run the command again",
+        ) from None
+    return repo.head.commit.hexsha
+
+
+def unstage(repo: git.Repo, paths: Iterable[Path | str]) -> None:
+    """Put the index entries of ``paths`` back to HEAD (after a failed commit)."""
+    rel = [str(Path(p).resolve().relative_to(Path(repo.working_tree_dir).resolve())) for p in paths]
+    try:
+        if head(repo):
+            repo.git.reset("-q", "HEAD", "--", *rel)
+        else:
+            repo.git.rm("-q", "--cached", "--ignore-unmatch", "--", *rel)
+    except git.GitCommandError:
+        pass
+
+
+def trailers_of(commit: git.Commit) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in str(commit.message).splitlines():
+        key, sep, value = line.partition(": ")
+        if sep and key.startswith("Changekit-"):
+            out[key] = value.strip()
+    return out
+
+
+def current_branch(repo: git.Repo) -> str | None:
+    try:
+        return repo.active_branch.name
+    except TypeError:  # detached HEAD
+        return None
+
+
+def switch_branch(repo: git.Repo, name: str) -> None:
+    """Switch to ``name``, creating it at HEAD when it does not exist (uncommitted work moves along)."""
+    try:
+        if name in repo.heads:
+            repo.git.switch("-q", name)
+        else:
+            repo.git.switch("-q", "-c", name)
+    except git.GitCommandError as exc:
+        raise _fail(f"could not switch to branch {name}", exc) from None
+
+
+def push(repo: git.Repo, branch: str, remote: str = "origin") -> None:
+    """Push ``branch`` to ``remote`` and track it there."""
+    if remote not in [r.name for r in repo.remotes]:
+        raise GitError(
+            f"no git remote named {remote!r}",
+            hint=f"add one with `git remote add {remote} URL`, or leave out --push",
+        )
+    try:
+        repo.git.push("-q", "-u", remote, f"{branch}:{branch}")
+    except git.GitCommandError as exc:
+        raise _fail(
+            f"git push of {branch} to {remote} failed",
+            exc,
+            hint=f"the commit is made locally; `git pull --rebase {remote} {branch}` then `git push`",
+        ) from None

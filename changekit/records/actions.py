@@ -1,0 +1,284 @@
+"""What the change commands do: file a record, move it through its lifecycle, commit each step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import git
+
+from changekit import gitops
+from changekit.errors import InputError, PolicyError
+from changekit.plugins import hook
+from changekit.problems import Problem
+from changekit.records import lifecycle, store, times
+from changekit.records.ids import new_id
+from changekit.records.model import ChangeRecord, Identity
+from changekit.records.templates import Template
+from changekit.records.transaction import mutation
+from changekit.workspace import Workspace
+
+REQUIRED = ("title", "type", "category", "risk", "impact", "hosts")
+
+
+@dataclass
+class Outcome:
+    record: ChangeRecord
+    commit: str
+    previous: str
+    branch: str | None = None
+    pushed: bool = False
+
+
+def load_policy(ws: Workspace) -> Any | None:
+    """The workspace policy (``changekit.policy``); ``None`` only while that part is absent."""
+    try:
+        from changekit.policy import load_policy as _load
+    except ImportError:
+        return None
+    return _load(ws)
+
+
+def load_inventory(ws: Workspace) -> Any | None:
+    try:
+        from changekit.inventory import load_workspace_inventory  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return load_workspace_inventory(ws)
+
+
+def _refuse(problems: list[Problem], action: str, rid: str) -> None:
+    if not problems:
+        return
+    first = problems[0]
+    lines = [f"cannot {action} {rid}: {first.message}"]
+    lines += [f"  also: {p.message}" + (f" ({p.hint})" if p.hint else "") for p in problems[1:]]
+    raise PolicyError("\n".join(lines), field=first.field, hint=first.hint)
+
+
+def missing_fields(data: dict[str, Any]) -> list[str]:
+    return [f for f in REQUIRED if data.get(f) in (None, "", [])]
+
+
+def new_record_data(
+    fields: dict[str, Any], requester: Identity, template: Template | None, taken: set[str]
+) -> dict[str, Any]:
+    """A draft record from a template's defaults overlaid with ``fields``."""
+    data: dict[str, Any] = dict(template.defaults()) if template else {}
+    data.update({k: v for k, v in fields.items() if v not in (None, "", [], ())})
+    if template:
+        data["template"] = template.name
+    missing = missing_fields(data)
+    if missing:
+        raise InputError(
+            "missing required fields: " + ", ".join(missing),
+            field=missing[0],
+            hint="give them as flags (e.g. --"
+            + missing[0]
+            + "), in --from-file, or run on a terminal "
+            "without --no-input to be asked",
+        )
+    moment = times.now()
+    data["id"] = new_id(moment, taken=taken)
+    data["requester"] = requester.as_dict()
+    data["status"] = "draft"
+    data["history"] = [
+        {"status": "draft", "at": times.iso(moment), "by": requester.as_dict(), "note": "filed"}
+    ]
+    return ChangeRecord(data).ordered()
+
+
+def _subject(action: str, record: ChangeRecord, actor: Identity) -> str:
+    verbs = {
+        "new": "File",
+        "submit": "Submit",
+        "approve": "Approve",
+        "reject": "Reject",
+        "schedule": "Schedule",
+        "start": "Start",
+        "complete": "Complete",
+        "fail": "Fail",
+        "rollback": "Roll back",
+        "cancel": "Cancel",
+    }
+    return f"{verbs.get(action, action.title())} {record.id}: {record.title}"[:120]
+
+
+def _trailers(record: ChangeRecord, action: str) -> dict[str, str]:
+    return {
+        gitops.TRAILER_RECORD: record.id,
+        gitops.TRAILER_ACTION: action,
+        gitops.TRAILER_STATUS: record.status,
+    }
+
+
+def _on_branch(repo: git.Repo, rid: str, branch: bool) -> str | None:
+    if not branch:
+        return None
+    name = f"change/{rid}"
+    if gitops.current_branch(repo) != name:
+        gitops.switch_branch(repo, name)
+    return name
+
+
+def create(
+    ws: Workspace,
+    fields: dict[str, Any],
+    *,
+    template: Template | None = None,
+    branch: bool = False,
+    push: bool = False,
+) -> Outcome:
+    """File a new draft record and commit it as the acting identity."""
+    repo = gitops.open_repo(ws.root)
+    actor = gitops.acting_identity(repo)
+    with mutation(ws, repo) as txn:
+        taken = {p.stem for p in ws.records_dir.glob("*.yaml")}
+        record = ChangeRecord(new_record_data(fields, actor, template, taken))
+        path = store.record_path(ws, record.id)
+        store.validate_data(record.data, path=ws.relpath(path), text=store.dump_record(record))
+        on = _on_branch(repo, record.id, branch)
+        txn.write(path, store.dump_record(record))
+        record.path = path
+        sha = txn.commit(_subject("new", record, actor), _trailers(record, "new"))
+    if push:
+        gitops.push(repo, on or gitops.current_branch(repo) or "HEAD")
+    return Outcome(record, sha, "", on, push)
+
+
+def transition(
+    ws: Workspace,
+    record_id: str,
+    action: str,
+    *,
+    reason: str | None = None,
+    comment: str | None = None,
+    as_group: str | None = None,
+    window: dict[str, str] | None = None,
+    branch: bool = False,
+    push: bool = False,
+) -> Outcome:
+    """Move a record one lifecycle step, as one commit by the acting identity."""
+    repo = gitops.open_repo(ws.root)
+    actor = gitops.acting_identity(repo)
+    with mutation(ws, repo) as txn:
+        record = store.find_record(ws, record_id)
+        step = lifecycle.require(record, action)
+        previous = record.status
+        moment = times.now()
+        policy = load_policy(ws)
+        target = _apply(
+            ws,
+            record,
+            action,
+            step.target,
+            actor,
+            policy,
+            moment,
+            reason=reason,
+            comment=comment,
+            as_group=as_group,
+            window=window,
+        )
+        hook().before_transition(record=record, status=target, actor=actor, workspace=ws)
+        record.data["status"] = target
+        entry: dict[str, Any] = {"status": target, "at": times.iso(moment), "by": actor.as_dict()}
+        note = reason or comment
+        if action == "approve":
+            note = f"approved by {actor.email}" + (f": {comment}" if comment else "")
+        elif action == "schedule" and previous == "scheduled":
+            note = "rescheduled" + (f": {comment}" if comment else "")
+        if note:
+            entry["note"] = note
+        record.data["history"] = record.history + [entry]
+        record.data = record.ordered()
+        on = _on_branch(repo, record.id, branch)
+        path = record.path or store.record_path(ws, record.id)
+        store.validate_data(record.data, path=ws.relpath(path), text=store.dump_record(record))
+        txn.write(path, store.dump_record(record))
+        sha = txn.commit(_subject(action, record, actor), _trailers(record, action))
+    hook().after_transition(record=record, previous=previous, actor=actor, workspace=ws)
+    if push:
+        gitops.push(repo, on or gitops.current_branch(repo) or "HEAD")
+    return Outcome(record, sha, previous, on, push)
+
+
+def _others(ws: Workspace, record: ChangeRecord) -> list[ChangeRecord]:
+    return [r for r in store.load_all(ws).records if r.id != record.id]
+
+
+def _apply(
+    ws: Workspace,
+    record: ChangeRecord,
+    action: str,
+    target: str,
+    actor: Identity,
+    policy: Any | None,
+    moment,
+    *,
+    reason,
+    comment,
+    as_group,
+    window,
+) -> str:
+    """Change the record's fields for ``action``; return the status it takes."""
+    data = record.data
+    if action == "submit":
+        data.pop("rejection", None)
+        if policy is not None:
+            _refuse(
+                policy.check_submit(record, _others(ws, record), load_inventory(ws), moment),
+                "submit",
+                record.id,
+            )
+            if record.type == "standard" and policy.is_preapproved_template(record.template):
+                return "approved"
+        return target
+    if action == "approve":
+        if actor.same_person(data.get("requester")):
+            raise PolicyError(
+                f"cannot approve {record.id}: the requester cannot approve their own change",
+                hint="ask someone else in an approver group to approve it",
+            )
+        problem = policy.approval_problem(record, actor) if policy is not None else None
+        if problem is None and any(actor.same_person(a.get("by")) for a in record.approvals):
+            problem = Problem("already-approved", f"{actor.email} has already approved this change")
+        if problem is not None:
+            _refuse([problem], "approve", record.id)
+        entry: dict[str, Any] = {"by": actor.as_dict(), "at": times.iso(moment)}
+        if as_group:
+            entry["as"] = as_group
+        if comment:
+            entry["comment"] = comment
+        data["approvals"] = record.approvals + [entry]
+        if record.status != "submitted":
+            return record.status  # extra approval (or an emergency approved afterwards)
+        enough = policy.is_approved(record) if policy is not None else True
+        return "approved" if enough else "submitted"
+    if action == "reject":
+        if not reason:
+            raise InputError("a rejection needs a reason", field="reason", hint="add --reason TEXT")
+        data["rejection"] = {"by": actor.as_dict(), "at": times.iso(moment), "reason": reason}
+        return target
+    if action == "schedule":
+        if window:
+            data["window"] = window
+        if policy is not None:
+            _refuse(
+                policy.check_schedule(record, _others(ws, record), load_inventory(ws), moment),
+                "schedule",
+                record.id,
+            )
+        elif "window" not in data:
+            raise InputError(
+                f"{record.id} has no window to schedule",
+                field="window",
+                hint="give --start, --end and --tz",
+            )
+        return target
+    if action in lifecycle.OUTCOME_ACTIONS:
+        out: dict[str, Any] = {"result": lifecycle.OUTCOME_ACTIONS[action], "at": times.iso(moment)}
+        if reason or comment:
+            out["notes"] = reason or comment
+        data["outcome"] = out
+    return target

@@ -1,0 +1,226 @@
+"""Change records on disk: one YAML file per record in ``change_records/``.
+
+Loading many records is the hot path of ``change list`` and ``check``. A cache in
+``.changekit/cache/`` keyed by each file's (mtime, size, inode), like git's own
+index, skips parsing and schema validation for files that did not change; the
+cache only ever holds records that passed validation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from changekit import yamlfile
+from changekit.errors import ChangekitError, GitError, InputError, NotFoundError, SchemaError
+from changekit.fileio import atomic_write
+from changekit.records.model import ChangeRecord
+from changekit.records.times import parse_stored
+from changekit.workspace import Workspace
+
+SCHEMA = "change-record"
+CACHE_FILE = "cache/records-v1.json"
+_CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |$)", re.M)
+
+
+class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml when available; timestamps stay strings as in ``changekit.yamlfile``."""
+
+
+_FastLoader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_validator: jsonschema.protocols.Validator | None = None
+
+
+def _is_valid(data: Any) -> bool:
+    global _validator
+    if _validator is None:
+        schema = yamlfile.load_schema(SCHEMA)
+        _validator = jsonschema.Draft202012Validator(
+            schema, format_checker=jsonschema.FormatChecker()
+        )
+    return _validator.is_valid(data)
+
+
+def record_path(ws: Workspace, record_id: str) -> Path:
+    return ws.records_dir / f"{record_id}.yaml"
+
+
+def check_conflict_markers(text: str, path: str | Path) -> None:
+    """Refuse a file with unresolved git merge conflict markers, pointing at the first one."""
+    match = _CONFLICT.search(text)
+    if match:
+        line = text.count("\n", 0, match.start()) + 1
+        raise GitError(
+            "unresolved git merge conflict in this record",
+            path=path,
+            line=line,
+            hint="edit the file to keep the right lines, remove the <<<<<<< ======= >>>>>>> markers, "
+            "then `git add` and `git commit` it; changekit never overwrites a conflicted record",
+        )
+
+
+def validate_data(data: Any, *, path: str | Path, text: str | None) -> None:
+    """Schema check (fast path first) plus the rules a schema cannot say."""
+    if not _is_valid(data):
+        yamlfile.validate(data, SCHEMA, path=path, text=text)
+    window = data.get("window")
+    if window:
+        start, end = parse_stored(window["start"]), parse_stored(window["end"])
+        if end <= start:
+            line, col = yamlfile.position(text, ["window", "end"])
+            raise SchemaError(
+                f"the window ends ({window['end']}) before or when it starts ({window['start']})",
+                path=path,
+                line=line,
+                column=col,
+                field="window.end",
+                hint="the end must be later than the start",
+            )
+
+
+def parse_record(text: str, path: Path, display: str | None = None) -> ChangeRecord:
+    """Parse and validate one record's text; every error names the file (and line)."""
+    shown = display or str(path)
+    check_conflict_markers(text, shown)
+    try:
+        data = yaml.load(text, Loader=_FastLoader)  # noqa: S506 - a SafeLoader
+    except yaml.YAMLError:
+        data = yamlfile.parse_yaml(text, path=shown)  # re-parse for the exact line and column
+    if not isinstance(data, dict):
+        raise SchemaError("a change record must be a mapping of fields", path=shown, line=1)
+    validate_data(data, path=shown, text=text)
+    return ChangeRecord(data, path)
+
+
+def load_record(path: Path, ws: Workspace | None = None) -> ChangeRecord:
+    shown = ws.relpath(path) if ws else str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotFoundError("no such record file", path=shown) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text: {exc}", path=shown) from None
+    return parse_record(text, path, shown)
+
+
+def dump_record(record: ChangeRecord) -> str:
+    return yamlfile.dump_yaml(record.ordered())
+
+
+def write_record(ws: Workspace, record: ChangeRecord) -> Path:
+    """Validate and write a record atomically; returns its path."""
+    text = dump_record(record)
+    path = record.path or record_path(ws, record.id)
+    validate_data(record.data, path=ws.relpath(path), text=text)
+    if path.exists():
+        check_conflict_markers(path.read_text(encoding="utf-8", errors="replace"), ws.relpath(path))
+    atomic_write(path, text)
+    record.path = path
+    return path
+
+
+class LoadResult:
+    """Every record that loaded, plus one error per file that did not."""
+
+    def __init__(self) -> None:
+        self.records: list[ChangeRecord] = []
+        self.errors: list[ChangekitError] = []
+
+    def by_id(self) -> dict[str, ChangeRecord]:
+        return {r.id: r for r in self.records}
+
+
+def _read_cache(ws: Workspace) -> dict[str, Any]:
+    try:
+        return json.loads((ws.root / ".changekit" / CACHE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def load_all(ws: Workspace, *, use_cache: bool = True) -> LoadResult:
+    """Load every record; broken files become errors, duplicate ids too (both files named)."""
+    result = LoadResult()
+    cache = _read_cache(ws) if use_cache else {}
+    fresh: dict[str, Any] = {}
+    try:
+        entries = sorted(
+            (
+                e
+                for e in os.scandir(ws.records_dir)
+                if e.name.endswith((".yaml", ".yml")) and e.is_file()
+            ),
+            key=lambda e: e.name,
+        )
+    except FileNotFoundError:
+        entries = []
+    seen: dict[str, str] = {}
+    for entry in entries:
+        st = entry.stat()
+        key = [st.st_mtime_ns, st.st_size, st.st_ino]
+        hit = cache.get(entry.name)
+        path = Path(entry.path)
+        if hit and hit[0] == key:
+            record = ChangeRecord(hit[1], path)
+        else:
+            try:
+                record = load_record(path, ws)
+            except ChangekitError as exc:
+                result.errors.append(exc)
+                continue
+        fresh[entry.name] = [key, record.data]
+        rel = f"change_records/{entry.name}"
+        if record.id in seen:
+            result.errors.append(
+                InputError(
+                    f"duplicate record id {record.id}: also in {seen[record.id]}",
+                    path=rel,
+                    field="id",
+                    hint="give one of them a new id (`changekit change new --from-file` makes one) "
+                    "or delete the copy",
+                )
+            )
+            continue
+        seen[record.id] = rel
+        result.records.append(record)
+    if use_cache and fresh != cache:
+        # a read-only checkout still lists, just without the cache
+        with contextlib.suppress(OSError):
+            atomic_write(ws.state_dir / CACHE_FILE, json.dumps(fresh, separators=(",", ":")))
+    return result
+
+
+def find_record(ws: Workspace, record_id: str) -> ChangeRecord:
+    """The record with this id (or a unique prefix of it); strict: a broken file is an error."""
+    direct = record_path(ws, record_id)
+    if direct.is_file():
+        return load_record(direct, ws)
+    loaded = load_all(ws)
+    matches = [r for r in loaded.records if r.id == record_id or r.id.startswith(record_id)]
+    if len(matches) == 1:
+        return load_record(matches[0].path, ws) if matches[0].path else matches[0]
+    if len(matches) > 1:
+        raise InputError(
+            f"{record_id!r} matches {len(matches)} records",
+            hint="give more of the id: " + ", ".join(r.id for r in matches[:5]),
+        )
+    for err in loaded.errors:  # the record may be the broken one
+        if record_id in (err.path or ""):
+            raise err
+    close = difflib.get_close_matches(record_id, [r.id for r in loaded.records], n=3)
+    raise NotFoundError(
+        f"no change record {record_id}",
+        hint=f"did you mean {', '.join(close)}?"
+        if close
+        else "list them with `changekit change list`",
+    )

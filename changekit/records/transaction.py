@@ -1,0 +1,103 @@
+"""One mutation = file writes + one git commit, all or nothing, even if the process is killed.
+
+Before touching a file, the old contents and HEAD go to a journal in
+``.changekit/``. If the commit fails, the files are put back at once. If the
+process is killed, the next changekit run finds the journal: when HEAD did not
+move, the commit never happened and the files are put back; when it did, the
+commit is complete and the journal is just removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import git
+
+from changekit import gitops
+from changekit.fileio import atomic_write
+from changekit.workspace import Workspace
+
+JOURNAL = "journal.json"
+
+
+class Transaction:
+    def __init__(self, ws: Workspace, repo: git.Repo) -> None:
+        self.ws = ws
+        self.repo = repo
+        self.head = gitops.head(repo)
+        self.old: dict[str, str | None] = {}
+        self.committed: str | None = None
+
+    @property
+    def journal(self) -> Path:
+        return self.ws.state_dir / JOURNAL
+
+    def write(self, path: Path, text: str) -> None:
+        """Write ``text`` to ``path`` atomically, remembering what was there first."""
+        key = str(path.resolve())
+        if key not in self.old:
+            self.old[key] = path.read_text(encoding="utf-8") if path.exists() else None
+            atomic_write(self.journal, json.dumps({"head": self.head, "files": self.old}))
+        atomic_write(path, text)
+
+    def commit(self, subject: str, trailers: dict[str, str], body: str | None = None) -> str:
+        self.committed = gitops.commit_paths(
+            self.repo, [Path(p) for p in self.old], subject, trailers, body
+        )
+        self.journal.unlink(missing_ok=True)
+        return self.committed
+
+    def rollback(self) -> None:
+        restore(self.repo, self.old)
+        self.journal.unlink(missing_ok=True)
+
+
+def restore(repo: git.Repo, old: dict[str, str | None]) -> None:
+    for name, text in old.items():
+        path = Path(name)
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            atomic_write(path, text)
+    if old:
+        gitops.unstage(repo, list(old))
+
+
+def recover(ws: Workspace, repo: git.Repo) -> str | None:
+    """Finish what a killed run left behind; returns a note for the user, or ``None``."""
+    journal = ws.root / ".changekit" / JOURNAL
+    try:
+        data = json.loads(journal.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except ValueError:
+        journal.unlink(missing_ok=True)  # torn before anything was written: nothing to undo
+        return None
+    if gitops.head(repo) == data.get("head"):
+        restore(repo, data.get("files") or {})
+        note = "an interrupted changekit run was undone: " + ", ".join(
+            ws.relpath(p) for p in data.get("files") or {}
+        )
+    else:
+        note = None
+    journal.unlink(missing_ok=True)
+    return note
+
+
+@contextlib.contextmanager
+def mutation(ws: Workspace, repo: git.Repo) -> Iterator[Transaction]:
+    """Hold the workspace lock for one all-or-nothing change."""
+    with ws.lock():
+        recover(ws, repo)
+        txn = Transaction(ws, repo)
+        try:
+            yield txn
+        except BaseException:
+            if txn.committed is None:
+                txn.rollback()
+            raise
+        if txn.committed is None and txn.old:
+            txn.rollback()
