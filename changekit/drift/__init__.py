@@ -1,0 +1,1 @@
+"""Drift: standards, waivers, and deviations against a standard, peers and time."""

@@ -1,0 +1,266 @@
+"""Drift analysis over a fleet's scan history: findings now, since when, conformance over time.
+
+Pure: it gets the inventory, the snapshots, standards, waivers and change records as
+values (``changekit.drift.workspace_inputs`` reads them from a workspace), so every
+rule is unit-tested without a fleet and the same code runs against the real one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from changekit.drift.findings import OPEN, RESOLVED, WAIVED, Finding
+from changekit.drift.peers import PeerThresholds, compare_peers
+from changekit.drift.standard_check import check_standard
+from changekit.drift.standards import Standard
+from changekit.drift.timeline import RecordSpan, changes_between
+from changekit.drift.waivers import Waiver, apply_waivers
+from changekit.inventory.model import Inventory
+
+ALL_KINDS = ("standard", "peers", "time")
+
+
+@dataclass
+class State:
+    """The fleet as known at one scan: each host's latest snapshot at or before it."""
+
+    scan_id: str
+    at: str
+    snapshots: dict[str, dict[str, Any]]
+
+
+@dataclass
+class DriftResult:
+    hosts: list[str]
+    groups: dict[str, list[str]]
+    findings: list[Finding]
+    resolved: list[Finding]
+    standards: list[Standard]
+    waivers: list[Waiver]
+    expired_waivers: set[str]
+    trend: list[dict[str, Any]]
+    """Per state, oldest first: scan_id, at, overall and per-group conformance."""
+    state: State | None
+    previous: State | None
+    now: datetime
+    unscanned: list[str] = field(default_factory=list)
+
+    @property
+    def open(self) -> list[Finding]:
+        return [f for f in self.findings if f.is_open]
+
+
+def states_from_histories(histories: dict[str, list[dict[str, Any]]]) -> list[State]:
+    """One state per scan id seen, oldest first, from every host's snapshot history."""
+    scans: dict[str, str] = {}
+    for snaps in histories.values():
+        for s in snaps:
+            scans[s["scan_id"]] = min(s["collected_at"], scans.get(s["scan_id"], s["collected_at"]))
+    ordered = sorted(scans.items(), key=lambda kv: (_ts(kv[1]), kv[0]))
+    per_host = {
+        h: sorted(snaps, key=lambda s: _ts(s["collected_at"])) for h, snaps in histories.items()
+    }
+    states = []
+    for scan_id, at in ordered:
+        t = _ts(at)
+        current: dict[str, dict[str, Any]] = {}
+        for host, snaps in per_host.items():
+            mine = [s for s in snaps if s["scan_id"] == scan_id]
+            older = [s for s in snaps if _ts(s["collected_at"]) <= t]
+            pick = mine[-1] if mine else (older[-1] if older else None)
+            if pick is not None:
+                current[host] = pick
+        states.append(State(scan_id, at, current))
+    return states
+
+
+def _ts(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def peer_groups(inventory: Inventory, hosts: Iterable[str]) -> dict[str, list[str]]:
+    """Groups that hold hosts directly (nested parents like ``prod`` mix roles: not peers)."""
+    chosen = set(hosts)
+    out = {}
+    for name, group in sorted(inventory.groups.items()):
+        members = sorted(chosen & set(group.hosts))
+        if members and name not in ("all", "ungrouped"):
+            out[name] = members
+    return out
+
+
+def findings_for(
+    state: State,
+    inventory: Inventory,
+    hosts: list[str],
+    standards: list[Standard],
+    kinds: Iterable[str],
+    thresholds: PeerThresholds,
+) -> list[Finding]:
+    """Standard and peer findings for one state of the fleet."""
+    kinds = set(kinds)
+    present = {h: state.snapshots[h] for h in hosts if h in state.snapshots}
+    out: list[Finding] = []
+    if "standard" in kinds:
+        for std in standards:
+            scoped = {h.name for h in _match_any(inventory, std.applies_to)}
+            out += check_standard(std, {h: s for h, s in present.items() if h in scoped})
+    if "peers" in kinds:
+        for group, members in peer_groups(inventory, present).items():
+            out += compare_peers(group, {h: present[h] for h in members}, thresholds)
+    return out
+
+
+def _match_any(inventory: Inventory, selectors: Iterable[str]) -> list:
+    found = {}
+    for sel in selectors:
+        for h in inventory.match(sel):
+            found[h.name] = h
+    return list(found.values())
+
+
+def conformance(
+    hosts: list[str], groups: dict[str, list[str]], findings: list[Finding]
+) -> dict[str, Any]:
+    """Share of scanned hosts with no open finding, overall and per group."""
+    bad = {f.host for f in findings if f.is_open}
+
+    def share(members: list[str]) -> float:
+        return (
+            round(100.0 * sum(1 for h in members if h not in bad) / len(members), 1)
+            if members
+            else 100.0
+        )
+
+    return {"overall": share(hosts), "groups": {g: share(m) for g, m in groups.items()}}
+
+
+def analyze(
+    inventory: Inventory,
+    states: list[State],
+    *,
+    standards: list[Standard] = (),  # type: ignore[assignment]
+    waivers: list[Waiver] = (),  # type: ignore[assignment]
+    records: list[RecordSpan] = (),  # type: ignore[assignment]
+    selectors: Iterable[str] = (),
+    kinds: Iterable[str] = ALL_KINDS,
+    thresholds: PeerThresholds | None = None,
+    now: datetime,
+    history: int = 12,
+) -> DriftResult:
+    """Findings for the latest state, with since-when, waivers, explained and resolved ones."""
+    kinds = tuple(kinds)
+    thresholds = thresholds or PeerThresholds()
+    selected = [h.name for h in inventory.select(list(selectors))]
+    standards, waivers, records = list(standards), list(waivers), list(records)
+    window = states[-history:] if states else []
+    per_state: list[list[Finding]] = []
+    trend = []
+    for st in window:
+        hosts = [h for h in selected if h in st.snapshots]
+        found = findings_for(st, inventory, hosts, standards, kinds, thresholds)
+        apply_waivers(found, waivers, _ts(st.at))
+        per_state.append(found)
+        groups = peer_groups(inventory, hosts)
+        trend.append(
+            {
+                "scan_id": st.scan_id,
+                "at": st.at,
+                "hosts": len(hosts),
+                **conformance(hosts, groups, found),
+            }
+        )
+    latest = window[-1] if window else None
+    previous = window[-2] if len(window) > 1 else None
+    findings = per_state[-1] if per_state else []
+    _set_since(findings, window, per_state)
+    for f in findings:  # re-judge the latest findings against today, not the scan day
+        if f.status == WAIVED:
+            f.status, f.waiver = OPEN, None
+    expired = apply_waivers(findings, waivers, now)
+    if "time" in kinds and latest is not None and previous is not None:
+        chosen = set(selected)
+        timed = changes_between(
+            {h: s for h, s in previous.snapshots.items() if h in chosen},
+            {
+                h: s
+                for h, s in latest.snapshots.items()
+                if h in chosen and s["scan_id"] == latest.scan_id
+            },
+            records,
+        )
+        expired |= apply_waivers(timed, waivers, now)
+        findings += timed
+    resolved = _resolved(findings, per_state, records)
+    hosts = [h for h in selected if latest and h in latest.snapshots]
+    return DriftResult(
+        hosts=hosts,
+        groups=peer_groups(inventory, hosts),
+        findings=findings,
+        resolved=resolved,
+        standards=standards,
+        waivers=waivers,
+        expired_waivers=expired,
+        trend=trend,
+        state=latest,
+        previous=previous,
+        now=now,
+        unscanned=[h for h in selected if not latest or h not in latest.snapshots],
+    )
+
+
+def _set_since(
+    findings: list[Finding], window: list[State], per_state: list[list[Finding]]
+) -> None:
+    """A finding's ``since`` is the first scan of the unbroken run of scans that show it."""
+    ids_per_state = [{f.id for f in fs} for fs in per_state]
+    for f in findings:
+        since = (
+            window[-1].snapshots[f.host]["collected_at"] if f.host in window[-1].snapshots else None
+        )
+        for st, ids in zip(reversed(window[:-1]), reversed(ids_per_state[:-1]), strict=True):
+            if f.id not in ids:
+                break
+            since = st.snapshots[f.host]["collected_at"] if f.host in st.snapshots else since
+        f.since = since
+
+
+def _resolved(
+    current: list[Finding], per_state: list[list[Finding]], records: list[RecordSpan]
+) -> list[Finding]:
+    """Findings a completed record linked that the latest state no longer shows."""
+    now_ids = {f.id for f in current if f.status == OPEN or f.status == "waived"}
+    last_seen: dict[str, Finding] = {}
+    for fs in per_state[:-1]:
+        for f in fs:
+            last_seen[f.id] = f
+    out = []
+    for rec in records:
+        if rec.status != "completed":
+            continue
+        for fid in rec.findings:
+            if fid in now_ids or fid not in last_seen:
+                continue
+            old = last_seen[fid]
+            out.append(
+                Finding(
+                    kind=old.kind,
+                    scope=old.scope,
+                    rule=old.rule,
+                    host=old.host,
+                    item=old.item,
+                    expected=old.expected,
+                    actual=old.actual,
+                    severity=old.severity,
+                    message=f"resolved by {rec.id}: {old.message}",
+                    evidence=old.evidence,
+                    since=old.since,
+                    status=RESOLVED,
+                    change=rec.id,
+                    id=old.id,
+                )
+            )
+    return out

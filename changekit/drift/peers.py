@@ -1,0 +1,149 @@
+"""Drift against peers, with no standard written: what most of a group has, the rest should too.
+
+Hosts with identical data for a collector are clustered first (a C-level dict compare),
+so a fleet of mostly identical hosts costs one pass of equality checks plus the work
+for the few distinct shapes, not a Python loop over every host x item.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from changekit.drift.findings import Finding
+from changekit.drift.items import is_itemised, item_value, items_of
+
+MAX_CLUSTERS = 64
+"""Past this many distinct shapes, stop looking for a matching cluster (each host its own)."""
+
+
+@dataclass(frozen=True)
+class PeerThresholds:
+    majority: float = 0.75
+    """An item (or version) held by at least this share of a group is the group's norm."""
+    min_group_size: int = 3
+    """Smaller groups have no meaningful majority and are not compared."""
+    unique_max_hosts: int = 1
+    """An item on at most this many hosts of a group (below the norm) is reported on them."""
+    severity_missing: str = "medium"
+    severity_version: str = "low"
+    severity_unique: str = "low"
+
+
+def _clusters(hosts: list[str], datas: dict[str, Any]) -> list[tuple[Any, list[str]]]:
+    clusters: list[tuple[Any, list[str]]] = []
+    for host in hosts:
+        data = datas[host]
+        for rep, members in clusters[:MAX_CLUSTERS]:
+            if rep == data:
+                members.append(host)
+                break
+        else:
+            clusters.append((data, [host]))
+    return clusters
+
+
+def _evidence(snap: dict[str, Any], value: str | None) -> dict[str, Any]:
+    ev = {"scan_id": snap.get("scan_id"), "collected_at": snap.get("collected_at")}
+    if value:
+        ev["hash" if len(value) == 64 else "value"] = value
+    return ev
+
+
+def compare_peers(
+    group: str, snapshots: dict[str, dict[str, Any]], thresholds: PeerThresholds = PeerThresholds()
+) -> list[Finding]:
+    """Findings for hosts of one group that differ from what most of the group has."""
+    findings: list[Finding] = []
+    if len(snapshots) < thresholds.min_group_size:
+        return findings
+    scope = f"group:{group}"
+    collectors = sorted({c for s in snapshots.values() for c in s["facts"]})
+    for collector in collectors:
+        datas = {h: s["facts"][collector] for h, s in snapshots.items() if collector in s["facts"]}
+        if len(datas) < thresholds.min_group_size or not all(
+            is_itemised(d) for d in datas.values()
+        ):
+            continue
+        clusters = _clusters(sorted(datas), datas)
+        if len(clusters) == 1:
+            continue  # every host alike: nothing to say
+        n = len(datas)
+        holders: dict[str, list[str]] = defaultdict(list)
+        values: dict[str, Counter[str]] = defaultdict(Counter)
+        items_per_cluster = [(items_of(rep) or {}, members) for rep, members in clusters]
+        items_on = {h: items for items, members in items_per_cluster for h in members}
+        for items, members in items_per_cluster:
+            for item, entry in items.items():
+                holders[item].extend(members)
+                value = item_value(entry)
+                values[item][value] += len(members)
+        for item, have in holders.items():
+            count = len(have)
+            key = f"{collector}:{item}"
+            norm, norm_count = values[item].most_common(1)[0]
+            if count < n and count / n >= thresholds.majority:
+                missing = sorted(set(datas) - set(have))
+                shown = f"{item} {norm}".strip() if norm else item
+                for host in missing:
+                    findings.append(
+                        Finding(
+                            kind="peers",
+                            scope=scope,
+                            rule="missing-vs-peers",
+                            host=host,
+                            item=key,
+                            expected=f"{norm or 'present'} (on {count} of {n})",
+                            actual="missing",
+                            severity=thresholds.severity_missing,
+                            message=f"{shown} is on {count} of {n} hosts of group {group}; missing on {', '.join(missing)}",
+                            evidence=_evidence(snapshots[host], None),
+                        )
+                    )
+            elif count <= thresholds.unique_max_hosts and count / n < 1 - thresholds.majority:
+                for host in sorted(have):
+                    value = _value_on(items_on, host, item)
+                    findings.append(
+                        Finding(
+                            kind="peers",
+                            scope=scope,
+                            rule="only-on-few-hosts",
+                            host=host,
+                            item=key,
+                            expected=f"absent (like {n - count} of {n})",
+                            actual=value or "present",
+                            severity=thresholds.severity_unique,
+                            message=f"{item} is only on {', '.join(sorted(have))} of group {group} ({count} of {n})",
+                            evidence=_evidence(snapshots[host], value),
+                        )
+                    )
+            if (
+                len(values[item]) > 1
+                and norm_count / count >= thresholds.majority
+                and count >= thresholds.min_group_size
+            ):
+                for host in sorted(have):
+                    value = _value_on(items_on, host, item)
+                    if value == norm:
+                        continue
+                    findings.append(
+                        Finding(
+                            kind="peers",
+                            scope=scope,
+                            rule="version-outlier",
+                            host=host,
+                            item=key,
+                            expected=f"{norm} (on {norm_count} of {count})",
+                            actual=value,
+                            severity=thresholds.severity_version,
+                            message=f"{item} is {value} on {host} but {norm} on {norm_count} of {count} hosts of group {group}",
+                            evidence=_evidence(snapshots[host], value),
+                        )
+                    )
+    return findings
+
+
+def _value_on(items_on: dict[str, dict], host: str, item: str) -> str:
+    entry = items_on[host].get(item)
+    return item_value(entry) if entry is not None else ""

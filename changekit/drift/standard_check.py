@@ -1,0 +1,112 @@
+"""Drift against a standard: every requirement checked on every host in its scope."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import Counter
+from typing import Any
+
+from changekit.drift.findings import Finding
+from changekit.drift.items import item_value, items_of
+from changekit.drift.standards import Requirement, Standard
+
+_TRUE = {"true", "yes", "enabled", "1", "on", "enabled-runtime", "static", "alias", "indirect"}
+
+
+def _evidence(snapshot: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    ev = {"scan_id": snapshot.get("scan_id"), "collected_at": snapshot.get("collected_at")}
+    ev.update({k: v for k, v in extra.items() if v is not None})
+    return ev
+
+
+def _same_target(req: Requirement, snapshots: dict[str, dict]) -> str | None:
+    """The version most hosts in scope have (ties: the newest-looking string), for ``same``."""
+    counts: Counter[str] = Counter()
+    for snap in snapshots.values():
+        entry = (items_of(snap["facts"].get(req.collector)) or {}).get(req.item)
+        if entry is not None:
+            counts[item_value(entry)] += 1
+    if not counts:
+        return None
+    return max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0]
+
+
+def _judge(
+    req: Requirement, data: dict[str, Any], target: str | None, cache: dict
+) -> tuple[str, str] | None:
+    """``None`` when the host meets ``req``; else (expected, actual)."""
+    if req.kind == "present":
+        entry = data.get(req.item)
+        if entry is None:
+            return req.expected, "missing"
+        value = item_value(entry)
+        if req.constraint is None:
+            return None
+        if req.constraint.same:
+            return (
+                None if target is None or value == target else (f"same as scope: {target}", value)
+            )
+        ok = cache.get(value)
+        if ok is None:
+            ok = cache[value] = req.constraint.satisfied_by(value)
+        return None if ok else (req.expected, value)
+    if req.kind == "absent":
+        hits = sorted(k for k in data if fnmatch.fnmatchcase(k, req.item))
+        return ("absent", "present: " + ", ".join(hits)) if hits else None
+    if req.kind == "enabled":
+        entry = data.get(req.item)
+        if entry is None:
+            return "enabled", "not installed"
+        state = entry.get("enabled") if isinstance(entry, dict) else entry
+        return None if str(state).lower() in _TRUE else ("enabled", str(state))
+    if req.kind == "file":
+        entry = data.get(req.item)
+        if entry is None:
+            return req.expected, "missing"
+        value = item_value(entry)
+        return None if value == req.sha256 else (req.expected, f"sha256 {value}")
+    failed = sorted(data)  # integrity: any reported file fails
+    return (req.expected, f"{len(failed)} failed: " + ", ".join(failed[:5])) if failed else None
+
+
+def check_standard(standard: Standard, snapshots: dict[str, dict[str, Any]]) -> list[Finding]:
+    """Findings for every host (in ``snapshots``, already scoped) that misses a requirement."""
+    findings: list[Finding] = []
+    for req in standard.requirements:
+        target = (
+            _same_target(req, snapshots)
+            if req.constraint is not None and req.constraint.same
+            else None
+        )
+        cache: dict[str, bool] = {}
+        for host, snap in snapshots.items():
+            facts = snap["facts"]
+            if req.collector not in facts:
+                why = (snap.get("errors") or {}).get(req.collector, "collector did not run")
+                verdict: tuple[str, str] | None = (req.expected, f"not collected: {why}")
+                data: dict[str, Any] = {}
+            else:
+                data = items_of(facts[req.collector]) or {}
+                verdict = _judge(req, data, target, cache)
+            if verdict is None:
+                continue
+            expected, actual = verdict
+            entry = data.get(req.item) if req.item else None
+            hashed = entry.get("sha256") if isinstance(entry, dict) else None
+            findings.append(
+                Finding(
+                    kind="standard",
+                    scope=standard.name,
+                    rule=req.id,
+                    host=host,
+                    item=req.key,
+                    expected=expected,
+                    actual=actual,
+                    severity=req.severity,
+                    message=f"{req.key}: expected {expected}, found {actual}",
+                    evidence=_evidence(
+                        snap, hash=hashed, standard_path=standard.path, line=req.line
+                    ),
+                )
+            )
+    return findings

@@ -1,0 +1,123 @@
+"""Drift against time: what changed on each host between two scans, and which change record
+covers each change. A change no approved record covers is an "unrecorded change"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from changekit.drift.findings import EXPLAINED, Finding, finding_id
+from changekit.drift.items import is_itemised, item_value, items_of
+
+COVERING_STATUSES = frozenset(
+    {"approved", "scheduled", "in_progress", "completed", "failed", "rolled_back"}
+)
+"""Statuses of a record that was approved to run: only those explain an observed change."""
+
+
+@dataclass(frozen=True)
+class RecordSpan:
+    """What drift needs to know of a change record."""
+
+    id: str
+    status: str
+    hosts: frozenset[str]
+    """Host names (the record's selectors already resolved against the inventory)."""
+    start: datetime | None
+    end: datetime | None
+    findings: tuple[str, ...] = ()
+    completed_at: datetime | None = None
+    title: str = ""
+
+    def covers(self, host: str, after: datetime, before: datetime) -> bool:
+        """Whether this record may have made a change seen between two scans of ``host``."""
+        if self.status not in COVERING_STATUSES or host not in self.hosts:
+            return False
+        if self.start is None or self.end is None:
+            return False
+        return self.start < before and self.end > after
+
+
+@dataclass
+class Change:
+    host: str
+    item: str
+    before: str | None
+    after: str | None
+    old: dict[str, Any] = field(default_factory=dict)
+    new: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def what(self) -> str:
+        if self.before is None:
+            return "added"
+        if self.after is None:
+            return "removed"
+        return "changed"
+
+
+def diff_snapshots(host: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """Every item added, removed or changed between two snapshots of one host."""
+    changes: list[Change] = []
+    for collector in sorted(set(old["facts"]) | set(new["facts"])):
+        if collector not in old["facts"] or collector not in new["facts"]:
+            continue  # a collector that did not run is not a change on the host
+        a, b = old["facts"][collector], new["facts"][collector]
+        if a == b or not (is_itemised(a) and is_itemised(b)):
+            continue
+        ia, ib = items_of(a) or {}, items_of(b) or {}
+        for item in sorted(set(ia) | set(ib)):
+            va = item_value(ia[item]) if item in ia else None
+            vb = item_value(ib[item]) if item in ib else None
+            if va != vb:
+                changes.append(Change(host, f"{collector}:{item}", va, vb, old, new))
+    return changes
+
+
+def _parse(ts: str) -> datetime:
+    return datetime.fromisoformat(ts.replace("Z", "+00:00"))
+
+
+def changes_between(
+    old: dict[str, dict[str, Any]],
+    new: dict[str, dict[str, Any]],
+    records: list[RecordSpan],
+    severity: str = "high",
+) -> list[Finding]:
+    """One finding per change between two scans; explained ones carry their record's id."""
+    findings: list[Finding] = []
+    for host in sorted(set(old) & set(new)):
+        before, after = old[host], new[host]
+        changes = diff_snapshots(host, before, after)
+        if not changes:
+            continue
+        t0, t1 = _parse(before["collected_at"]), _parse(after["collected_at"])
+        cover = next((r for r in records if r.covers(host, t0, t1)), None)
+        scope = f"{before['scan_id']}..{after['scan_id']}"
+        for ch in changes:
+            f = Finding(
+                kind="time",
+                scope=scope,
+                rule="unrecorded-change" if cover is None else "recorded-change",
+                host=host,
+                item=ch.item,
+                expected=ch.before if ch.before is not None else "absent",
+                actual=ch.after if ch.after is not None else "absent",
+                severity=severity,
+                message=f"{ch.item} {ch.what} between {before['collected_at']} and {after['collected_at']}"
+                + (f" (by {cover.id})" if cover else ": no change record covers it"),
+                evidence={
+                    "scan_id": after["scan_id"],
+                    "collected_at": after["collected_at"],
+                    "previous_scan_id": before["scan_id"],
+                    "previous_collected_at": before["collected_at"],
+                },
+                since=before["collected_at"],
+            )
+            # the id must not depend on whether a record covers it, only on what changed
+            f.id = finding_id("time", scope, "change", host, ch.item)
+            if cover is not None:
+                f.status, f.change = EXPLAINED, cover.id
+            findings.append(f)
+    return findings

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from changekit.drift.peers import PeerThresholds, compare_peers
+from tests.drift.fleetdata import snapshot
+
+T = "2026-11-20T10:00:00+00:00"
+S = "20261120T100000Z-abcd"
+
+
+def web(**planted):
+    snaps = {f"web{i:02d}": snapshot(f"web{i:02d}", S, T) for i in range(1, 13)}
+    for host, changes in planted.items():
+        snaps[host] = snapshot(host, S, T, **changes)
+    return snaps
+
+
+def test_identical_hosts_have_no_findings():
+    assert compare_peers("web", web()) == []
+
+
+def test_missing_module_names_the_majority_and_the_host():
+    found = compare_peers(
+        "web", web(web07={"perl__PDF_COLON_API2": None, "dpkg__libpdf_api2_perl": None})
+    )
+    assert {(f.host, f.item, f.rule) for f in found} == {
+        ("web07", "perl:PDF::API2", "missing-vs-peers"),
+        ("web07", "dpkg:libpdf-api2-perl", "missing-vs-peers"),
+    }
+    perl = next(f for f in found if f.item == "perl:PDF::API2")
+    assert perl.message == "PDF::API2 2.044 is on 11 of 12 hosts of group web; missing on web07"
+    assert perl.actual == "missing" and perl.severity == "medium"
+
+
+def test_version_outlier_and_changed_file():
+    found = compare_peers(
+        "web",
+        web(
+            web02={"dpkg__tzdata": {"version": "2024a-0+deb12u1"}},
+            web03={"files": {"/etc/apache2/apache2.conf": {"sha256": "b" * 64}}},
+        ),
+    )
+    got = {(f.host, f.item, f.rule, f.actual) for f in found}
+    assert got == {
+        ("web02", "dpkg:tzdata", "version-outlier", "2024a-0+deb12u1"),
+        ("web03", "files:/etc/apache2/apache2.conf", "version-outlier", "b" * 64),
+    }
+    conf = next(f for f in found if f.host == "web03")
+    assert conf.evidence["hash"] == "b" * 64
+
+
+def test_item_only_one_host_has():
+    found = compare_peers(
+        "web",
+        web(
+            web05={"dpkg_verify": ["/usr/share/perl5/PDF/API2.pm"]},
+            web09={"dpkg__gcc": {"version": "4:12.2.0-3"}},
+        ),
+    )
+    assert {(f.host, f.item, f.rule) for f in found} == {
+        ("web05", "dpkg_verify:/usr/share/perl5/PDF/API2.pm", "only-on-few-hosts"),
+        ("web09", "dpkg:gcc", "only-on-few-hosts"),
+    }
+
+
+def test_thresholds_are_configurable():
+    snaps = web(
+        web07={"perl__PDF_COLON_API2": None},
+        web08={"perl__PDF_COLON_API2": None},
+        web09={"perl__PDF_COLON_API2": None},
+        web10={"perl__PDF_COLON_API2": None},
+    )
+    assert compare_peers("web", snaps) == []  # 8 of 12 is below the default 75 %
+    found = compare_peers("web", snaps, PeerThresholds(majority=0.6))
+    assert sorted(f.host for f in found) == ["web07", "web08", "web09", "web10"]
+
+
+def test_small_groups_are_not_compared():
+    snaps = {"a": snapshot("a", S, T), "b": snapshot("b", S, T, dpkg__gcc={"version": "1"})}
+    assert compare_peers("pair", snaps) == []
+
+
+def test_two_of_three_is_no_majority():
+    snaps = {h: snapshot(h, S, T) for h in ("app01", "app02", "app03")}
+    for h in ("app01", "app02"):
+        snaps[h] = snapshot(h, S, T, dpkg__python3_yaml={"version": "6.0-3+b2"})
+    assert compare_peers("app", snaps) == []
+
+
+def test_finding_ids_are_stable_and_ignore_versions():
+    a = compare_peers("web", web(web02={"dpkg__tzdata": {"version": "2024a-0+deb12u1"}}))
+    b = compare_peers("web", web(web02={"dpkg__tzdata": {"version": "2023c-5"}}))
+    assert [f.id for f in a] == [f.id for f in b]
+    assert a[0].id.startswith("F-") and len(a[0].id) == 14

@@ -1,0 +1,59 @@
+"""Version ordering per ecosystem, checked against the orderings dpkg, rpm, PEP 440 and Perl define."""
+
+from __future__ import annotations
+
+import pytest
+
+from changekit import versions
+
+
+@pytest.mark.parametrize(
+    ("collector", "older", "newer"),
+    [
+        ("dpkg", "1.0~rc1", "1.0"),
+        ("dpkg", "1.0", "1.0+b1"),
+        ("dpkg", "2.0", "1:1.0"),
+        ("dpkg", "1.0-1", "1.0-2"),
+        ("dpkg", "2.043-1", "2.044-1"),
+        ("dpkg", "1.9", "1.10"),
+        ("dpkg", "2024a-0+deb12u1", "2025b-0+deb12u1"),
+        ("dpkg", "1.0~~", "1.0~"),
+        ("rpm", "1.0~rc1", "1.0"),
+        ("rpm", "1.0", "1.0^post1"),
+        ("rpm", "1.9", "1.10"),
+        ("rpm", "2.0-1.el9", "2.0-2.el9"),
+        ("rpm", "1.0", "1:0.5"),
+        ("python", "2.4", "2.31.0"),
+        ("python", "1.0rc1", "1.0"),
+        ("python", "1.0", "1.0.post1"),
+        ("perl", "2.044", "2.5"),
+        ("perl", "1.23", "1.23_01"),
+        ("perl", "v1.2.3", "1.003"),
+    ],
+)
+def test_ordering(collector, older, newer):
+    assert versions.compare(collector, older, newer) == -1
+    assert versions.compare(collector, newer, older) == 1
+    assert versions.compare(collector, older, older) == 0
+
+
+def test_perl_decimal_equals_dotted():
+    assert versions.compare("perl", "v1.2.3", "1.002003") == 0
+    assert versions.perl_tuple("2.044") == (2, 44)
+
+
+@pytest.mark.parametrize(
+    ("collector", "version", "valid"),
+    [
+        ("dpkg", "2.044-1", True),
+        ("dpkg", "x.y", False),
+        ("dpkg", "a:1.0", False),
+        ("python", "2.31.0", True),
+        ("python", "two", False),
+        ("perl", "v1.2.3", True),
+        ("perl", "1.2a", False),
+        ("rpm", "1:3.0.7-27.el9", True),
+    ],
+)
+def test_validity(collector, version, valid):
+    assert versions.is_valid(collector, version) is valid
