@@ -17,10 +17,22 @@ from changekit.errors import (
 from changekit.fleet.collector import Collector
 from changekit.fleet.connector import CommandResult, ConnectOptions, Connector
 from changekit.fleet.hostkeys import host_id
+from changekit.inventory.ansible_vars import apply_ansible_vars, parse_ansible_yaml
+from changekit.inventory.draft import SETTINGS as INVENTORY_SETTINGS
+from changekit.inventory.draft import InventoryDraft
+from changekit.inventory.loader import InventoryLoader, InventorySource
 from changekit.inventory.model import Group, Host, Inventory
 from changekit.problems import Problem
+from changekit.yamlfile import validate as validate_yaml
 
 __all__ = [
+    "INVENTORY_SETTINGS",
+    "InventoryDraft",
+    "InventoryLoader",
+    "InventorySource",
+    "apply_ansible_vars",
+    "parse_ansible_yaml",
+    "validate_yaml",
     "AuthFailed",
     "ChangekitError",
     "Collector",

@@ -17,6 +17,9 @@ ENTRY_POINT_GROUP = "changekit"
 # are loaded through the entry points like any third-party plugin; this tuple
 # lets a source checkout without installed metadata still find them.
 BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("inventory-changekit", "changekit_plugins.inventory.changekit_yaml"),
+    ("inventory-ansible-ini", "changekit_plugins.inventory.ansible_ini"),
+    ("inventory-ansible-yaml", "changekit_plugins.inventory.ansible_yaml"),
     ("connector-ssh", "changekit_plugins.ssh"),
 )
 

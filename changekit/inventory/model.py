@@ -6,7 +6,9 @@ import fnmatch
 from dataclasses import dataclass, field
 from typing import Any
 
-from changekit.errors import InputError
+from changekit.errors import InputError, NotFoundError
+from changekit.inventory.address import address_problem
+from changekit.inventory.selectors import close_names, select_hosts
 
 
 @dataclass
@@ -20,23 +22,60 @@ class Host:
     proxy_jump: str | None = None
     vars: dict[str, Any] = field(default_factory=dict)
     groups: set[str] = field(default_factory=set)
-    """Every group the host is in, nested parents included."""
+    """Every group the host is in, nested parents included (not the implicit ``all``)."""
     tags: set[str] = field(default_factory=set)
     contacts: list[str] = field(default_factory=list)
     """Who is told about changes to this host (its own and its groups' contacts)."""
+    path: str | None = None
+    """The inventory file that declared the host (for messages)."""
+    line: int | None = None
+
+    @property
+    def address_problem(self) -> str | None:
+        """Why the connect address is unusable, or ``None`` when it is fine."""
+        return address_problem(self.address or self.name)
 
     @property
     def connect_address(self) -> str:
-        return self.address or self.name
+        """The DNS name or IP to connect to; raises ``InputError`` when it is not one."""
+        target = self.address or self.name
+        problem = address_problem(target)
+        if problem:
+            via = "its address" if self.address else "its name (it has no address)"
+            raise InputError(
+                f"host {self.name!r}: {via} {target!r} cannot be connected to: {problem}",
+                path=self.path,
+                line=self.line,
+                field="address",
+                hint="give the host an address: (or ansible_host=) that is a DNS name or an IP address",
+            )
+        return target
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "address": self.address,
+            "port": self.port,
+            "user": self.user,
+            "key_file": self.key_file,
+            "proxy_jump": self.proxy_jump,
+            "groups": sorted(self.groups),
+            "tags": sorted(self.tags),
+            "contacts": list(self.contacts),
+            "vars": self.vars,
+            "source": f"{self.path}:{self.line}" if self.path and self.line else self.path,
+        }
 
 
 @dataclass
 class Group:
     name: str
     hosts: set[str] = field(default_factory=set)
+    """Hosts listed directly in this group (not those of its children)."""
     children: set[str] = field(default_factory=set)
     vars: dict[str, Any] = field(default_factory=dict)
     contacts: list[str] = field(default_factory=list)
+    tags: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -46,27 +85,26 @@ class Inventory:
     source: str | None = None
 
     def select(self, selectors: list[str] | tuple[str, ...]) -> list[Host]:
-        """Hosts matching any selector: a name, a glob, ``group:NAME`` or ``tag:NAME``.
-        No selectors means every host. A selector that matches nothing is an error."""
-        if not selectors:
-            return sorted(self.hosts.values(), key=lambda h: h.name)
-        chosen: dict[str, Host] = {}
-        for sel in selectors:
-            matched = self.match(sel)
-            if not matched:
-                raise InputError(
-                    f"selector {sel!r} matches no host",
-                    path=self.source,
-                    hint="use a host name, a glob like 'web*', group:NAME or tag:NAME",
-                )
-            for h in matched:
-                chosen[h.name] = h
-        return sorted(chosen.values(), key=lambda h: h.name)
+        """Hosts matching any selector: a name, a glob, ``group:NAME`` or ``tag:NAME``;
+        ``A&B`` keeps hosts matching both, ``!SEL`` removes hosts (from all hosts when
+        only exclusions are given). No selectors means every host. A selector that
+        matches nothing, or an unknown group, is an error."""
+        return select_hosts(self, list(selectors))
 
     def match(self, selector: str) -> list[Host]:
-        """Hosts matching one selector (possibly none)."""
+        """Hosts matching one plain selector (possibly none); unknown group is an error."""
         if selector.startswith("group:"):
             g = selector[6:]
+            if g == "all":
+                return list(self.hosts.values())
+            if g == "ungrouped" and g not in self.groups:
+                return [h for h in self.hosts.values() if not h.groups]
+            if g not in self.groups:
+                raise NotFoundError(
+                    f"no group named {g!r} in the inventory",
+                    path=self.source,
+                    hint=close_names(g, self.groups, "groups"),
+                )
             return [h for h in self.hosts.values() if g in h.groups]
         if selector.startswith("tag:"):
             t = selector[4:]
@@ -75,3 +113,17 @@ class Inventory:
             return [h for n, h in self.hosts.items() if fnmatch.fnmatchcase(n, selector)]
         host = self.hosts.get(selector)
         return [host] if host else []
+
+    def host(self, name: str) -> Host:
+        """The host called ``name``; ``NotFoundError`` naming close names otherwise."""
+        try:
+            return self.hosts[name]
+        except KeyError:
+            raise NotFoundError(
+                f"no host named {name!r} in the inventory",
+                path=self.source,
+                hint=close_names(name, self.hosts, "hosts"),
+            ) from None
+
+    def tags(self) -> set[str]:
+        return {t for h in self.hosts.values() for t in h.tags}

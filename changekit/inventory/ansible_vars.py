@@ -1,0 +1,102 @@
+"""Ansible's connection variables, mapped to changekit's host fields.
+
+``ansible_host``/``ansible_port``/``ansible_user``/``ansible_ssh_private_key_file`` (and
+their old ``ansible_ssh_*`` spellings) become address/port/user/key_file; a
+``ProxyJump`` (``-o ProxyJump=X`` or ``-J X``) in ``ansible_ssh_common_args`` or
+``ansible_ssh_extra_args`` becomes proxy_jump. ``changekit_tags`` and
+``changekit_contacts`` give Ansible inventories tags and contacts. Everything else
+stays a variable.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from changekit.errors import InputError
+from changekit.inventory.draft import DraftEntry
+
+# Later names in each tuple lose to earlier ones when both are set at the same level.
+CONNECTION_VARS: dict[str, tuple[str, ...]] = {
+    "address": ("ansible_host", "ansible_ssh_host"),
+    "port": ("ansible_port", "ansible_ssh_port"),
+    "user": ("ansible_user", "ansible_ssh_user"),
+    "key_file": ("ansible_ssh_private_key_file", "ansible_private_key_file"),
+}
+_ARGS_VARS = ("ansible_ssh_common_args", "ansible_ssh_extra_args")
+_PROXY_OPTION = re.compile(r"^proxyjump[=\s]\s*(\S+)$", re.IGNORECASE)
+
+
+def _proxy_jump(args: str) -> str | None:
+    try:
+        words = shlex.split(args)
+    except ValueError:
+        words = args.split()
+    for i, word in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if word == "-J" and nxt:
+            return nxt
+        if word.startswith("-J") and len(word) > 2:
+            return word[2:]
+        option = nxt if word == "-o" else word[2:] if word.startswith("-o") else None
+        if option and (m := _PROXY_OPTION.match(option)):
+            return m.group(1)
+    return None
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, list | tuple | set):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def apply_ansible_vars(entry: DraftEntry, variables: dict[str, Any]) -> None:
+    """Put Ansible ``variables`` on a draft host or group, mapping connection variables."""
+    rest = dict(variables)
+    for field_name, names in CONNECTION_VARS.items():
+        for name in reversed(names):  # so the first spelling is applied last and wins
+            if name in rest:
+                entry.settings[field_name] = rest.pop(name)
+    for name in _ARGS_VARS:
+        if isinstance(rest.get(name), str) and (jump := _proxy_jump(rest[name])):
+            entry.settings["proxy_jump"] = jump
+    entry.tags.extend(t for t in _as_list(rest.pop("changekit_tags", None)) if t not in entry.tags)
+    entry.contacts.extend(
+        c for c in _as_list(rest.pop("changekit_contacts", None)) if c not in entry.contacts
+    )
+    entry.vars.update(rest)
+
+
+class _AnsibleYamlLoader(yaml.SafeLoader):
+    """SafeLoader that understands Ansible's ``!vault`` and ``!unsafe`` tags."""
+
+
+_AnsibleYamlLoader.add_constructor("!vault", lambda loader, node: VAULT_PLACEHOLDER)
+_AnsibleYamlLoader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
+VAULT_PLACEHOLDER = "<ansible-vault encrypted>"
+
+
+def parse_ansible_yaml(text: str, *, path: str | Path) -> Any:
+    """Parse an Ansible YAML inventory or vars file; a whole-file vault gives ``None``."""
+    if text.lstrip().startswith("$ANSIBLE_VAULT;"):
+        return None
+    try:
+        return yaml.load(text, Loader=_AnsibleYamlLoader)  # noqa: S506 - a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise InputError(
+            f"not valid YAML: {exc.problem or exc.context}",
+            path=path,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"not valid YAML: {exc}", path=path) from None

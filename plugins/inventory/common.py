@@ -1,0 +1,68 @@
+"""Helpers shared by the built-in inventory loaders (not part of the public API)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from changekit.api import InputError, InventorySource, parse_ansible_yaml
+
+_RANGE = re.compile(r"\[([0-9]+|[a-zA-Z]):([0-9]+|[a-zA-Z])(?::([0-9]+))?\]")
+
+
+def key_lines(text: str) -> dict[tuple[str, ...], int]:
+    """1-based line of every mapping key in YAML ``text``, by its key path (one parse)."""
+    lines: dict[tuple[str, ...], int] = {}
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return lines
+
+    def walk(node: yaml.Node, path: tuple[str, ...]) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                sub = (*path, str(key.value))
+                lines.setdefault(sub, key.start_mark.line + 1)
+                walk(value, sub)
+
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def expand_host_pattern(name: str) -> list[str]:
+    """Ansible host ranges: ``web[01:03]`` -> web01, web02, web03; ``db-[a:c]``; ``[1:9:2]``.
+
+    Anything that is not a well-formed range stays one literal name; a range of more
+    than 100000 names raises ``ValueError``.
+    """
+    match = _RANGE.search(name)
+    if not match:
+        return [name]
+    start, end, step = match.group(1), match.group(2), int(match.group(3) or 1)
+    head, tail = name[: match.start()], name[match.end() :]
+    if start.isdigit() and end.isdigit():
+        if (int(end) - int(start)) // max(step, 1) > 100_000:
+            raise ValueError(f"host range {match.group(0)} expands to more than 100000 names")
+        width = len(start) if start.startswith("0") else 1
+        values = [str(i).zfill(width) for i in range(int(start), int(end) + 1, max(step, 1))]
+    elif start.isalpha() and end.isalpha():
+        values = [chr(c) for c in range(ord(start), ord(end) + 1, max(step, 1))]
+    else:
+        return [name]
+    if not values:
+        return [name]
+    return [expanded for v in values for expanded in expand_host_pattern(f"{head}{v}{tail}")]
+
+
+def ansible_yaml_data(source: InventorySource) -> Any:
+    """The file as Ansible would parse it as YAML (``!vault`` understood), or ``None``."""
+    data = source.yaml()
+    if data is None and source.yaml_error is not None:
+        try:
+            data = parse_ansible_yaml(source.text, path=source.path)
+        except InputError:
+            return None
+    return data
