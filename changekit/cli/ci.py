@@ -1,0 +1,35 @@
+"""``changekit ci github|gitlab``: write the CI job that runs ``changekit check`` on every PR."""
+
+from __future__ import annotations
+
+import click
+
+from changekit.errors import RefusedError
+from changekit.fileio import atomic_write
+from changekit.gate.ci import CI_FILES, ci_template
+
+
+@click.command()
+@click.argument("forge", type=click.Choice(sorted(CI_FILES)))
+@click.option("--stdout", "to_stdout", is_flag=True, help="Print it instead of writing it.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.pass_obj
+def ci(state, forge: str, to_stdout: bool, force: bool) -> None:
+    """Write the GitHub Actions workflow or GitLab CI job that runs `changekit check`."""
+    text = ci_template(forge)
+    if to_stdout:
+        click.echo(text, nl=False)
+        return
+    ws = state.workspace()
+    dest = ws.root / CI_FILES[forge][1]
+    if dest.exists() and not force:
+        raise RefusedError(
+            f"{CI_FILES[forge][1]} already exists",
+            path=CI_FILES[forge][1],
+            hint="pass --force to overwrite it, or --stdout and merge the job into it by hand",
+        )
+    with ws.lock():
+        atomic_write(dest, text)
+    click.echo(
+        f"wrote {CI_FILES[forge][1]}; commit it, and protect the branch so the check must pass"
+    )

@@ -1,0 +1,164 @@
+"""``changekit check``: every record against the schema, the policy, plugins and git history."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from changekit.errors import ChangekitError, WorkspaceError
+from changekit.gate import history, proof
+from changekit.plugins import hook
+from changekit.policy import Policy, load_policy
+from changekit.policy.conflicts import ConflictIndex
+from changekit.problems import Problem
+from changekit.records import store
+from changekit.workspace import Workspace
+
+FAILING = ("high", "critical")
+
+
+@dataclass
+class Report:
+    problems: list[Problem] = field(default_factory=list)
+    checked: int = 0
+    total: int = 0
+    bad_input: bool = False
+    """A record file could not be read or is not valid against its schema."""
+    base: str | None = None
+
+    @property
+    def failures(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity in FAILING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.bad_input
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "base": self.base,
+            "checked": self.checked,
+            "total": self.total,
+            "failures": len(self.failures),
+            "warnings": len(self.problems) - len(self.failures),
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+def _inventory(ws: Workspace, policy: Policy) -> Any | None:
+    """The workspace inventory, or None when there is none (selectors are then compared as written)."""
+    try:
+        from changekit.inventory.load import load_inventory
+    except ImportError:
+        return None
+    inv_dir = ws.inventories_dir
+    configured = "inventory" in policy.data
+    if not configured and not (inv_dir.is_dir() and any(p.is_file() for p in inv_dir.rglob("*"))):
+        return None
+    return load_inventory(None, ws, ssh_config=False)
+
+
+def _repo_prefix(root: Path) -> str:
+    if history.git(root, "rev-parse", "--is-shallow-repository").strip() == b"true":
+        raise WorkspaceError(
+            "this is a shallow clone: approvals cannot be proven without the full history",
+            path=str(root),
+            hint="fetch the whole history (GitHub Actions: fetch-depth: 0; GitLab: GIT_DEPTH: 0)",
+        )
+    return history.git(root, "rev-parse", "--show-prefix").decode().strip()
+
+
+def _load_error_problem(exc: ChangekitError) -> Problem:
+    code = "duplicate-id" if exc.message.startswith("duplicate record id") else "invalid-record"
+    return Problem(code, exc.message, path=exc.path, line=exc.line, field=exc.field, hint=exc.hint)
+
+
+def _signers_file(ws: Workspace, policy: Policy, base: str | None, tmp: Path) -> Path:
+    """The allowed-signers file; with ``--base`` the base revision's copy, so a change cannot vouch for itself."""
+    assert policy.allowed_signers
+    if base is None:
+        return ws.root / policy.allowed_signers
+    content = history.git(ws.root, "show", f"{base}:{policy.allowed_signers}", check=False)
+    out = tmp / "allowed_signers"
+    out.write_bytes(content)
+    return out
+
+
+def run_check(ws: Workspace, *, base: str | None = None, now: datetime | None = None) -> Report:
+    now = now or datetime.now(UTC)
+    prefix = _repo_prefix(ws.root)
+    policy = load_policy(ws)
+    inventory = _inventory(ws, policy)
+    loaded = store.load_all(ws)
+    report = Report(total=len(loaded.records) + len(loaded.errors), base=base)
+
+    changed: set[str] | None = None
+    if base is not None:
+        changed = {p.removeprefix(prefix) for p in history.changed_since(ws.root, base)}
+    for exc in loaded.errors:
+        problem = _load_error_problem(exc)
+        if changed is None or problem.code == "duplicate-id" or (exc.path or "") in changed:
+            report.problems.append(problem)
+            report.bad_input = report.bad_input or problem.code == "invalid-record"
+
+    def rel(record: Any) -> str:
+        return ws.relpath(record.path) if record.path else f"change_records/{record.id}.yaml"
+
+    chosen = [r for r in loaded.records if changed is None or rel(r) in changed]
+    report.checked = len(chosen) + len(
+        [e for e in loaded.errors if changed is None or (e.path or "") in changed]
+    )
+    proven = _prove(ws, policy, chosen, prefix, base, report, rel)
+    index = ConflictIndex(loaded.records, inventory, policy.conflict_statuses)
+    for record in chosen:
+        problems = policy.check_record(
+            record, index, inventory, now, approvals=proven.get(record.id)
+        )
+        for result in hook().check_record(record=record, policy=policy, workspace=ws):
+            problems.extend(result or ())
+        path = rel(record)
+        report.problems.extend(
+            p if p.path else Problem(**{**p.as_dict(), "path": path}) for p in problems
+        )
+    report.problems.sort(key=lambda p: (p.record or "", p.path or "", p.field or ""))
+    return report
+
+
+def _prove(
+    ws: Workspace, policy: Policy, records: list, prefix: str, base: str | None, report: Report, rel
+) -> dict:
+    """Record id -> the approval entries git history proves; adds a problem per unproven entry."""
+    needing = [r for r in records if r.data.get("approvals")]
+    if not needing:
+        return {}
+    changes = history.file_history(ws.root)
+    attributed = {}
+    with history.BlobReader(ws.root) as blobs:
+        for record in needing:
+            file_changes = changes.get(prefix + rel(record), [])
+            attributed[record.id] = proof.attribute(
+                record.data["approvals"], file_changes, blobs.read
+            )
+    signatures = None
+    if policy.signed:
+        shas = sorted({a.commit.sha for items in attributed.values() for a in items if a.commit})
+        with tempfile.TemporaryDirectory() as tmp:
+            signatures = history.verify_signatures(
+                ws.root, shas, _signers_file(ws, policy, base, Path(tmp))
+            )
+    proven = {}
+    for record in needing:
+        counted, problems = proof.judge(
+            record,
+            attributed[record.id],
+            committer_must_match=policy.committer_must_match,
+            signatures=signatures,
+            path=rel(record),
+        )
+        proven[record.id] = counted
+        report.problems.extend(problems)
+    return proven
