@@ -10,6 +10,8 @@ import pytest
 
 from changekit.plugins import get_manager
 
+pytest_plugins = ["tests.fleet_plugin"]  # the session-scoped `fleet` fixture (real sshd hosts)
+
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -1,0 +1,168 @@
+"""Build and cache the base root filesystem (debootstrap) and one overlay layer per variant.
+
+Everything is built into a temporary directory and renamed into place when complete, under a
+file lock, so concurrent test sessions never build twice and a crashed build leaves nothing
+that looks finished. Mounts happen only inside private mount namespaces (``unshare --mount``),
+so they vanish with the build process, even when it is killed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.testfleet.layout import VARIANTS
+
+SUITE = "bookworm"
+MIRROR = os.environ.get("CHANGEKIT_TESTFLEET_MIRROR", "http://deb.debian.org/debian")
+SECURITY_MIRROR = "http://deb.debian.org/debian-security"
+INCLUDE = [
+    "openssh-server", "sudo", "python3", "perl", "libpdf-api2-perl", "apache2", "tzdata",
+    "procps", "iproute2",
+]  # fmt: skip
+# Run chrooted inside the fresh rootfs after debootstrap (never on the build machine itself).
+BASE_SETUP = "\n".join(
+    [
+        f"echo 'deb {MIRROR} {SUITE} main' > /etc/apt/sources.list",
+        f"echo 'deb {MIRROR} {SUITE}-updates main' >> /etc/apt/sources.list",
+        f"echo 'deb {SECURITY_MIRROR} {SUITE}-security main' >> /etc/apt/sources.list",
+        # no service may start while packages are installed into a host
+        "printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d",
+        "chmod 755 /usr/sbin/policy-rc.d",
+        "apt-get update -q",
+        "rm -f /etc/ssh/ssh_host_*",
+        "useradd -m -s /bin/bash ops",
+        "usermod -p '*' ops",  # no password, but not locked (sshd refuses '!' accounts)
+        "echo 'ops ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/ops",
+        "chmod 440 /etc/sudoers.d/ops",
+        "mkdir -p -m 700 /root/.ssh /home/ops/.ssh",
+        "chown ops:ops /home/ops/.ssh",
+    ]
+)
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("CHANGEKIT_TESTFLEET_CACHE", "/var/cache/changekit-testfleet"))
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:12]
+
+
+def base_key() -> str:
+    return _key(SUITE, MIRROR, ",".join(INCLUDE), BASE_SETUP)
+
+
+def base_dir() -> Path:
+    return cache_dir() / f"base-{base_key()}" / "rootfs"
+
+
+def variant_dir(name: str) -> Path:
+    return cache_dir() / "variants" / f"{name}-{_key(base_key(), VARIANTS[name])}" / "upper"
+
+
+def log(msg: str) -> None:
+    print(f"testfleet: {msg}", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def build_lock() -> Iterator[None]:
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    with open(cache_dir() / "build.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+
+
+def _in_root(root: Path, script: str, *, overlay: str | None = None) -> None:
+    """Run ``script`` with /bin/sh -e chrooted into ``root``, with /proc, the host's DNS config
+    and a shared apt package cache mounted, all in a private mount namespace."""
+    debs = cache_dir() / "apt-archives"
+    (debs / "partial").mkdir(parents=True, exist_ok=True)
+    mount = f"mount -t overlay overlay -o {overlay} {root}\n" if overlay else ""
+    outer = (
+        "set -e\n"
+        f"{mount}mount -t proc proc {root}/proc\n"
+        f"mount --bind {debs} {root}/var/cache/apt/archives\n"
+        f"rm -f {root}/etc/resolv.conf\n"
+        f"cp -L /etc/resolv.conf {root}/etc/resolv.conf\n"
+        f'exec chroot {root} /bin/sh -ec "$1"\n'
+    )
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND": "noninteractive",
+           "LANG": "C.UTF-8", "HOME": "/root"}  # fmt: skip
+    subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", outer, "sh", script],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def _fresh_tmp(final: Path) -> Path:
+    tmp = final.parent.parent / f"tmp-{final.parent.name}"
+    if tmp.exists():  # left by a crashed build: start again
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    return tmp
+
+
+def build_base() -> Path:
+    """The cached base rootfs, built first if needed (about a minute with a reachable mirror)."""
+    final = base_dir()
+    if final.is_dir():
+        return final
+    with build_lock():
+        if final.is_dir():
+            return final
+        tmp = _fresh_tmp(final)
+        started = time.monotonic()
+        log(f"building base rootfs ({SUITE}, debootstrap) into {tmp}")
+        (cache_dir() / "debs").mkdir(exist_ok=True)
+        subprocess.run(
+            ["debootstrap", "--variant=minbase", f"--cache-dir={cache_dir() / 'debs'}",
+             f"--include={','.join(INCLUDE)}", SUITE, str(tmp / "rootfs"), MIRROR],
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        _in_root(tmp / "rootfs", BASE_SETUP)
+        took = round(time.monotonic() - started, 1)
+        (tmp / "build.json").write_text(json.dumps({"seconds": took, "key": base_key()}))
+        os.rename(tmp, final.parent)
+        log(f"base rootfs built in {took}s: {final}")
+    return final
+
+
+def build_variant(name: str) -> Path | None:
+    """The cached overlay layer for ``name`` (None for the plain base)."""
+    if not VARIANTS[name]:
+        return None
+    final = variant_dir(name)
+    if final.is_dir():
+        return final
+    base = build_base()
+    with build_lock():
+        if final.is_dir():
+            return final
+        tmp = _fresh_tmp(final)
+        for sub in ("upper", "work", "root"):
+            (tmp / sub).mkdir()
+        started = time.monotonic()
+        opts = f"lowerdir={base},upperdir={tmp / 'upper'},workdir={tmp / 'work'}"
+        _in_root(tmp / "root", VARIANTS[name], overlay=opts)
+        for sub in ("work", "root"):
+            shutil.rmtree(tmp / sub)
+        os.rename(tmp, final.parent)
+        log(f"variant {name} built in {time.monotonic() - started:.1f}s")
+    return final
+
+
+def build_all(variants: set[str]) -> dict[str, Path | None]:
+    build_base()
+    return {v: build_variant(v) for v in sorted(variants)}
