@@ -12,7 +12,7 @@ import click
 from changekit import yamlfile
 from changekit.cli.output import print_json, print_table
 from changekit.errors import EXIT_INPUT
-from changekit.records import lifecycle, store, times
+from changekit.records import actions, lifecycle, store, times
 from changekit.records.model import STATUSES, TYPES, ChangeRecord
 
 
@@ -66,11 +66,15 @@ def _window_text(summary: dict[str, Any]) -> str:
     return f"{s:%Y-%m-%d %H:%M}–{e.strftime(end_fmt)} {tz or s.strftime('%z')}"
 
 
-def host_matches(record: ChangeRecord, wanted: str) -> bool:
-    """A record touches ``wanted`` when a selector equals it, or one glob covers the other."""
+def host_matches(record: ChangeRecord, wanted: str, inventory: Any | None = None) -> bool:
+    """A record touches ``wanted`` when a selector equals it or one glob covers the other;
+    with an inventory, when the hosts they select overlap (so ``web1`` finds ``group:web``)."""
     for sel in record.hosts:
         if sel == wanted or fnmatch.fnmatchcase(wanted, sel) or fnmatch.fnmatchcase(sel, wanted):
             return True
+    if inventory is not None:
+        names = {h.name for h in inventory.match(wanted)}
+        return any(h.name in names for sel in record.hosts for h in inventory.match(sel))
     return False
 
 
@@ -118,12 +122,13 @@ def list_(state, statuses, types, hosts, from_, to, tz, fmt) -> None:
     start = _bound(from_, tz, field="--from")
     end = _bound(to, tz, field="--to", end=True)
     loaded = store.load_all(ws)
+    inventory = actions.load_inventory(ws) if hosts else None
     chosen = [
         r
         for r in loaded.records
         if (not statuses or r.status in statuses)
         and (not types or r.type in types)
-        and (not hosts or any(host_matches(r, h) for h in hosts))
+        and (not hosts or any(host_matches(r, h, inventory) for h in hosts))
         and (start is None and end is None or r.overlaps(start, end))
     ]
     summaries = [r.summary() for r in chosen]

@@ -39,12 +39,19 @@ def load_policy(ws: Workspace) -> Any | None:
     return _load(ws)
 
 
-def load_inventory(ws: Workspace) -> Any | None:
+def load_inventory(ws: Workspace, policy: Any | None = None) -> Any | None:
+    """The workspace inventory, or ``None`` when there is none (selectors then compare as written)."""
     try:
-        from changekit.inventory import load_workspace_inventory  # type: ignore[attr-defined]
+        from changekit.inventory.load import load_inventory as _load
     except ImportError:
         return None
-    return load_workspace_inventory(ws)
+    configured = policy is not None and "inventory" in (getattr(policy, "data", None) or {})
+    folder = ws.inventories_dir
+    if not configured and not (
+        folder.is_dir() and any(not p.name.startswith(".") for p in folder.rglob("*"))
+    ):
+        return None
+    return _load(None, ws, ssh_config=False)
 
 
 def _refuse(problems: list[Problem], action: str, rid: str) -> None:
@@ -227,7 +234,9 @@ def _apply(
         data.pop("rejection", None)
         if policy is not None:
             _refuse(
-                policy.check_submit(record, _others(ws, record), load_inventory(ws), moment),
+                policy.check_submit(
+                    record, _others(ws, record), load_inventory(ws, policy), moment
+                ),
                 "submit",
                 record.id,
             )
@@ -265,7 +274,9 @@ def _apply(
             data["window"] = window
         if policy is not None:
             _refuse(
-                policy.check_schedule(record, _others(ws, record), load_inventory(ws), moment),
+                policy.check_schedule(
+                    record, _others(ws, record), load_inventory(ws, policy), moment
+                ),
                 "schedule",
                 record.id,
             )

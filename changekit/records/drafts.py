@@ -6,6 +6,8 @@ import difflib
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from changekit import yamlfile
 from changekit.errors import InputError
 from changekit.records import times
@@ -47,6 +49,18 @@ def steps(values: tuple[str, ...] | list[str] | str | None) -> list[str] | str |
     return list(values) if len(values) > 1 else values[0]
 
 
+def key_position(text: str, key: str) -> tuple[int | None, int | None]:
+    """1-based line and column of a top-level key itself (not its value)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None, None
+    for k, _v in getattr(node, "value", None) or ():
+        if getattr(k, "value", None) == key:
+            return k.start_mark.line + 1, k.start_mark.column + 1
+    return None, None
+
+
 def load_draft(path: str | Path) -> dict[str, Any]:
     """A YAML draft: any record field a person fills in; the window may be written in local time."""
     data, text = yamlfile.load_yaml(path)
@@ -56,7 +70,7 @@ def load_draft(path: str | Path) -> dict[str, Any]:
         raise InputError("a draft must be a mapping of record fields", path=path, line=1)
     for key in data:
         if key not in DRAFT_KEYS:
-            line, col = yamlfile.position(text, [key])
+            line, col = key_position(text, str(key))
             if key in RESERVED:
                 raise InputError(
                     f"{key!r} is filled in by changekit, not by a draft",
