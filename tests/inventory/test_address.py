@@ -1,0 +1,48 @@
+"""Connect addresses must be DNS names or IPs; anything else is refused with the reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from changekit.inventory.address import address_problem
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "web01",
+        "web01.example.org",
+        "web01.example.org.",
+        "192.0.2.1",
+        "2001:db8::1",
+        "[2001:db8::1]",
+        "fe80::1%eth0",
+        "under_score.example",
+        "127.0.3.4",
+        "xn--wbserveur-b4a.example",
+    ],
+)
+def test_valid_addresses(address):
+    assert address_problem(address) is None
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("", "it is empty"),
+        ("web01; rm -rf /", "characters a host name cannot have: ' ', '/', ';'"),
+        ("$(id)", "'$', '(', ')'"),
+        ("`id`", "'`'"),
+        ("web\n01", "'\\n'"),
+        ("wébserveur", "non-ASCII"),
+        ("-oProxyCommand=x", "'='"),
+        ("-web01", "starts with '-'"),
+        ("web-.example.org", "'web-' is not a valid DNS label"),
+        ("a..b", "'' is not a valid DNS label"),
+        ("a" * 64 + ".org", "is not a valid DNS label"),
+        (("abc." * 70)[:-1], "longer than 253"),
+    ],
+)
+def test_invalid_addresses_say_why(address, reason):
+    problem = address_problem(address)
+    assert problem is not None and reason in problem
