@@ -21,6 +21,14 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("inventory-ansible-ini", "changekit_plugins.inventory.ansible_ini"),
     ("inventory-ansible-yaml", "changekit_plugins.inventory.ansible_yaml"),
     ("connector-ssh", "changekit_plugins.ssh"),
+    ("collector-os", "changekit_plugins.collectors.os_release"),
+    ("collector-dpkg", "changekit_plugins.collectors.dpkg"),
+    ("collector-perl", "changekit_plugins.collectors.perl"),
+    ("collector-python", "changekit_plugins.collectors.python"),
+    ("collector-integrity", "changekit_plugins.collectors.integrity"),
+    ("collector-preload", "changekit_plugins.collectors.preload"),
+    ("collector-services", "changekit_plugins.collectors.services"),
+    ("collector-files", "changekit_plugins.collectors.files"),
 )
 
 BLOCK_ENV = "CHANGEKIT_BLOCK_PLUGINS"
