@@ -22,10 +22,22 @@ from changekit.inventory.draft import SETTINGS as INVENTORY_SETTINGS
 from changekit.inventory.draft import InventoryDraft
 from changekit.inventory.loader import InventoryLoader, InventorySource
 from changekit.inventory.model import Group, Host, Inventory
+from changekit.notices.calendar import uid as calendar_uid
+from changekit.notices.calendar import upcoming as upcoming_calendar
+from changekit.notices.model import Audience, ChannelError, Notice, NoticeChannel, Receipt
+from changekit.notices.plan import NoticePlan
 from changekit.problems import Problem
 from changekit.yamlfile import validate as validate_yaml
 
 __all__ = [
+    "Audience",
+    "ChannelError",
+    "Notice",
+    "NoticeChannel",
+    "NoticePlan",
+    "Receipt",
+    "calendar_uid",
+    "upcoming_calendar",
     "INVENTORY_SETTINGS",
     "InventoryDraft",
     "InventoryLoader",

@@ -29,6 +29,11 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("collector-preload", "changekit_plugins.collectors.preload"),
     ("collector-services", "changekit_plugins.collectors.services"),
     ("collector-files", "changekit_plugins.collectors.files"),
+    ("notices-email", "changekit_plugins.notices.email"),
+    ("notices-ics", "changekit_plugins.notices.ics"),
+    ("notices-atom", "changekit_plugins.notices.atom"),
+    ("notices-banner", "changekit_plugins.notices.banner"),
+    ("notices-webhook", "changekit_plugins.notices.webhook"),
 )
 
 BLOCK_ENV = "CHANGEKIT_BLOCK_PLUGINS"

@@ -26,6 +26,8 @@ COMMANDS: tuple[str, ...] = (
     "changekit.cli.inventory:inventory",
     "changekit.cli.init:init",
     "changekit.cli.change:change",
+    "changekit.cli.notices:announce",
+    "changekit.cli.notices:notices",
 )
 
 

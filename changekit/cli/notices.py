@@ -1,0 +1,154 @@
+"""``changekit announce ID`` and ``changekit notices send-due|list|preview``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+
+from changekit.cli.output import print_json, print_table
+from changekit.errors import EXIT_FAILED
+from changekit.inventory.load import load_inventory
+from changekit.notices import render
+from changekit.notices.audiences import affected_hosts, audiences_for, reader_zone
+from changekit.notices.config import load_config
+from changekit.notices.model import KINDS
+from changekit.notices.runner import Runner
+from changekit.notices.send import Report
+from changekit.records import store
+from changekit.records.times import now as clock_now
+from changekit.records.times import parse_moment
+
+_format = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+_at = click.option(
+    "--at",
+    "at",
+    metavar="TIME",
+    help="Act as if it were TIME (ISO 8601 with offset), e.g. to see what a cron run would send then.",
+)
+
+
+def _now(at: str | None) -> datetime:
+    return parse_moment(at, None, field="--at").astimezone(UTC) if at else clock_now()
+
+
+def _runner(state, at: str | None) -> Runner:
+    ws = state.workspace()
+    return Runner(ws, config=load_config(ws), inventory=load_inventory(None, ws), now=_now(at))
+
+
+def _finish(report: Report, fmt: str) -> None:
+    if fmt == "json":
+        print_json(
+            {
+                "sent": report.sent,
+                "failed": [f.__dict__ for f in report.failed],
+                "warnings": report.warnings,
+            }
+        )
+    else:
+        for e in report.sent:
+            mid = f"  {e['message_id']}" if e.get("message_id") else ""
+            click.echo(
+                f"sent    {e['change']}  {e['kind']:<12} {e['channel']:<8} {e['audience']}{mid}"
+            )
+        for f in report.failed:
+            click.echo(
+                f"FAILED  {f.change_id}  {f.kind:<12} {f.channel:<8} {f.audience}: {f.error}",
+                err=True,
+            )
+        for w in report.warnings:
+            click.echo(f"warning: {w}", err=True)
+        if not report.sent and not report.failed:
+            click.echo("nothing due")
+        elif report.failed:
+            click.echo(f"{len(report.failed)} notice(s) failed; run again to retry them", err=True)
+    if report.failed:
+        raise SystemExit(EXIT_FAILED)
+
+
+@click.command()
+@click.argument("record_id", metavar="ID")
+@_at
+@_format
+@click.pass_obj
+def announce(state, record_id, at, fmt) -> None:
+    """Announce a change to everyone it affects, on every channel.
+
+    The lead time the policy demands before an outage counts from this moment.
+    Running it again sends nothing twice; it retries what failed."""
+    runner = _runner(state, at)
+    runner.announce(record_id)
+    _finish(runner.report, fmt)
+
+
+@click.group()
+def notices() -> None:
+    """Maintenance notices: send what is due, list what was sent, preview one."""
+
+
+@notices.command("send-due")
+@_at
+@_format
+@click.pass_obj
+def send_due(state, at, fmt) -> None:
+    """Send every notice that is due now: reminders, reschedules, cancellations, start and
+    completion notices, and retries of what failed before. Meant for cron; exit 1 when
+    something failed."""
+    runner = _runner(state, at)
+    runner.send_due()
+    _finish(runner.report, fmt)
+
+
+@notices.command("list")
+@click.argument("record_id", metavar="ID")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.pass_obj
+def list_notices(state, record_id, fmt) -> None:
+    """The notices recorded for a change: kind, channel, audience, time, message id."""
+    rec = store.find_record(state.workspace(), record_id)
+    sent = rec.data.get("notices") or []
+    if fmt == "json":
+        print_json(sent)
+        return
+    cols = ("at", "kind", "channel", "audience", "sequence", "message_id")
+    print_table(cols, ([e.get(c) for c in cols] for e in sent), title=f"notices of {rec.id}")
+
+
+@notices.command()
+@click.argument("record_id", metavar="ID")
+@click.option("--kind", type=click.Choice(KINDS), default="announcement", show_default=True)
+@click.option(
+    "--audience", help="Render for this contact (its time zone); default: the first affected."
+)
+@click.option("--html", "as_html", is_flag=True, help="Print the HTML part instead of the text.")
+@click.pass_obj
+def preview(state, record_id, kind, audience, as_html) -> None:
+    """Show a notice as a reader would get it, without sending anything (for template authors)."""
+    ws = state.workspace()
+    config = load_config(ws)
+    rec = store.find_record(ws, record_id)
+    hosts = affected_hosts(rec.data, load_inventory(None, ws))
+    readers = audiences_for(rec.data, hosts, config)
+    target = (
+        next((a for a in readers if a.name == audience), None)
+        if audience
+        else (readers[0] if readers else None)
+    )
+    zone = target.timezone if target else reader_zone(rec.data, config, audience)
+    ctx = render.context(
+        rec.data,
+        kind=kind,
+        zone=zone,
+        hosts=[h.name for h in hosts],
+        sequence=int((rec.data.get("announcement") or {}).get("sequence") or 0),
+        variant="P1D" if kind == "reminder" else "",
+        contact=config.data.get("contact"),
+    )
+    notice = render.render(render.environment(ws), ctx, audience=target)
+    click.echo(f"Subject: {notice.subject}\n")
+    click.echo(notice.html if as_html else notice.text, nl=False)

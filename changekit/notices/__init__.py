@@ -1,0 +1,1 @@
+"""Maintenance notices: rendering, audiences, what is due, idempotent sending. Channels are plugins."""

@@ -1,0 +1,90 @@
+"""``notices.yaml``: channels, reminders, audiences' zones and service users.
+
+It sits beside ``changekit.yaml`` rather than inside it so the notice settings
+(SMTP host, webhook targets) can be owned and reviewed separately from the
+approval policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from icalendar import vDuration
+
+from changekit.errors import InputError
+from changekit.workspace import Workspace
+from changekit.yamlfile import load_validated
+
+CONFIG_NAME = "notices.yaml"
+DEFAULT_REMINDERS = ("P1D",)
+CHANNEL_SECTIONS = ("email", "ics", "atom", "banner", "webhook")
+
+
+@dataclass
+class NoticesConfig:
+    data: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    def section(self, channel: str) -> dict[str, Any] | None:
+        """A channel's settings, or ``None`` when the channel is not configured."""
+        return self.data.get(channel)
+
+    @property
+    def configured_channels(self) -> list[str]:
+        return [c for c in self.data if c not in _NON_CHANNEL_KEYS]
+
+    def default_channels(self) -> list[str]:
+        return list(self.data.get("channels") or self.configured_channels)
+
+    def reminders(self) -> list[str]:
+        return list(self.data.get("reminders") or DEFAULT_REMINDERS)
+
+    def audience_zone(self, contact: str) -> str | None:
+        return ((self.data.get("audiences") or {}).get(contact) or {}).get("timezone")
+
+    def audience_name(self, contact: str) -> str | None:
+        return ((self.data.get("audiences") or {}).get(contact) or {}).get("name")
+
+    def service_contacts(self, service: str) -> list[str]:
+        return list((self.data.get("services") or {}).get(service) or [])
+
+
+_NON_CHANNEL_KEYS = {"timezone", "channels", "reminders", "contact", "audiences", "services"}
+
+
+def load_config(workspace: Workspace) -> NoticesConfig:
+    """Load ``notices.yaml``; a workspace without one has no channels configured."""
+    path = workspace.root / CONFIG_NAME
+    if not path.is_file():
+        return NoticesConfig(path=None)
+    data = load_validated(path, "notices") or {}
+    config = NoticesConfig(data=data, path=path)
+    for name in data.get("channels") or []:
+        if name not in config.configured_channels and name in CHANNEL_SECTIONS:
+            raise InputError(
+                f"channel {name!r} is listed but has no settings",
+                path=path,
+                field="channels",
+                hint=f"add a {name}: section, or remove {name!r} from channels",
+            )
+    return config
+
+
+def parse_duration(text: str, *, field: str = "reminders") -> timedelta:
+    """An ISO 8601 duration such as ``P1D`` or ``PT2H``."""
+    try:
+        value = vDuration.from_ical(text)
+    except (ValueError, TypeError):
+        raise InputError(
+            f"{text!r} is not an ISO 8601 duration",
+            field=field,
+            hint="write it like P1D (a day), PT2H (two hours) or P1DT12H",
+        ) from None
+    if not isinstance(value, timedelta) or value <= timedelta(0):
+        raise InputError(
+            f"{text!r} must be a positive duration", field=field, hint="e.g. P1D or PT2H"
+        )
+    return value

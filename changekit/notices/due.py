@@ -1,0 +1,94 @@
+"""Which notices a change needs now. Pure logic: record + settings + time in, kinds out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from changekit.notices.config import parse_duration
+
+ANNOUNCEABLE = ("submitted", "approved", "scheduled")
+FINISHED = ("completed", "failed", "rolled_back")
+
+
+@dataclass(frozen=True)
+class Due:
+    kind: str
+    sequence: int
+    variant: str = ""
+
+    def key(self, channel: str, audience: str) -> str:
+        """The idempotency key: the same key is never sent twice."""
+        kind = f"{self.kind}+{self.variant}" if self.variant else self.kind
+        return f"{kind}/{channel}/{audience}/{self.sequence}"
+
+
+def announced(record: dict[str, Any]) -> bool:
+    return bool((record.get("announcement") or {}).get("announced_at"))
+
+
+def sequence(record: dict[str, Any]) -> int:
+    return int((record.get("announcement") or {}).get("sequence") or 0)
+
+
+def rescheduled(record: dict[str, Any]) -> bool:
+    """The window differs from the one last announced."""
+    ann = (record.get("announcement") or {}).get("window")
+    win = record.get("window")
+    if not ann or not win:
+        return False
+    return (datetime.fromisoformat(ann["start"]), datetime.fromisoformat(ann["end"])) != (
+        datetime.fromisoformat(win["start"]),
+        datetime.fromisoformat(win["end"]),
+    )
+
+
+def reminder_offsets(record: dict[str, Any], defaults: list[str]) -> list[str]:
+    own = (record.get("announcement") or {}).get("reminders")
+    return list(own if own else defaults)
+
+
+def due_reminder(record: dict[str, Any], defaults: list[str], now: datetime) -> str | None:
+    """The one reminder to send now: the smallest offset whose time has come.
+
+    Only the closest reminder goes out, so a cron that was down for a day does not
+    send "tomorrow" and "in one hour" at once."""
+    window = record.get("window")
+    if not window:
+        return None
+    start = datetime.fromisoformat(window["start"])
+    if now >= start:
+        return None
+    ready = [
+        (parse_duration(o), o)
+        for o in reminder_offsets(record, defaults)
+        if now >= start - parse_duration(o)
+    ]
+    return min(ready)[1] if ready else None
+
+
+def due_notices(record: dict[str, Any], reminders: list[str], now: datetime) -> list[Due]:
+    """The notices an announced change needs at ``now`` (sent ones are filtered later by key).
+
+    A change that was never announced needs nothing: ``changekit announce`` starts it all."""
+    if not announced(record):
+        return []
+    seq = sequence(record)
+    status = record.get("status")
+    due = [Due("announcement", 0)]  # retried until every channel and audience has it
+    if status == "cancelled":
+        return [*due, Due("cancellation", seq)]
+    if status in FINISHED:
+        return [*due, Due("completion", seq)]
+    if rescheduled(record):
+        seq += 1
+    if seq > 0:  # also retries a reschedule notice a channel failed to deliver
+        due.append(Due("reschedule", seq))
+    if status == "in_progress":
+        return [*due, Due("start", seq)]
+    if status in ANNOUNCEABLE:
+        offset = due_reminder(record, reminders, now)
+        if offset:
+            due.append(Due("reminder", seq, offset))
+    return due

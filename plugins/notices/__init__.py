@@ -1,0 +1,1 @@
+"""Built-in notice channels: email, ics, atom, banner, webhook (one module each)."""

@@ -1,0 +1,115 @@
+"""Which notices are due: pure logic, record + time in, kinds out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from changekit.notices.due import Due, due_notices
+from tests.notices.workspace import record
+
+START = "2026-12-10T22:00:00+00:00"
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def announced(**over):
+    """A record announced for its original window (``over`` may then move the window)."""
+    first = record()["window"]
+    rec = record(**over)
+    rec["announcement"] = {
+        "announced_at": "2026-12-01T10:00:00+00:00",
+        "sequence": 0,
+        "window": {"start": first["start"], "end": first["end"]},
+    }
+    return rec
+
+
+def kinds(dues):
+    return [(d.kind, d.sequence, d.variant) for d in dues]
+
+
+def test_nothing_is_due_before_the_announcement():
+    assert due_notices(record(), ["P1D"], at("2026-12-10T21:00:00+00:00")) == []
+
+
+def test_announced_change_retries_announcements_only_until_a_reminder_is_due():
+    rec = announced()
+    assert kinds(due_notices(rec, ["P1D", "PT1H"], at("2026-12-05T00:00:00+00:00"))) == [
+        ("announcement", 0, "")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("now", "variant"),
+    [
+        ("2026-12-09T22:00:00+00:00", "P1D"),  # exactly a day before
+        ("2026-12-10T20:59:59+00:00", "P1D"),
+        ("2026-12-10T21:00:00+00:00", "PT1H"),  # the closer reminder wins once it is due
+        ("2026-12-10T21:59:59+00:00", "PT1H"),
+    ],
+)
+def test_the_closest_due_reminder_is_chosen(now, variant):
+    due = due_notices(announced(), ["P1D", "PT1H"], at(now))
+    assert ("reminder", 0, variant) in kinds(due)
+    assert len([d for d in due if d.kind == "reminder"]) == 1
+
+
+def test_no_reminder_once_the_window_started():
+    assert all(d.kind != "reminder" for d in due_notices(announced(), ["P1D"], at(START)))
+
+
+def test_a_moved_window_needs_a_reschedule_with_the_next_sequence_and_reminders_follow_it():
+    rec = announced(
+        window={
+            "start": "2026-12-12T22:00:00+00:00",
+            "end": "2026-12-12T23:00:00+00:00",
+            "timezone": "UTC",
+        }
+    )
+    due = kinds(due_notices(rec, ["P1D"], at("2026-12-12T00:00:00+00:00")))
+    assert ("reschedule", 1, "") in due
+    assert ("reminder", 1, "P1D") in due
+
+
+def test_same_window_written_with_another_offset_is_not_a_reschedule():
+    rec = announced(
+        window={
+            "start": "2026-12-10T23:00:00+01:00",
+            "end": "2026-12-11T00:30:00+01:00",
+            "timezone": "Europe/Berlin",
+        }
+    )
+    assert all(
+        d.kind != "reschedule" for d in due_notices(rec, ["P1D"], at("2026-12-01T11:00:00+00:00"))
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        ("in_progress", "start"),
+        ("completed", "completion"),
+        ("rolled_back", "completion"),
+        ("failed", "completion"),
+        ("cancelled", "cancellation"),
+    ],
+)
+def test_status_drives_start_completion_and_cancellation(status, kind):
+    due = kinds(due_notices(announced(status=status), ["P1D"], at("2026-12-10T22:05:00+00:00")))
+    assert (kind, 0, "") in due
+    assert due[0] == ("announcement", 0, "")
+
+
+def test_keys_tell_kind_variant_channel_audience_and_sequence_apart():
+    keys = {
+        Due("reminder", 0, "P1D").key("email", "a@x"),
+        Due("reminder", 0, "PT1H").key("email", "a@x"),
+        Due("reminder", 1, "P1D").key("email", "a@x"),
+        Due("reminder", 0, "P1D").key("webhook", "a@x"),
+        Due("reminder", 0, "P1D").key("email", "b@x"),
+    }
+    assert len(keys) == 5

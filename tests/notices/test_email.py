@@ -1,0 +1,155 @@
+"""Email against a real SMTP server (aiosmtpd) on loopback, parsed with the ``email`` package."""
+
+from __future__ import annotations
+
+from email.utils import parsedate_to_datetime
+
+from tests.notices.helpers import attached_calendar, check_calendar, commits, parts
+from tests.notices.servers import SmtpServer, self_signed
+from tests.notices.workspace import RID, load, make_workspace, update
+
+T0 = "2026-12-01T10:00:00+00:00"
+
+
+def by_rcpt(smtp):
+    return {m["To"].addresses[0].addr_spec: m for m in smtp.inbox.messages}
+
+
+def test_announcement_goes_to_the_affected_audiences_only_with_both_parts_and_the_ics(
+    tmp_path, run_cli, smtp, notices_config
+):
+    ws = make_workspace(tmp_path / "ws", notices_config)
+    result = run_cli("-C", str(ws), "announce", RID, "--at", T0)
+    assert result.exit_code == 0, result.output
+
+    rcpts = sorted(r for _f, rs in smtp.inbox.envelopes for r in rs)
+    # web group (2 contacts) + the intranet service's users; not db or app owners
+    assert rcpts == ["editors@example.org", "intranet-users@example.org", "web-team@example.org"]
+    msgs = by_rcpt(smtp)
+    msg = msgs["web-team@example.org"]
+    assert msg["To"].addresses[0].display_name == "Web team"  # notices.yaml names the audience
+    assert msg["From"] == "Ops <ops@example.org>"
+    assert msg["Subject"] == (
+        "[CHG-20261125-web001] Planned maintenance: Upgrade Apache on the web servers "
+        "(Thursday 10 December 2026, 17:00 EST)"
+    )
+    assert parsedate_to_datetime(msg["Date"]).isoformat() == T0
+    assert msg["Auto-Submitted"] == "auto-generated"
+    assert msg["In-Reply-To"] is None
+    assert msg.get_content_type() == "multipart/mixed"
+    p = parts(msg)
+    assert set(p) == {"text/plain", "text/html", "text/calendar"}
+    text = p["text/plain"].get_content()
+    assert "17:00 to 18:30 EST (America/New_York)" in text  # the reader's own zone, named
+    assert "&lt;critical&gt;" in p["text/html"].get_content()
+    cal = attached_calendar(msg)
+    assert cal["METHOD"] == "PUBLISH"
+    (event,) = check_calendar(cal)
+    assert str(event["UID"]) == f"{RID}@changekit" and event["SEQUENCE"] == 0
+    # a reader without a zone of their own gets the team's
+    assert (
+        "23:00 to Friday 11 December 2026, 00:30 CET (Europe/Berlin)"
+        in parts(msgs["intranet-users@example.org"])["text/plain"].get_content()
+    )
+
+    sent = [n for n in load(ws)["notices"] if n["channel"] == "email"]
+    assert sorted(n["audience"] for n in sent) == [
+        "Intranet Editors <editors@example.org>",
+        "intranet-users@example.org",
+        "web-team@example.org",
+    ]
+    assert sorted(n["message_id"] for n in sent) == sorted(
+        m["Message-ID"] for m in smtp.inbox.messages
+    )
+    assert all(n["at"] == T0 and n["kind"] == "announcement" and n["sequence"] == 0 for n in sent)
+
+
+def test_reminders_and_updates_thread_to_the_announcement(tmp_path, run_cli, smtp, notices_config):
+    ws = make_workspace(tmp_path / "ws", notices_config)
+    assert run_cli("-C", str(ws), "announce", RID, "--at", T0).exit_code == 0
+    announced = {m["To"].addresses[0].addr_spec: m["Message-ID"] for m in smtp.inbox.messages}
+    smtp.inbox.messages.clear()
+
+    # a day before: the P1D reminder, in reply to the announcement
+    result = run_cli("-C", str(ws), "notices", "send-due", "--at", "2026-12-09T23:00:00+00:00")
+    assert result.exit_code == 0, result.output
+    assert len(smtp.inbox.messages) == 3
+    for m in smtp.inbox.messages:
+        root = announced[m["To"].addresses[0].addr_spec]
+        assert m["In-Reply-To"] == root
+        assert m["References"].split()[0] == root
+        assert m["Subject"].startswith("[CHG-20261125-web001] Reminder:")
+        assert "Reminder: this change starts in 1 day." in parts(m)["text/plain"].get_content()
+        assert m["Message-ID"] not in announced.values()
+    reminders = {m["To"].addresses[0].addr_spec: m["Message-ID"] for m in smtp.inbox.messages}
+    smtp.inbox.messages.clear()
+
+    # moved by two days: a reschedule whose ics carries SEQUENCE 1 and the same UID
+    update(
+        ws,
+        window={
+            "start": "2026-12-12T22:00:00+00:00",
+            "end": "2026-12-12T23:00:00+00:00",
+            "timezone": "Europe/Berlin",
+        },
+    )
+    assert (
+        run_cli("-C", str(ws), "notices", "send-due", "--at", "2026-12-10T00:00:00+00:00").exit_code
+        == 0
+    )
+    assert len(smtp.inbox.messages) == 3
+    for m in smtp.inbox.messages:
+        addr = m["To"].addresses[0].addr_spec
+        assert m["In-Reply-To"] == announced[addr]
+        assert m["References"].split() == [announced[addr], reminders[addr]]
+        assert (
+            "This change has moved to a new time (it was planned for Thursday 10 December 2026"
+            in parts(m)["text/plain"].get_content()
+        )
+        (event,) = check_calendar(attached_calendar(m))
+        assert str(event["UID"]) == f"{RID}@changekit" and event["SEQUENCE"] == 1
+    assert load(ws)["announcement"]["sequence"] == 1
+    smtp.inbox.messages.clear()
+
+    # cancelled: METHOD:CANCEL with a higher SEQUENCE
+    update(ws, status="cancelled")
+    assert (
+        run_cli("-C", str(ws), "notices", "send-due", "--at", "2026-12-11T00:00:00+00:00").exit_code
+        == 0
+    )
+    assert len(smtp.inbox.messages) == 3
+    for m in smtp.inbox.messages:
+        cal = attached_calendar(m)
+        assert cal["METHOD"] == "CANCEL"
+        (event,) = check_calendar(cal)
+        assert event["STATUS"] == "CANCELLED" and event["SEQUENCE"] == 2
+        assert parts(m)["text/calendar"].get_param("method") == "CANCEL"
+
+
+def test_starttls_and_auth(tmp_path, run_cli, monkeypatch, notices_config):
+    cert, key = self_signed(tmp_path)
+    server = SmtpServer(tls_cert=cert, tls_key=key, users={"notifier": "s3cret"}).start()
+    try:
+        notices_config["email"].update(
+            port=server.port,
+            security="starttls",
+            username="notifier",
+            password_env="TEST_SMTP_PASSWORD",
+            ca_file=str(cert),
+        )
+        notices_config["channels"] = ["email"]
+        ws = make_workspace(tmp_path / "ws", notices_config)
+        monkeypatch.setenv("TEST_SMTP_PASSWORD", "wrong")
+        bad = run_cli("-C", str(ws), "announce", RID, "--at", T0)
+        assert bad.exit_code == 1
+        assert "535" in bad.stderr and "FAILED" in bad.stderr
+        assert "notices" not in load(ws)
+        assert len(commits(ws)) == 1
+
+        monkeypatch.setenv("TEST_SMTP_PASSWORD", "s3cret")
+        good = run_cli("-C", str(ws), "announce", RID, "--at", T0)
+        assert good.exit_code == 0, good.output
+        assert len(server.inbox.messages) == 3
+        assert server.logins == ["notifier"] * 3
+    finally:
+        server.stop()
