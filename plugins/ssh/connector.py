@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import select
 import shlex
 import socket
@@ -22,6 +23,10 @@ from changekit.api import (
     TransportError,
     host_id,
 )
+
+# paramiko logs each failed handshake with a traceback; our errors already say what happened.
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
+logging.getLogger("paramiko").propagate = False
 
 # OpenSSH's host key type -> the algorithm names paramiko negotiates for it.
 _KEY_ALGOS = {

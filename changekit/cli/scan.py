@@ -1,0 +1,209 @@
+"""``changekit scan``: inspect hosts over SSH and store one snapshot per host."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from changekit.cli.output import console, format_option, print_json, print_table
+from changekit.errors import EXIT_FAILED, InputError, WorkspaceError
+from changekit.facts.store import SnapshotStore
+from changekit.fleet.connector import ConnectOptions
+from changekit.fleet.scan import DEFAULT_CONCURRENCY, HostResult, Scan, available_collectors
+from changekit.inventory.load import load_inventory
+
+
+def choose_collectors(names: str | None) -> list:
+    known = available_collectors()
+    if not names:
+        return list(known.values())
+    chosen = []
+    for name in (n.strip() for n in names.split(",") if n.strip()):
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            raise InputError(
+                f"no collector named {name!r}",
+                field="--collectors",
+                hint=f"did you mean {close[0]!r}?"
+                if close
+                else f"known: {', '.join(sorted(known))}",
+            )
+        chosen.append(known[name])
+    return chosen
+
+
+def _detail(r: HostResult) -> str:
+    if r.status == "ok":
+        return ""
+    return f"{r.reason}: {r.message}" if r.message else str(r.reason)
+
+
+@click.command()
+@click.argument("selectors", nargs=-1)
+@click.option(
+    "-i",
+    "--inventory",
+    "inventory_path",
+    metavar="INVENTORY",
+    help="Inventory file or folder (default: the workspace's).",
+)
+@click.option("--collectors", metavar="A,B", help="Only these collectors (default: all installed).")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 1024),
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
+    help="Hosts scanned at once.",
+)
+@click.option(
+    "--connect-timeout",
+    type=click.FloatRange(0.1),
+    default=10.0,
+    show_default=True,
+    help="Seconds to connect and log in.",
+)
+@click.option(
+    "--command-timeout",
+    type=click.FloatRange(0.1),
+    default=300.0,
+    show_default=True,
+    help="Seconds the collectors may run per host.",
+)
+@click.option(
+    "--accept-new-host-keys",
+    is_flag=True,
+    help="Trust and record keys of hosts not yet in known_hosts (a changed key is still refused).",
+)
+@click.option(
+    "--known-hosts",
+    "known_hosts",
+    type=click.Path(dir_okay=False),
+    help="known_hosts file (default: ~/.ssh/known_hosts).",
+)
+@click.option("--sudo", is_flag=True, help="Run the collectors through `sudo -n`.")
+@click.option(
+    "--file",
+    "files",
+    multiple=True,
+    metavar="PATH",
+    help="Also hash this file on every host (repeatable).",
+)
+@format_option("table", "json")
+@click.pass_obj
+def scan(
+    state,
+    selectors,
+    inventory_path,
+    collectors,
+    concurrency,
+    connect_timeout,
+    command_timeout,
+    accept_new_host_keys,
+    known_hosts,
+    sudo,
+    files,
+    fmt,
+) -> None:
+    """Scan hosts over SSH and store a snapshot of each.
+
+    SELECTOR: host names, globs (web*), group:NAME or tag:NAME; none means every host.
+    Exit status 0 when every host was scanned completely, 1 when any failed or was partial.
+    """
+    workspace = state.workspace_or_none()
+    if workspace is None and fmt != "json":
+        raise WorkspaceError(
+            "not inside a changekit workspace: the snapshots would have nowhere to go",
+            hint="run inside a workspace (changekit init), or add --format json to print them",
+        )
+    inventory = load_inventory(inventory_path, workspace)
+    hosts = inventory.select(list(selectors))
+    chosen = choose_collectors(collectors)
+    options = ConnectOptions(
+        connect_timeout=connect_timeout,
+        command_timeout=command_timeout,
+        known_hosts_file=known_hosts,
+        accept_new_host_keys=accept_new_host_keys,
+        sudo=sudo,
+    )
+    job = Scan(
+        hosts,
+        chosen,
+        options,
+        concurrency=concurrency,
+        extra_context={"files": list(files)},
+        workspace=workspace,
+    )
+    results = _run_with_progress(job, len(hosts))
+    stored = None
+    if workspace is not None:
+        failed = {
+            r.host: {"reason": r.reason or "", "message": r.message or ""}
+            for r in results
+            if r.snapshot is None
+        }
+        SnapshotStore(workspace).save(
+            job.scan_id, [r.snapshot for r in results if r.snapshot], failed
+        )
+        stored = job.scan_id
+    if fmt == "json":
+        print_json(
+            {
+                "scan_id": job.scan_id,
+                "stored": stored is not None,
+                "hosts": [
+                    {
+                        "host": r.host,
+                        "status": r.status,
+                        "reason": r.reason,
+                        "message": r.message,
+                        "seconds": round(r.duration, 3),
+                    }
+                    for r in results
+                ],
+                "snapshots": [r.snapshot for r in results if r.snapshot],
+            }
+        )
+    else:
+        print_table(
+            ["host", "status", "seconds", "detail"],
+            [(r.host, r.status, f"{r.duration:.1f}", _detail(r)) for r in results],
+            title=f"scan {job.scan_id}",
+        )
+        counts = {s: sum(1 for r in results if r.status == s) for s in ("ok", "partial", "failed")}
+        click.echo(
+            f"{counts['ok']} ok, {counts['partial']} partial, {counts['failed']} failed"
+            + (f"; stored as scan {stored}" if stored else ""),
+            err=True,
+        )
+    if any(r.status != "ok" for r in results):
+        sys.exit(EXIT_FAILED)
+
+
+def _run_with_progress(job: Scan, total: int) -> list[HostResult]:
+    err = console(stderr=True)
+    if not err.is_terminal:
+        return job.run()
+    columns = (
+        TextColumn("scanning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("scan", total=total, failed=0)
+        failed = 0
+
+        def done(result: HostResult) -> None:
+            nonlocal failed
+            failed += result.status == "failed"
+            progress.update(task, advance=1, failed=failed)
+            if result.status == "failed":
+                progress.console.print(
+                    f"[red]{result.host}[/]: {result.reason}: {result.message}", highlight=False
+                )
+
+        return job.run(on_result=done)
