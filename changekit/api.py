@@ -27,7 +27,6 @@ from changekit.notices.calendar import upcoming as upcoming_calendar
 from changekit.notices.model import Audience, ChannelError, Notice, NoticeChannel, Receipt
 from changekit.notices.plan import NoticePlan
 from changekit.problems import Problem
-from changekit.reports.renderer import ReportRenderer
 from changekit.yamlfile import validate as validate_yaml
 
 __all__ = [
@@ -63,7 +62,6 @@ __all__ = [
     "NotFoundError",
     "PolicyError",
     "Problem",
-    "ReportRenderer",
     "RefusedError",
     "TransportError",
     "hookimpl",
