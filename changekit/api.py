@@ -27,6 +27,7 @@ from changekit.notices.calendar import upcoming as upcoming_calendar
 from changekit.notices.model import Audience, ChannelError, Notice, NoticeChannel, Receipt
 from changekit.notices.plan import NoticePlan
 from changekit.problems import Problem
+from changekit.versions import compare as compare_versions
 from changekit.yamlfile import validate as validate_yaml
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "InventoryLoader",
     "InventorySource",
     "apply_ansible_vars",
+    "compare_versions",
     "parse_ansible_yaml",
     "validate_yaml",
     "AuthFailed",
