@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from changekit.drift.findings import OPEN, RESOLVED, WAIVED, Finding
+from changekit.drift.findings import OPEN, RESOLVED, WAIVED, Check, Finding
 from changekit.drift.peers import PeerThresholds, compare_peers
 from changekit.drift.standard_check import check_standard
 from changekit.drift.standards import Standard
@@ -47,6 +47,8 @@ class DriftResult:
     previous: State | None
     now: datetime
     unscanned: list[str] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    """Every standard requirement on every host in its scope (passed or not)."""
 
     @property
     def open(self) -> list[Finding]:
@@ -192,7 +194,7 @@ def analyze(
             },
             records,
         )
-        expired |= apply_waivers(timed, waivers, now)
+        # a waiver accepts a state, not an unrecorded change: those stay visible
         findings += timed
     resolved = _resolved(findings, per_state, records)
     hosts = [h for h in selected if latest and h in latest.snapshots]
@@ -209,7 +211,22 @@ def analyze(
         previous=previous,
         now=now,
         unscanned=[h for h in selected if not latest or h not in latest.snapshots],
+        checks=_checks(inventory, hosts, standards, findings) if "standard" in kinds else [],
     )
+
+
+def _checks(
+    inventory: Inventory, hosts: list[str], standards: list[Standard], findings: list[Finding]
+) -> list[Check]:
+    failed = {(f.scope, f.rule, f.host): f.id for f in findings if f.kind == "standard"}
+    out = []
+    for std in standards:
+        scoped = {h.name for h in _match_any(inventory, std.applies_to)}
+        for host in (h for h in hosts if h in scoped):
+            for req in std.requirements:
+                fid = failed.get((std.name, req.id, host))
+                out.append(Check(host, req.id, std.name, fid is None, fid))
+    return out
 
 
 def _set_since(

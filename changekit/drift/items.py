@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-VALUE_KEYS = ("version", "sha256", "hash", "digest", "value", "enabled")
+VALUE_KEYS = ("version", "sha256", "hash", "digest", "value", "state", "enabled")
 """The field that stands for an item's state, in order of preference."""
 
 
@@ -34,6 +34,32 @@ def item_value(entry: Any) -> str:
     return str(entry)
 
 
+def _preload_items(data: dict[str, Any]) -> dict[str, Any]:
+    """``preload``: each ld.so.preload entry, and each LD_PRELOAD setting found in a file."""
+    out: dict[str, Any] = {
+        entry: {"value": "/etc/ld.so.preload"} for entry in data.get("ld_so_preload") or []
+    }
+    for env in data.get("environment") or []:
+        out[f"{env.get('file')}:{env.get('variable') or env.get('line')}"] = {
+            "value": env.get("text", "")
+        }
+    return out
+
+
+NESTED = {
+    "services": lambda d: d.get("services") or {},
+    "preload": _preload_items,
+}
+"""Collectors whose data wraps its items: how to reach them."""
+
+
+def collector_items(collector: str, data: Any) -> dict[str, Any] | None:
+    """``items_of`` after unwrapping a collector's known envelope (``services``, ``preload``)."""
+    if collector in NESTED and isinstance(data, dict):
+        return NESTED[collector](data)
+    return items_of(data)
+
+
 def items_of(data: Any) -> dict[str, Any] | None:
     """A collector's data as item -> entry, or ``None`` when it has no item shape."""
     if isinstance(data, dict):
@@ -51,9 +77,9 @@ def items_of(data: Any) -> dict[str, Any] | None:
     return None
 
 
-def is_itemised(data: Any) -> bool:
+def is_itemised(data: Any, collector: str = "") -> bool:
     """Whether drift can compare a collector's data item by item across hosts."""
-    if isinstance(data, list):
+    if collector in NESTED or isinstance(data, list):
         return True
     if not isinstance(data, dict):
         return False

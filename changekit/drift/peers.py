@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from changekit.drift.findings import Finding
-from changekit.drift.items import is_itemised, item_value, items_of
+from changekit.drift.items import collector_items, is_itemised, item_value
 
 MAX_CLUSTERS = 64
 """Past this many distinct shapes, stop looking for a matching cluster (each host its own)."""
@@ -63,7 +63,7 @@ def compare_peers(
     for collector in collectors:
         datas = {h: s["facts"][collector] for h, s in snapshots.items() if collector in s["facts"]}
         if len(datas) < thresholds.min_group_size or not all(
-            is_itemised(d) for d in datas.values()
+            is_itemised(d, collector) for d in datas.values()
         ):
             continue
         clusters = _clusters(sorted(datas), datas)
@@ -72,7 +72,9 @@ def compare_peers(
         n = len(datas)
         holders: dict[str, list[str]] = defaultdict(list)
         values: dict[str, Counter[str]] = defaultdict(Counter)
-        items_per_cluster = [(items_of(rep) or {}, members) for rep, members in clusters]
+        items_per_cluster = [
+            (collector_items(collector, rep) or {}, members) for rep, members in clusters
+        ]
         items_on = {h: items for items, members in items_per_cluster for h in members}
         for items, members in items_per_cluster:
             for item, entry in items.items():

@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 from changekit.drift.findings import Finding
-from changekit.drift.items import item_value, items_of
+from changekit.drift.items import collector_items, item_value
 from changekit.drift.standards import Requirement, Standard
 
 _TRUE = {"true", "yes", "enabled", "1", "on", "enabled-runtime", "static", "alias", "indirect"}
@@ -23,7 +23,9 @@ def _same_target(req: Requirement, snapshots: dict[str, dict]) -> str | None:
     """The version most hosts in scope have (ties: the newest-looking string), for ``same``."""
     counts: Counter[str] = Counter()
     for snap in snapshots.values():
-        entry = (items_of(snap["facts"].get(req.collector)) or {}).get(req.item)
+        entry = (collector_items(req.collector, snap["facts"].get(req.collector)) or {}).get(
+            req.item
+        )
         if entry is not None:
             counts[item_value(entry)] += 1
     if not counts:
@@ -54,10 +56,10 @@ def _judge(
         hits = sorted(k for k in data if fnmatch.fnmatchcase(k, req.item))
         return ("absent", "present: " + ", ".join(hits)) if hits else None
     if req.kind == "enabled":
-        entry = data.get(req.item)
+        entry = data.get(req.item, data.get(f"{req.item}.service"))
         if entry is None:
             return "enabled", "not installed"
-        state = entry.get("enabled") if isinstance(entry, dict) else entry
+        state = entry.get("state", entry.get("enabled")) if isinstance(entry, dict) else entry
         return None if str(state).lower() in _TRUE else ("enabled", str(state))
     if req.kind == "file":
         entry = data.get(req.item)
@@ -65,7 +67,13 @@ def _judge(
             return req.expected, "missing"
         value = item_value(entry)
         return None if value == req.sha256 else (req.expected, f"sha256 {value}")
-    failed = sorted(data)  # integrity: any reported file fails
+    failed = sorted(  # integrity: every reported file of that manager fails
+        path
+        for path, entry in data.items()
+        if req.manager == "any"
+        or not isinstance(entry, dict)
+        or entry.get("manager", req.manager) == req.manager
+    )
     return (req.expected, f"{len(failed)} failed: " + ", ".join(failed[:5])) if failed else None
 
 
@@ -86,7 +94,7 @@ def check_standard(standard: Standard, snapshots: dict[str, dict[str, Any]]) -> 
                 verdict: tuple[str, str] | None = (req.expected, f"not collected: {why}")
                 data: dict[str, Any] = {}
             else:
-                data = items_of(facts[req.collector]) or {}
+                data = collector_items(req.collector, facts[req.collector]) or {}
                 verdict = _judge(req, data, target, cache)
             if verdict is None:
                 continue

@@ -21,7 +21,10 @@ from changekit.errors import InputError
 SCHEMA = "standard"
 KIND_KEYS = ("present", "absent", "enabled", "file", "integrity")
 DEFAULT_COLLECTOR = {"enabled": "services", "file": "files"}
-FALLBACK_COLLECTORS = frozenset({"dpkg", "rpm", "perl", "python", "services", "files"})
+INTEGRITY_MANAGERS = ("dpkg", "rpm", "any")
+FALLBACK_COLLECTORS = frozenset(
+    {"os", "dpkg", "rpm", "perl", "python", "services", "files", "integrity", "preload"}
+)
 """Used only when no collector plugin is loaded at all (a bare source checkout)."""
 
 
@@ -36,6 +39,8 @@ class Requirement:
     id: str
     constraint: Constraint | None = None
     sha256: str | None = None
+    manager: str | None = None
+    """For ``integrity``: the package manager whose files count (``any`` for all)."""
     description: str = ""
     line: int | None = None
 
@@ -53,7 +58,7 @@ class Requirement:
             return "enabled"
         if self.kind == "file":
             return f"sha256 {self.sha256}"
-        return "no failed files"
+        return f"no {self.manager} package file fails verification"
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,15 @@ def _requirement(
     if kind in DEFAULT_COLLECTOR and ":" not in value.lstrip("/").split("/")[0]:
         collector, item = DEFAULT_COLLECTOR[kind], value
     elif kind == "integrity":
-        collector, item = value, ""
+        if value not in INTEGRITY_MANAGERS:
+            raise _refuse(
+                f"unknown package manager {value!r} for integrity",
+                path,
+                text,
+                [*here, kind],
+                f"one of: {', '.join(INTEGRITY_MANAGERS)}",
+            )
+        collector, item = "integrity", ""
     else:
         collector, item = split_key(value)
     collector = _collector(collector, known, path, text, [*here, kind])
@@ -149,9 +162,11 @@ def _requirement(
         collector=collector,
         item=item,
         severity=raw.get("severity", default_severity),
-        id=raw.get("id") or f"{kind} {collector}:{item}".rstrip(":"),
+        id=raw.get("id")
+        or (f"integrity {value}" if kind == "integrity" else f"{kind} {collector}:{item}"),
         constraint=constraint,
         sha256=raw.get("sha256"),
+        manager=value if kind == "integrity" else None,
         description=raw.get("description", ""),
         line=line,
     )
@@ -205,3 +220,19 @@ def load_standards(directory: Path, known_collectors: Iterable[str]) -> list[Sta
             )
         names[std.name] = str(std.path)
     return standards
+
+
+def scan_context(standards: Iterable[Standard]) -> dict[str, Any]:
+    """What a scan must also collect for these standards: ``files`` to hash and ``modules``
+    to ask for by name (pass it as the scan's extra collector context)."""
+    files: list[str] = []
+    modules: dict[str, list[str]] = {}
+    for std in standards:
+        for req in std.requirements:
+            if req.kind == "file" and req.collector == "files" and req.item not in files:
+                files.append(req.item)
+            elif req.kind == "present" and req.collector in ("perl", "python"):
+                names = modules.setdefault(req.collector, [])
+                if req.item not in names:
+                    names.append(req.item)
+    return {"files": files, "modules": modules}

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from changekit.drift.findings import EXPLAINED, Finding, finding_id
-from changekit.drift.items import is_itemised, item_value, items_of
+from changekit.drift.items import collector_items, is_itemised, item_value
 
 COVERING_STATUSES = frozenset(
     {"approved", "scheduled", "in_progress", "completed", "failed", "rolled_back"}
@@ -64,9 +64,9 @@ def diff_snapshots(host: str, old: dict[str, Any], new: dict[str, Any]) -> list[
         if collector not in old["facts"] or collector not in new["facts"]:
             continue  # a collector that did not run is not a change on the host
         a, b = old["facts"][collector], new["facts"][collector]
-        if a == b or not (is_itemised(a) and is_itemised(b)):
+        if a == b or not (is_itemised(a, collector) and is_itemised(b, collector)):
             continue
-        ia, ib = items_of(a) or {}, items_of(b) or {}
+        ia, ib = collector_items(collector, a) or {}, collector_items(collector, b) or {}
         for item in sorted(set(ia) | set(ib)):
             va = item_value(ia[item]) if item in ia else None
             vb = item_value(ib[item]) if item in ib else None

@@ -15,9 +15,9 @@ BASE: dict[str, Any] = {
     },
     "perl": {"PDF::API2": {"version": "2.044"}},
     "files": {"/etc/apache2/apache2.conf": {"sha256": "a" * 64}},
-    "services": {"ssh": {"enabled": True}},
-    "dpkg_verify": [],
-    "ld_so_preload": {},
+    "services": {"manager": "systemd", "services": {"ssh.service": {"state": "enabled"}}},
+    "integrity": {},
+    "preload": {"ld_so_preload_exists": False, "ld_so_preload": [], "environment": []},
 }
 
 

@@ -13,7 +13,7 @@ from changekit.drift.waivers import load_waivers
 from changekit.errors import InputError
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-KNOWN = FALLBACK_COLLECTORS | {"ld_so_preload", "dpkg_verify"}
+KNOWN = FALLBACK_COLLECTORS
 STD_EXPECTED = yaml.safe_load((EXAMPLES / "standards/expected-errors.yaml").read_text())
 WAIVER_EXPECTED = yaml.safe_load((EXAMPLES / "waivers/expected-errors.yaml").read_text())
 

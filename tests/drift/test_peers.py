@@ -52,12 +52,12 @@ def test_item_only_one_host_has():
     found = compare_peers(
         "web",
         web(
-            web05={"dpkg_verify": ["/usr/share/perl5/PDF/API2.pm"]},
+            web05={"integrity": {"/usr/share/perl5/PDF/API2.pm": {"manager": "dpkg"}}},
             web09={"dpkg__gcc": {"version": "4:12.2.0-3"}},
         ),
     )
     assert {(f.host, f.item, f.rule) for f in found} == {
-        ("web05", "dpkg_verify:/usr/share/perl5/PDF/API2.pm", "only-on-few-hosts"),
+        ("web05", "integrity:/usr/share/perl5/PDF/API2.pm", "only-on-few-hosts"),
         ("web09", "dpkg:gcc", "only-on-few-hosts"),
     }
 

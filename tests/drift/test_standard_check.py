@@ -8,7 +8,7 @@ from tests.drift.fleetdata import snapshot
 
 T = "2026-11-20T10:00:00+00:00"
 S = "20261120T100000Z-abcd"
-KNOWN = FALLBACK_COLLECTORS | {"ld_so_preload", "dpkg_verify"}
+KNOWN = FALLBACK_COLLECTORS
 
 
 def standard(tmp_path: Path, body: str):
@@ -23,9 +23,9 @@ def test_conforming_hosts_have_no_findings(tmp_path):
         (
             "  - present: perl:PDF::API2\n    version: '>= 2.040'\n"
             "  - present: dpkg:apache2\n    version: same\n"
-            "  - absent: dpkg:gcc*\n  - absent: ld_so_preload:*\n  - enabled: ssh\n"
+            "  - absent: dpkg:gcc*\n  - absent: preload:*\n  - enabled: ssh\n"
             f"  - file: /etc/apache2/apache2.conf\n    sha256: '{'a' * 64}'\n"
-            "  - integrity: dpkg_verify\n"
+            "  - integrity: dpkg\n"
         ),
     )
     snaps = {h: snapshot(h, S, T) for h in ("web01", "web02")}
@@ -38,10 +38,10 @@ def test_each_requirement_kind_reports_its_deviation(tmp_path):
         (
             "  - present: perl:PDF::API2\n    version: '>= 2.050'\n"
             "  - present: dpkg:apache2\n    version: same\n"
-            "  - absent: dpkg:gcc*\n  - absent: ld_so_preload:*\n    severity: critical\n"
+            "  - absent: dpkg:gcc*\n  - absent: preload:*\n    severity: critical\n"
             "  - enabled: ssh\n"
             f"  - file: /etc/apache2/apache2.conf\n    sha256: '{'a' * 64}'\n"
-            "  - integrity: dpkg_verify\n"
+            "  - integrity: dpkg\n"
         ),
     )
     snaps = {
@@ -53,10 +53,10 @@ def test_each_requirement_kind_reports_its_deviation(tmp_path):
             T,
             dpkg__apache2={"version": "2.4.57-2"},
             dpkg__gcc_12={"version": "12.2.0-14"},
-            ld_so_preload={"/usr/lib/x86_64-linux-gnu/libpthread.so.0": {}},
-            services={"ssh": {"enabled": False}},
+            preload={"ld_so_preload": ["/usr/lib/x86_64-linux-gnu/libpthread.so.0"]},
+            services={"manager": "systemd", "services": {"ssh.service": {"state": "disabled"}}},
             files={"/etc/apache2/apache2.conf": {"sha256": "b" * 64}},
-            dpkg_verify=["/usr/share/perl5/PDF/API2.pm"],
+            integrity={"/usr/share/perl5/PDF/API2.pm": {"manager": "dpkg", "flags": "??5??????"}},
         ),
     }
     found = check_standard(std, snaps)
@@ -65,13 +65,16 @@ def test_each_requirement_kind_reports_its_deviation(tmp_path):
         "present perl:PDF::API2": ("installed >= 2.050", "2.044"),
         "present dpkg:apache2": ("same as scope: 2.4.62-1~deb12u2", "2.4.57-2"),
         "absent dpkg:gcc*": ("absent", "present: gcc-12"),
-        "absent ld_so_preload:*": ("absent", "present: /usr/lib/x86_64-linux-gnu/libpthread.so.0"),
-        "enabled services:ssh": ("enabled", "False"),
+        "absent preload:*": ("absent", "present: /usr/lib/x86_64-linux-gnu/libpthread.so.0"),
+        "enabled services:ssh": ("enabled", "disabled"),
         "file files:/etc/apache2/apache2.conf": (f"sha256 {'a' * 64}", f"sha256 {'b' * 64}"),
-        "integrity dpkg_verify": ("no failed files", "1 failed: /usr/share/perl5/PDF/API2.pm"),
+        "integrity dpkg": (
+            "no dpkg package file fails verification",
+            "1 failed: /usr/share/perl5/PDF/API2.pm",
+        ),
     }
     assert {f.rule for f in found if f.host == "web01"} == {"present perl:PDF::API2"}
-    preload = next(f for f in found if f.rule == "absent ld_so_preload:*")
+    preload = next(f for f in found if f.rule == "absent preload:*")
     assert preload.severity == "critical"
     assert preload.evidence["scan_id"] == S and preload.evidence["collected_at"] == T
 

@@ -1,0 +1,193 @@
+"""``changekit drift``: deviations from the standards, from peers and over time; ``--propose``
+files the draft change record that would fix them."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import click
+
+from changekit.cli.output import print_json, print_table
+from changekit.drift import remediation
+from changekit.drift.findings import SEVERITIES, severity_rank
+from changekit.drift.inputs import analyze_workspace
+from changekit.drift.peers import PeerThresholds
+from changekit.errors import EXIT_FAILED, NotFoundError
+
+FINDING_ID = re.compile(r"^F-[0-9a-f]{12}$")
+
+
+def thresholds_options(func):
+    for opt in reversed(
+        (
+            click.option(
+                "--kind",
+                "kinds",
+                multiple=True,
+                type=click.Choice(["standard", "peers", "time"]),
+                help="Only these analyses (repeatable; default: all three).",
+            ),
+            click.option(
+                "--majority",
+                type=click.FloatRange(0.5, 1.0),
+                default=0.75,
+                show_default=True,
+                help="Share of a group that makes an item or version the norm.",
+            ),
+            click.option(
+                "--min-group",
+                type=click.IntRange(min=2),
+                default=3,
+                show_default=True,
+                help="Smallest group compared against its peers.",
+            ),
+            click.option(
+                "--unique-max",
+                type=click.IntRange(min=0),
+                default=1,
+                show_default=True,
+                help="Report items only this many hosts of a group have.",
+            ),
+            click.option(
+                "--history",
+                type=click.IntRange(min=1),
+                default=12,
+                show_default=True,
+                help="How many past scans to read (for 'since' and the trend).",
+            ),
+        )
+    ):
+        func = opt(func)
+    return func
+
+
+def run_analysis(ctx_obj, selectors, kinds, majority, min_group, unique_max, history):
+    ws = ctx_obj.workspace()
+    thresholds = PeerThresholds(
+        majority=majority, min_group_size=min_group, unique_max_hosts=unique_max
+    )
+    result = analyze_workspace(
+        ws,
+        list(selectors),
+        kinds=tuple(kinds) or ("standard", "peers", "time"),
+        thresholds=thresholds,
+        now=datetime.now(UTC),
+        history=history,
+    )
+    return ws, result
+
+
+@click.command()
+@click.argument("args", nargs=-1, metavar="[SELECTOR|FINDING-ID]...")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A table for people, json for scripts.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    help="Exit 1 when an open finding has this severity or higher.",
+)
+@click.option(
+    "--all", "show_all", is_flag=True, help="Also list waived, explained and resolved findings."
+)
+@click.option(
+    "--propose",
+    is_flag=True,
+    help="File a draft change record that fixes the given findings (default: every open one).",
+)
+@thresholds_options
+@click.pass_obj
+def drift(
+    obj, args, fmt, fail_on, show_all, propose, kinds, majority, min_group, unique_max, history
+):
+    """Show how hosts deviate from their standards, their peers and their own past.
+
+    SELECTORs (names, globs, group:NAME, tag:NAME) choose hosts; FINDING-IDs (F-...) choose
+    findings for --propose.
+    """
+    ids = [a for a in args if FINDING_ID.match(a)]
+    selectors = [a for a in args if not FINDING_ID.match(a)]
+    ws, result = run_analysis(obj, selectors, kinds, majority, min_group, unique_max, history)
+    if propose:
+        _propose(ws, result, ids)
+        return
+    shown = [f for f in result.findings if show_all or f.is_open] + (
+        result.resolved if show_all else []
+    )
+    if fmt == "json":
+        print_json(
+            {
+                "scan_id": result.state.scan_id if result.state else None,
+                "hosts": result.hosts,
+                "unscanned": result.unscanned,
+                "findings": [f.as_dict() for f in shown],
+                "resolved": [f.as_dict() for f in result.resolved],
+                "expired_waivers": sorted(result.expired_waivers),
+            }
+        )
+    else:
+        rows = [
+            (
+                f.id,
+                f.host,
+                f.item,
+                f.expected,
+                f.actual,
+                f.kind,
+                f.severity,
+                f.since or "",
+                f.status if f.status == "open" else f"{f.status} ({f.waiver or f.change})",
+            )
+            for f in sorted(shown, key=lambda f: (-severity_rank(f.severity), f.host, f.item))
+        ]
+        print_table(
+            ("id", "host", "item", "expected", "actual", "kind", "severity", "since", "status"),
+            rows,
+        )
+        hidden = len(result.findings) - len(result.open)
+        click.echo(
+            f"{len(result.open)} open finding(s) on {len(result.hosts)} host(s)"
+            + (f"; {hidden} waived or explained" if hidden else "")
+            + (f"; {len(result.resolved)} resolved" if result.resolved else "")
+            + (
+                f"; expired waivers: {', '.join(sorted(result.expired_waivers))}"
+                if result.expired_waivers
+                else ""
+            ),
+            err=True,
+        )
+        if result.unscanned:
+            click.echo(f"never scanned: {', '.join(result.unscanned)}", err=True)
+    if fail_on and any(
+        f.is_open and severity_rank(f.severity) >= severity_rank(fail_on) for f in result.findings
+    ):
+        raise click.exceptions.Exit(EXIT_FAILED)
+
+
+def _propose(ws, result, ids):
+    from changekit.records import actions
+
+    chosen = [f for f in result.findings if (f.id in ids if ids else f.is_open)]
+    missing = sorted(set(ids) - {f.id for f in chosen})
+    if missing:
+        raise NotFoundError(
+            f"no current finding {', '.join(missing)}",
+            hint="list them with `changekit drift --all`",
+        )
+    if not chosen:
+        click.echo("nothing to propose: no open findings", err=True)
+        return
+    snapshots = result.state.snapshots if result.state else {}
+    plan = remediation.plan(chosen, snapshots)
+    outcome = actions.create(ws, remediation.record_fields(chosen, plan))
+    click.echo(f"filed draft {outcome.record.id}: {outcome.record.title}")
+    for step in plan.steps:
+        click.echo(f"  on {step.host}: {step.command}")
+    for fid, why in plan.skipped:
+        click.echo(f"  {fid}: {why}")

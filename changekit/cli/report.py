@@ -1,0 +1,58 @@
+"""``changekit report``: the standardisation report for auditors, in any renderer's format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from changekit.cli.drift import run_analysis, thresholds_options
+from changekit.fileio import atomic_write
+from changekit.reports.model import build_report
+from changekit.reports.renderer import get_renderer, renderers
+
+
+class _FormatChoice(click.Choice):
+    """The renderer names, looked up when the command runs (plugins may add some)."""
+
+    def __init__(self) -> None:
+        super().__init__(["html", "md", "json", "csv", "junit"])
+
+    def convert(self, value, param, ctx):
+        self.choices = sorted(renderers())
+        return super().convert(value, param, ctx)
+
+
+@click.command()
+@click.argument("selectors", nargs=-1, metavar="[SELECTOR]...")
+@click.option(
+    "--format",
+    "fmt",
+    type=_FormatChoice(),
+    default="html",
+    show_default=True,
+    help="html (one self-contained file), md, json, csv, junit, or a plugin's.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (default: standard output).",
+)
+@click.option("--title", default="Standardisation report", show_default=True)
+@thresholds_options
+@click.pass_obj
+def report(obj, selectors, fmt, output, title, kinds, majority, min_group, unique_max, history):
+    """Write the standardisation report: conformance, deviations, evidence, waivers, changes."""
+    renderer = get_renderer(fmt)
+    _ws, result = run_analysis(obj, selectors, kinds, majority, min_group, unique_max, history)
+    text = renderer.render(build_report(result, title=title))
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    atomic_write(output, text)
+    click.echo(
+        f"wrote {output} ({fmt}, {len(result.hosts)} hosts, "
+        f"{sum(1 for f in result.findings if f.is_open)} open findings)",
+        err=True,
+    )

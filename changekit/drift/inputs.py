@@ -1,0 +1,125 @@
+"""Read what drift analysis needs from a workspace: inventory, snapshot history, standards,
+waivers and change records. Kept apart from the pure analyzers in ``engine``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from changekit.drift.engine import DriftResult, State, analyze, states_from_histories
+from changekit.drift.peers import PeerThresholds
+from changekit.drift.standards import FALLBACK_COLLECTORS, Standard, load_standards
+from changekit.drift.timeline import RecordSpan
+from changekit.drift.waivers import Waiver, load_waivers
+from changekit.inventory.model import Host, Inventory
+from changekit.plugins import collect
+from changekit.workspace import Workspace
+
+
+def known_collectors() -> frozenset[str]:
+    """Collector names the loaded plugins offer (the built-in list when none are loaded)."""
+    names = {getattr(c, "name", None) for c in collect("register_collectors")}
+    names.discard(None)
+    return frozenset(names) or FALLBACK_COLLECTORS  # type: ignore[arg-type]
+
+
+def workspace_standards(ws: Workspace) -> list[Standard]:
+    return load_standards(ws.standards_dir, known_collectors())
+
+
+def workspace_waivers(ws: Workspace) -> list[Waiver]:
+    return load_waivers(ws.root / "waivers")
+
+
+def workspace_inventory(ws: Workspace) -> Inventory:
+    from changekit.inventory.load import load_inventory
+
+    return load_inventory(None, ws, ssh_config=False)
+
+
+def _parse(ts: Any) -> datetime | None:
+    if not ts:
+        return None
+    return (
+        ts if isinstance(ts, datetime) else datetime.fromisoformat(str(ts).replace("Z", "+00:00"))
+    )
+
+
+def record_spans(ws: Workspace, inventory: Inventory) -> list[RecordSpan]:
+    """Every change record as drift sees it: resolved hosts, the time it may have acted in."""
+    from changekit.records import store
+
+    spans = []
+    for rec in store.load_all(ws).records:
+        data = rec.data
+        hosts = {h.name for sel in rec.hosts for h in inventory.match(sel)} | set(rec.hosts)
+        window = data.get("window") or {}
+        ran = [
+            _parse(h["at"])
+            for h in rec.history
+            if h.get("status") in ("in_progress", "completed", "failed", "rolled_back")
+        ]
+        start = _parse(window.get("start"))
+        end = _parse(window.get("end"))
+        if ran:  # what really happened widens the planned window
+            start = min([t for t in (start, *ran) if t is not None])
+            end = max([t for t in (end, *ran) if t is not None])
+        completed = next(
+            (_parse(h["at"]) for h in rec.history if h.get("status") == "completed"), None
+        )
+        spans.append(
+            RecordSpan(
+                id=rec.id,
+                status=rec.status,
+                hosts=frozenset(hosts),
+                start=start,
+                end=end,
+                findings=tuple((data.get("links") or {}).get("findings") or ()),
+                completed_at=completed,
+                title=rec.title,
+            )
+        )
+    return spans
+
+
+def snapshot_states(ws: Workspace, hosts: list[Host], history: int) -> list[State]:
+    """The fleet's states over its last ``history`` scans, from the snapshot store."""
+    from changekit.facts.store import SnapshotStore
+
+    store = SnapshotStore(ws)
+    stored = set(store.hosts())
+    histories: dict[str, list[dict[str, Any]]] = {}
+    for host in (h.name for h in hosts if h.name in stored):
+        entries = store.history(host)[-history:]
+        snaps = [store.get(e["scan_id"], host) for e in entries[:-1]]
+        latest = store.latest(host)
+        if latest is not None:
+            snaps.append(latest)
+        histories[host] = snaps
+    return states_from_histories(histories)
+
+
+def analyze_workspace(
+    ws: Workspace,
+    selectors: list[str] | tuple[str, ...] = (),
+    *,
+    kinds: tuple[str, ...] = ("standard", "peers", "time"),
+    thresholds: PeerThresholds | None = None,
+    now: datetime,
+    history: int = 12,
+) -> DriftResult:
+    """Drift for the workspace's hosts matching ``selectors`` (all when empty)."""
+    inventory = workspace_inventory(ws)
+    selected = inventory.select(list(selectors))
+    return analyze(
+        inventory,
+        snapshot_states(ws, selected, history),
+        standards=workspace_standards(ws),
+        waivers=workspace_waivers(ws),
+        records=record_spans(ws, inventory),
+        selectors=selectors,
+        kinds=kinds,
+        thresholds=thresholds,
+        now=now,
+        history=history,
+    )

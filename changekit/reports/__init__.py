@@ -1,0 +1,1 @@
+"""Reports: the standardisation report model; renderers are plugins."""

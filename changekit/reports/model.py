@@ -1,0 +1,123 @@
+"""The standardisation report as data: one JSON-able dict every renderer formats.
+
+It accounts for every deviation: each one is open (flagged), waived (by a named,
+unexpired waiver), explained (by an approved change record) or resolved (by a
+completed change). ``schemas/report.schema.json`` describes it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from changekit import __version__
+from changekit.drift.engine import DriftResult
+from changekit.drift.findings import SEVERITIES, severity_rank
+
+SCHEMA_VERSION = 1
+
+
+def _matrix(result: DriftResult) -> tuple[list[str], list[dict[str, Any]]]:
+    """Items with any deviation (columns) and, per host, the worst finding per item."""
+    cells: dict[str, dict[str, dict[str, Any]]] = {h: {} for h in result.hosts}
+    for f in [*result.findings, *result.resolved]:
+        if f.host not in cells:
+            continue
+        cell = cells[f.host].get(f.item)
+        rank = (f.status == "open", severity_rank(f.severity))
+        if cell is None or rank > cell["_rank"]:
+            cells[f.host][f.item] = {
+                "_rank": rank,
+                "status": f.status,
+                "severity": f.severity,
+                "kind": f.kind,
+                "actual": f.actual,
+                "expected": f.expected,
+                "finding": f.id,
+            }
+    items = sorted({item for row in cells.values() for item in row})
+    rows = []
+    for host in result.hosts:
+        row = {k: {kk: vv for kk, vv in v.items() if kk != "_rank"} for k, v in cells[host].items()}
+        rows.append({"host": host, "cells": row})
+    return items, rows
+
+
+def build_report(result: DriftResult, *, title: str = "Standardisation report") -> dict[str, Any]:
+    """The report for one drift analysis (see ``changekit.drift.engine.analyze``)."""
+    findings = sorted(
+        result.findings, key=lambda f: (-severity_rank(f.severity), f.host, f.item, f.kind)
+    )
+    by_status = Counter(f.status for f in findings)
+    by_severity = Counter(f.severity for f in findings if f.is_open)
+    trend = result.trend
+    current = trend[-1] if trend else {"overall": 100.0, "groups": {}}
+    previous = trend[-2] if len(trend) > 1 else None
+    items, rows = _matrix(result)
+    now = result.now
+    waivers = [w.as_dict(now) for w in result.waivers]
+    for w in waivers:
+        w["used_by"] = sorted(f.id for f in findings if f.waiver == w["id"])
+        w["hiding_nothing_because_expired"] = w["id"] in result.expired_waivers
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "title": title,
+        "generated_at": now.isoformat(),
+        "generator": f"changekit {__version__}",
+        "scan": {
+            "scan_id": result.state.scan_id if result.state else None,
+            "at": result.state.at if result.state else None,
+            "previous_scan_id": result.previous.scan_id if result.previous else None,
+            "previous_at": result.previous.at if result.previous else None,
+        },
+        "summary": {
+            "hosts": len(result.hosts),
+            "unscanned": list(result.unscanned),
+            "conformance": current["overall"],
+            "groups": dict(current.get("groups", {})),
+            "previous_conformance": previous["overall"] if previous else None,
+            "trend": [
+                {
+                    "scan_id": t["scan_id"],
+                    "at": t["at"],
+                    "conformance": t["overall"],
+                    "groups": t["groups"],
+                    "hosts": t["hosts"],
+                }
+                for t in trend
+            ],
+            "open": by_status.get("open", 0),
+            "waived": by_status.get("waived", 0),
+            "explained": by_status.get("explained", 0),
+            "resolved": len(result.resolved),
+            "by_severity": {s: by_severity.get(s, 0) for s in SEVERITIES},
+            "accounted_for": by_status.get("open", 0) == 0,
+        },
+        "standards": [
+            {
+                "name": s.name,
+                "path": s.path,
+                "applies_to": list(s.applies_to),
+                "requirements": [r.id for r in s.requirements],
+            }
+            for s in result.standards
+        ],
+        "hosts": list(result.hosts),
+        "groups": {g: list(m) for g, m in result.groups.items()},
+        "items": items,
+        "matrix": rows,
+        "findings": [f.as_dict() for f in findings],
+        "resolved": [f.as_dict() for f in result.resolved],
+        "unrecorded_changes": [f.as_dict() for f in findings if f.rule == "unrecorded-change"],
+        "waivers": waivers,
+        "checks": [
+            {
+                "host": c.host,
+                "standard": c.scope,
+                "requirement": c.requirement,
+                "passed": c.passed,
+                **({"finding": c.finding} if c.finding else {}),
+            }
+            for c in result.checks
+        ],
+    }

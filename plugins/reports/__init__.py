@@ -1,0 +1,1 @@
+"""Built-in report renderers: html, markdown, json, csv, junit."""

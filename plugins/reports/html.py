@@ -1,0 +1,66 @@
+"""The report as ONE self-contained HTML file: inline CSS, an inline SVG chart, no scripts,
+no external assets, so it can be mailed to an auditor or attached to a ticket as is."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import jinja2
+
+from changekit.api import ReportRenderer, hookimpl
+
+W, H, PAD = 640, 220, 36
+
+
+def chart(trend: list[dict[str, Any]]) -> dict[str, Any]:
+    """Coordinates of the conformance-over-time line (overall), 0-100 % on the y axis."""
+    n = len(trend)
+    step = (W - 2 * PAD) / max(n - 1, 1)
+    points = []
+    for i, t in enumerate(trend):
+        x = PAD + i * step if n > 1 else W / 2
+        y = PAD + (100 - t["conformance"]) * (H - 2 * PAD) / 100
+        points.append(
+            {
+                "x": round(x, 1),
+                "y": round(y, 1),
+                "label": t["at"][:16].replace("T", " "),
+                "value": t["conformance"],
+                "scan": t["scan_id"],
+            }
+        )
+    grid = [
+        {"y": round(PAD + (100 - v) * (H - 2 * PAD) / 100, 1), "v": v} for v in (0, 25, 50, 75, 100)
+    ]
+    return {
+        "w": W,
+        "h": H,
+        "pad": PAD,
+        "points": points,
+        "grid": grid,
+        "polyline": " ".join(f"{p['x']},{p['y']}" for p in points),
+    }
+
+
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    return env
+
+
+class HtmlRenderer(ReportRenderer):
+    name = "html"
+    extension = "html"
+    description = "one self-contained HTML file (inline CSS and SVG, no scripts or external assets)"
+
+    def render(self, report: dict[str, Any]) -> str:
+        text = resources.files(__package__).joinpath("report.html.j2").read_text(encoding="utf-8")
+        template = _env().from_string(text)
+        return template.render(
+            r=report, s=report["summary"], chart=chart(report["summary"]["trend"])
+        )
+
+
+@hookimpl(trylast=True)
+def register_report_renderers(register):
+    register(HtmlRenderer())

@@ -1,0 +1,22 @@
+"""The report as JSON, valid against ``changekit schema report``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from changekit.api import ReportRenderer, hookimpl
+
+
+class JsonRenderer(ReportRenderer):
+    name = "json"
+    extension = "json"
+    description = "the report data, valid against schemas/report.schema.json"
+
+    def render(self, report: dict[str, Any]) -> str:
+        return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
+@hookimpl(trylast=True)
+def register_report_renderers(register):
+    register(JsonRenderer())

@@ -1,0 +1,138 @@
+"""The report as Markdown (GitHub-flavoured tables), for a wiki page or a pull request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from changekit.api import ReportRenderer, hookimpl
+
+MARK = {"open": "✗", "waived": "W", "explained": "C", "resolved": "✓"}
+
+
+def _cell(text: Any) -> str:
+    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+
+
+def _table(head: list[str], rows: list[list[Any]]) -> list[str]:
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return out + [""]
+
+
+class MarkdownRenderer(ReportRenderer):
+    name = "md"
+    extension = "md"
+    description = "Markdown, for a wiki page or a pull request"
+
+    def render(self, report: dict[str, Any]) -> str:
+        s = report["summary"]
+        scan = report["scan"]
+        lines = [
+            f"# {report['title']}",
+            "",
+            f"Scan `{scan['scan_id']}` at {scan['at']}; generated {report['generated_at']} "
+            f"by {report['generator']}.",
+            "",
+        ]
+        prev = s["previous_conformance"]
+        trend = "" if prev is None else f" (previous scan: {prev:.1f} %)"
+        lines += [
+            "## Summary",
+            "",
+            f"- Conformance: **{s['conformance']:.1f} %** of {s['hosts']} hosts{trend}",
+            f"- Open deviations: {s['open']}; waived: {s['waived']}; explained by change "
+            f"records: {s['explained']}; resolved: {s['resolved']}",
+        ]
+        if s["unscanned"]:
+            lines.append(f"- Not scanned: {', '.join(s['unscanned'])}")
+        lines.append("")
+        lines += _table(
+            ["group", "conformance"], [[g, f"{v:.1f} %"] for g, v in sorted(s["groups"].items())]
+        )
+        lines += ["## Conformance over time", ""]
+        lines += _table(
+            ["scan", "at", "conformance"],
+            [[t["scan_id"], t["at"], f"{t['conformance']:.1f} %"] for t in s["trend"]],
+        )
+        lines += [
+            "## Deviations by host",
+            "",
+            "✗ open, W waived, C explained by a change record, ✓ resolved",
+            "",
+        ]
+        if report["items"]:
+            rows = [
+                [r["host"]]
+                + [
+                    MARK[r["cells"][i]["status"]] if i in r["cells"] else ""
+                    for i in report["items"]
+                ]
+                for r in report["matrix"]
+            ]
+            lines += _table(["host", *report["items"]], rows)
+        else:
+            lines += ["No deviations.", ""]
+        lines += ["## Findings", ""]
+        lines += _table(
+            ["id", "status", "severity", "host", "item", "expected", "actual", "since", "evidence"],
+            [
+                [
+                    f["id"],
+                    f["status"]
+                    + (f" ({f.get('waiver') or f.get('change')})" if f["status"] != "open" else ""),
+                    f["severity"],
+                    f["host"],
+                    f["item"],
+                    f["expected"],
+                    f["actual"],
+                    f.get("since", ""),
+                    f"scan {f['evidence'].get('scan_id')}"
+                    + (f", sha256 {f['evidence']['hash']}" if f["evidence"].get("hash") else ""),
+                ]
+                for f in [*report["findings"], *report["resolved"]]
+            ],
+        )
+        lines += ["## Unrecorded changes", ""]
+        lines += (
+            _table(
+                ["host", "item", "before", "after", "between"],
+                [
+                    [
+                        f["host"],
+                        f["item"],
+                        f["expected"],
+                        f["actual"],
+                        f"{f['evidence'].get('previous_collected_at')} – {f['evidence'].get('collected_at')}",
+                    ]
+                    for f in report["unrecorded_changes"]
+                ],
+            )
+            if report["unrecorded_changes"]
+            else ["None.", ""]
+        )
+        lines += ["## Waivers", ""]
+        lines += (
+            _table(
+                ["id", "hosts", "item", "approved by", "expires", "state", "justification"],
+                [
+                    [
+                        w["id"],
+                        ", ".join(w["hosts"]),
+                        w.get("item") or w.get("finding"),
+                        w["approved_by"],
+                        w["expires"],
+                        "EXPIRED" if w["expired"] else "current",
+                        w["justification"],
+                    ]
+                    for w in report["waivers"]
+                ],
+            )
+            if report["waivers"]
+            else ["None.", ""]
+        )
+        return "\n".join(lines)
+
+
+@hookimpl(trylast=True)
+def register_report_renderers(register):
+    register(MarkdownRenderer())
