@@ -27,6 +27,7 @@ from changekit.notices.calendar import upcoming as upcoming_calendar
 from changekit.notices.model import Audience, ChannelError, Notice, NoticeChannel, Receipt
 from changekit.notices.plan import NoticePlan
 from changekit.problems import Problem
+from changekit.reports.renderer import ReportRenderer
 from changekit.versions import compare as compare_versions
 from changekit.yamlfile import validate as validate_yaml
 
@@ -64,6 +65,7 @@ __all__ = [
     "NotFoundError",
     "PolicyError",
     "Problem",
+    "ReportRenderer",
     "RefusedError",
     "TransportError",
     "hookimpl",

@@ -20,6 +20,8 @@ from changekit.workspace import Workspace, find_workspace
 COMMANDS: tuple[str, ...] = (
     "changekit.cli.plugins_cmd:plugins",
     "changekit.cli.schema_cmd:schema",
+    "changekit.cli.drift:drift",
+    "changekit.cli.report:report",
     "changekit.cli.scan:scan",
     "changekit.cli.check:check",
     "changekit.cli.codeowners:codeowners",
