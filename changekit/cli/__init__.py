@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "changekit.cli.drift:drift",
     "changekit.cli.report:report",
     "changekit.cli.scan:scan",
+    "changekit.cli.facts:facts",
     "changekit.cli.check:check",
     "changekit.cli.codeowners:codeowners",
     "changekit.cli.ci:ci",

@@ -8,12 +8,12 @@ import sys
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from changekit.cli.inventory import inventory_options, load_from_options
 from changekit.cli.output import console, format_option, print_json, print_table
 from changekit.errors import EXIT_FAILED, InputError, WorkspaceError
 from changekit.facts.store import SnapshotStore
 from changekit.fleet.connector import ConnectOptions
 from changekit.fleet.scan import DEFAULT_CONCURRENCY, HostResult, Scan, available_collectors
-from changekit.inventory.load import load_inventory
 
 
 def choose_collectors(names: str | None) -> list:
@@ -43,13 +43,7 @@ def _detail(r: HostResult) -> str:
 
 @click.command()
 @click.argument("selectors", nargs=-1)
-@click.option(
-    "-i",
-    "--inventory",
-    "inventory_path",
-    metavar="INVENTORY",
-    help="Inventory file or folder (default: the workspace's).",
-)
+@inventory_options
 @click.option("--collectors", metavar="A,B", help="Only these collectors (default: all installed).")
 @click.option(
     "--concurrency",
@@ -92,11 +86,12 @@ def _detail(r: HostResult) -> str:
     help="Also hash this file on every host (repeatable).",
 )
 @format_option("table", "json")
-@click.pass_obj
+@click.pass_context
 def scan(
-    state,
+    ctx: click.Context,
     selectors,
-    inventory_path,
+    inventory,
+    ssh_config,
     collectors,
     concurrency,
     connect_timeout,
@@ -112,14 +107,13 @@ def scan(
     SELECTOR: host names, globs (web*), group:NAME or tag:NAME; none means every host.
     Exit status 0 when every host was scanned completely, 1 when any failed or was partial.
     """
-    workspace = state.workspace_or_none()
+    workspace = ctx.obj.workspace_or_none()
     if workspace is None and fmt != "json":
         raise WorkspaceError(
             "not inside a changekit workspace: the snapshots would have nowhere to go",
             hint="run inside a workspace (changekit init), or add --format json to print them",
         )
-    inventory = load_inventory(inventory_path, workspace)
-    hosts = inventory.select(list(selectors))
+    hosts = load_from_options(ctx, inventory, ssh_config).select(list(selectors))
     chosen = choose_collectors(collectors)
     options = ConnectOptions(
         connect_timeout=connect_timeout,

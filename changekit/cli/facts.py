@@ -1,0 +1,188 @@
+"""``changekit facts show|diff|history|scans``: stored snapshots and what changed between them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from changekit.cli.output import format_option, print_json, print_table
+from changekit.errors import NotFoundError
+from changekit.facts.covering import covering_records
+from changekit.facts.diff import diff_snapshots, is_inventory
+from changekit.facts.store import SnapshotStore
+from changekit.facts.when import resolve
+
+
+@click.group()
+def facts() -> None:
+    """Stored host snapshots: show one, compare over time, list history."""
+
+
+def _store(ctx: click.Context) -> SnapshotStore:
+    return SnapshotStore(ctx.obj.workspace())
+
+
+def _snapshot(store: SnapshotStore, host: str, when: str | None) -> dict:
+    snap = store.at(host, when) if when else store.latest(host)
+    if snap is None:
+        raise NotFoundError(f"no snapshot of {host}", hint=f"scan it first: changekit scan {host}")
+    return snap
+
+
+def _short(value: object) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return "" if value is None else str(value)
+
+
+@facts.command("show")
+@click.argument("host")
+@click.option(
+    "--at", "when", metavar="WHEN", help="A scan id, date, 'yesterday', ISO time (default: latest)."
+)
+@click.option("--collector", metavar="NAME", help="List this collector's items.")
+@format_option()
+@click.pass_context
+def show(ctx: click.Context, host: str, when: str | None, collector: str | None, fmt: str) -> None:
+    """Show what a host had, now or at WHEN."""
+    snap = _snapshot(_store(ctx), host, when)
+    data = snap["facts"].get(collector) if collector else snap
+    if collector and data is None:
+        raise NotFoundError(
+            f"{host}'s snapshot has no {collector!r} facts",
+            hint=f"it has: {', '.join(snap['facts'])}",
+        )
+    if fmt == "json":
+        print_json(data)
+        return
+    if collector:
+        if is_inventory(data):
+            rows = [
+                (k, v.get("version"), _short({x: y for x, y in v.items() if x != "version"}))
+                for k, v in data.items()
+            ]
+            print_table(["item", "version", "details"], rows)
+        elif isinstance(data, dict):
+            print_table(["key", "value"], [(k, _short(v)) for k, v in data.items()])
+        else:
+            print_json(data)
+        return
+    click.echo(f"{snap['host']}: scan {snap['scan_id']} at {snap['collected_at']}")
+    rows = []
+    for name, value in sorted(snap["facts"].items()):
+        size = f"{len(value)} items" if is_inventory(value) else f"{len(value)} entries"
+        note = (
+            f"carried over from {snap['carried_over'][name]}"
+            if name in snap.get("carried_over", {})
+            else ""
+        )
+        rows.append((name, size, note))
+    for name, why in sorted(snap.get("errors", {}).items()):
+        rows.append((name, "error", why))
+    print_table(["collector", "data", "note"], rows)
+
+
+@facts.command("diff")
+@click.argument("host")
+@click.option(
+    "--since",
+    "since",
+    required=True,
+    metavar="WHEN",
+    help="A scan id, date, 'yesterday', ISO time.",
+)
+@click.option("--until", "until", metavar="WHEN", help="Default: the latest snapshot.")
+@format_option()
+@click.pass_context
+def diff(ctx: click.Context, host: str, since: str, until: str | None, fmt: str) -> None:
+    """What changed on HOST between two times, and the change records that covered it."""
+    store = _store(ctx)
+    old = store.at(host, since)
+    new = _snapshot(store, host, until)
+    changes = diff_snapshots(old, new)
+    start = datetime.fromisoformat(old["collected_at"])
+    end = resolve(until)[1] if until else datetime.fromisoformat(new["collected_at"])
+    records = covering_records(ctx.obj.workspace(), host, start, end)
+    if fmt == "json":
+        print_json(
+            {
+                "host": host,
+                "from": {"scan_id": old["scan_id"], "collected_at": old["collected_at"]},
+                "to": {"scan_id": new["scan_id"], "collected_at": new["collected_at"]},
+                "changes": [c.as_dict() for c in changes],
+                "records": [
+                    {
+                        "id": r.id,
+                        "title": r.title,
+                        "status": r.status,
+                        "window": {
+                            "start": r.window_start.isoformat(),
+                            "end": r.window_end.isoformat(),
+                        },
+                    }
+                    for r in records
+                ],
+            }
+        )
+        return
+    click.echo(
+        f"{host}: {old['scan_id']} ({old['collected_at']}) -> {new['scan_id']} ({new['collected_at']})"
+    )
+    if changes:
+        print_table(
+            ["collector", "item", "change", "old", "new"],
+            [(c.collector, c.item, c.change, _short(c.old), _short(c.new)) for c in changes],
+        )
+    else:
+        click.echo("no changes")
+    if records:
+        click.echo("change records covering this host in that period:")
+        print_table(
+            ["record", "status", "window", "title"],
+            [
+                (
+                    r.id,
+                    r.status,
+                    f"{r.window_start.isoformat()} .. {r.window_end.isoformat()}",
+                    r.title,
+                )
+                for r in records
+            ],
+        )
+    else:
+        click.echo("no change record covered this host in that period")
+
+
+@facts.command("history")
+@click.argument("host")
+@format_option()
+@click.pass_context
+def history(ctx: click.Context, host: str, fmt: str) -> None:
+    """Every stored snapshot of HOST (one per scan)."""
+    entries = _store(ctx).history(host)
+    if fmt == "json":
+        print_json([{**e, "time": e["time"].isoformat()} for e in entries])
+        return
+    print_table(
+        ["scan", "time", "commit"],
+        [(e["scan_id"], e["time"].isoformat(), e["commit"][:12]) for e in entries],
+    )
+
+
+@facts.command("scans")
+@format_option()
+@click.pass_context
+def scans(ctx: click.Context, fmt: str) -> None:
+    """Every stored scan with how many hosts were ok, partial and failed."""
+    found = _store(ctx).scans()
+    if fmt == "json":
+        print_json(found)
+        return
+    rows = []
+    for s in found:
+        states = [h["status"] for h in s["hosts"].values()]
+        rows.append(
+            (s["scan_id"], states.count("ok"), states.count("partial"), states.count("failed"))
+        )
+    print_table(["scan", "ok", "partial", "failed"], rows)
