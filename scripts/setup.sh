@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON="${PYTHON:-python3}"
-APT_PACKAGES=(git openssh-client openssh-server debootstrap iproute2 util-linux chromium)
+# no openssh-server: a machine sshd on 0.0.0.0:22 would block the fleet's 127.x.y.z:22
+APT_PACKAGES=(git openssh-client debootstrap iproute2 util-linux chromium)
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     missing=()
