@@ -76,11 +76,12 @@ def due_notices(record: dict[str, Any], reminders: list[str], now: datetime) -> 
         return []
     seq = sequence(record)
     status = record.get("status")
-    due = [Due("announcement", 0)]  # retried until every channel and audience has it
+    # the end of a change goes to those who were told about it; late announcements stop
     if status == "cancelled":
-        return [*due, Due("cancellation", seq)]
+        return [Due("cancellation", seq)]
     if status in FINISHED:
-        return [*due, Due("completion", seq)]
+        return [Due("completion", seq)]
+    due = [Due("announcement", 0)]  # retried until every channel and audience has it
     if rescheduled(record):
         seq += 1
     if seq > 0:  # also retries a reschedule notice a channel failed to deliver

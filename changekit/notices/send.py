@@ -17,6 +17,8 @@ from changekit.notices.due import Due
 from changekit.notices.model import Audience, NoticeChannel
 from changekit.notices.plan import NoticePlan
 
+CLOSING = ("cancellation", "completion")
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -80,6 +82,11 @@ def deliver(
                 key = due.key(name, target.name)
                 if key in done:
                     continue
+                if (
+                    due.kind in CLOSING
+                    and Due("announcement", 0).key(name, target.name) not in done
+                ):
+                    continue  # never told it was coming: nothing to call off or wrap up
                 entry = _send_one(plan, due, channel, target, env, report, previous_window)
                 if entry is not None:
                     entry["key"] = key
