@@ -79,9 +79,22 @@ class _AnsibleYamlLoader(yaml.SafeLoader):
     """SafeLoader that understands Ansible's ``!vault`` and ``!unsafe`` tags."""
 
 
-_AnsibleYamlLoader.add_constructor("!vault", lambda loader, node: VAULT_PLACEHOLDER)
-_AnsibleYamlLoader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
 VAULT_PLACEHOLDER = "<ansible-vault encrypted>"
+"""What a ``!vault`` value becomes: changekit never decrypts secrets."""
+
+
+def _unsafe(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """``!unsafe`` only tells Ansible not to template a value; the value itself is plain."""
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    assert isinstance(node, yaml.MappingNode)
+    return loader.construct_mapping(node)
+
+
+_AnsibleYamlLoader.add_constructor("!vault", lambda loader, node: VAULT_PLACEHOLDER)
+_AnsibleYamlLoader.add_constructor("!unsafe", _unsafe)
 
 
 def parse_ansible_yaml(text: str, *, path: str | Path) -> Any:

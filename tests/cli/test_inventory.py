@@ -85,3 +85,12 @@ def test_outside_a_workspace_without_i_is_a_clear_error(run_cli, tmp_path):
     result = run_cli("inventory", "list", cwd=tmp_path)
     assert result.exit_code == 3
     assert "pass -i PATH" in result.stderr
+
+
+def test_show_json(run_cli):
+    result = run_cli(
+        "inventory", "show", "web01", "-i", FULL, "--ssh-config", "none", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["groups"] == ["production", "web"] and data["vars"]["http_port"] == 8443

@@ -89,6 +89,7 @@ def test_ansible_yaml_reads_nesting_ranges_and_keeps_vault_values_secret():
     www04 = inv.host("www04.example.com")
     assert (www04.address, www04.port, www04.user) == ("192.0.2.4", 2201, "ops")
     assert www04.vars["db_password"] == "<ansible-vault encrypted>"
+    assert www04.vars["motd"] == "{{ not a template }}" and www04.vars["unsafe_list"] == ["a", "b"]
     assert inv.host("db1.example.com").user == "postgres"
     assert inv.host("db2.example.com").groups == {"dbservers", "replicas"}
     assert [h.name for h in inv.select(["group:dbservers"])] == [
