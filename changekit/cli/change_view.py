@@ -78,6 +78,17 @@ def host_matches(record: ChangeRecord, wanted: str, inventory: Any | None = None
     return False
 
 
+def _recover(ws) -> None:
+    """Undo what a killed changekit run left half done before reading records."""
+    from changekit import gitops
+    from changekit.records.transaction import recover_now
+
+    if (ws.root / ".changekit" / "journal.json").exists():
+        note = recover_now(ws, gitops.open_repo(ws.root))
+        if note:
+            click.echo(f"note: {note}", err=True)
+
+
 def _bound(text: str | None, tz: str | None, *, field: str, end: bool = False) -> datetime | None:
     return times.parse_day_or_moment(text, tz, field=field, end=end) if text else None
 
@@ -121,6 +132,7 @@ def list_(state, statuses, types, hosts, from_, to, tz, fmt) -> None:
     ws = state.workspace()
     start = _bound(from_, tz, field="--from")
     end = _bound(to, tz, field="--to", end=True)
+    _recover(ws)
     loaded = store.load_all(ws)
     inventory = actions.load_inventory(ws) if hosts else None
     chosen = [
@@ -231,7 +243,9 @@ def _readable(rec: ChangeRecord) -> str:
 @click.pass_obj
 def show(state, record_id: str, fmt: str) -> None:
     """Show one change record (ID or a unique prefix of it)."""
-    rec = store.find_record(state.workspace(), record_id)
+    ws = state.workspace()
+    _recover(ws)
+    rec = store.find_record(ws, record_id)
     if fmt == "json":
         print_json(rec.ordered())
     elif fmt == "yaml":

@@ -13,6 +13,7 @@ import difflib
 import json
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,17 @@ class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignor
 _FastLoader.yaml_implicit_resolvers = {
     key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_STAMP = "write an ISO 8601 time with its UTC offset, e.g. 2026-12-06T02:00:00+01:00"
+_HINTS = {
+    "id": "ids look like CHG-20261206-k3x9qa (date, then 6 random letters/digits); "
+    "`changekit change new` makes one",
+    "start": _STAMP,
+    "end": _STAMP,
+    "at": _STAMP,
+    "announced_at": _STAMP,
+    "email": "an email address such as alice@example.org (git config user.email)",
+    "(top level)": "see `changekit schema change-record` for every field",
 }
 _validator: jsonschema.protocols.Validator | None = None
 
@@ -73,7 +85,11 @@ def check_conflict_markers(text: str, path: str | Path) -> None:
 def validate_data(data: Any, *, path: str | Path, text: str | None) -> None:
     """Schema check (fast path first) plus the rules a schema cannot say."""
     if not _is_valid(data):
-        yamlfile.validate(data, SCHEMA, path=path, text=text)
+        try:
+            yamlfile.validate(data, SCHEMA, path=path, text=text)
+        except SchemaError as exc:
+            exc.hint = exc.hint or _HINTS.get((exc.field or "").rsplit(".", 1)[-1].split("[")[0])
+            raise
     window = data.get("window")
     if window:
         start, end = parse_stored(window["start"]), parse_stored(window["end"])
@@ -165,6 +181,7 @@ def load_all(ws: Workspace, *, use_cache: bool = True) -> LoadResult:
     except FileNotFoundError:
         entries = []
     seen: dict[str, str] = {}
+    racy = time.time_ns() - 2_000_000_000
     for entry in entries:
         st = entry.stat()
         key = [st.st_mtime_ns, st.st_size, st.st_ino]
@@ -178,7 +195,8 @@ def load_all(ws: Workspace, *, use_cache: bool = True) -> LoadResult:
             except ChangekitError as exc:
                 result.errors.append(exc)
                 continue
-        fresh[entry.name] = [key, record.data]
+        if st.st_mtime_ns < racy:  # like git's racy-index rule: a file touched just now may change
+            fresh[entry.name] = [key, record.data]  # again within the same timestamp tick
         rel = f"change_records/{entry.name}"
         if record.id in seen:
             result.errors.append(

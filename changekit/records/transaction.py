@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,10 @@ from changekit.fileio import atomic_write
 from changekit.workspace import Workspace
 
 JOURNAL = "journal.json"
+
+
+def warn(note: str) -> None:
+    print(f"note: {note}", file=sys.stderr)
 
 
 class Transaction:
@@ -70,28 +75,44 @@ def recover(ws: Workspace, repo: git.Repo) -> str | None:
     """Finish what a killed run left behind; returns a note for the user, or ``None``."""
     journal = ws.root / ".changekit" / JOURNAL
     try:
+        started = journal.stat().st_mtime
         data = json.loads(journal.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     except ValueError:
         journal.unlink(missing_ok=True)  # torn before anything was written: nothing to undo
         return None
+    # a `git commit` killed together with us leaves its index.lock behind; one created
+    # after our journal is ours (we hold the workspace lock), an older one is not touched
+    index_lock = Path(repo.git_dir) / "index.lock"
+    with contextlib.suppress(FileNotFoundError):
+        if index_lock.stat().st_mtime >= started:
+            index_lock.unlink()
+    note = None
     if gitops.head(repo) == data.get("head"):
         restore(repo, data.get("files") or {})
         note = "an interrupted changekit run was undone: " + ", ".join(
             ws.relpath(p) for p in data.get("files") or {}
         )
-    else:
-        note = None
     journal.unlink(missing_ok=True)
     return note
+
+
+def recover_now(ws: Workspace, repo: git.Repo) -> str | None:
+    """``recover`` for read-only commands: only when a journal exists, under the lock."""
+    if not (ws.root / ".changekit" / JOURNAL).exists():
+        return None
+    with ws.lock():
+        return recover(ws, repo)
 
 
 @contextlib.contextmanager
 def mutation(ws: Workspace, repo: git.Repo) -> Iterator[Transaction]:
     """Hold the workspace lock for one all-or-nothing change."""
     with ws.lock():
-        recover(ws, repo)
+        note = recover(ws, repo)
+        if note:
+            warn(note)
         txn = Transaction(ws, repo)
         try:
             yield txn

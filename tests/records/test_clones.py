@@ -54,7 +54,7 @@ def test_two_clones_file_at_the_same_time_and_merge_without_collisions(tmp_path)
     alice = clone(origin, tmp_path / "alice", "Alice", "alice@example.org")
     dave = clone(origin, tmp_path / "dave", "Dave", "dave@example.org")
     with ThreadPoolExecutor(2) as pool:
-        a_ids, d_ids = pool.map(_file_many, [alice, dave], [15, 15])
+        a_ids, d_ids = pool.map(_file_many, [alice, dave], [8, 8])
     assert not set(a_ids) & set(d_ids)
     git(alice, "push", "-q", "origin", "main")
     git(dave, "pull", "-q", "--no-rebase", "origin", "main")  # a real merge of both histories
