@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-VALUE_KEYS = ("version", "sha256", "hash", "digest", "value", "state", "enabled")
+VALUE_KEYS = ("version", "sha256", "hash", "digest", "value", "state", "enabled", "flags")
 """The field that stands for an item's state, in order of preference."""
 
 

@@ -103,7 +103,7 @@ def compare_peers(
                             evidence=_evidence(snapshots[host], None),
                         )
                     )
-            elif count <= thresholds.unique_max_hosts and count / n < 1 - thresholds.majority:
+            elif count <= thresholds.unique_max_hosts and count < n - count:
                 for host in sorted(have):
                     value = _value_on(items_on, host, item)
                     findings.append(
@@ -120,10 +120,16 @@ def compare_peers(
                             evidence=_evidence(snapshots[host], value),
                         )
                     )
+            deviants = count - norm_count
+            # a version split on a package every peer has is drift when most agree, or when
+            # all but a few (unique_max_hosts) agree: 2 of 3 db hosts on one tzdata, 1 not
             if (
-                len(values[item]) > 1
-                and norm_count / count >= thresholds.majority
+                deviants
                 and count >= thresholds.min_group_size
+                and (
+                    norm_count / count >= thresholds.majority
+                    or (deviants <= thresholds.unique_max_hosts and norm_count > deviants)
+                )
             ):
                 for host in sorted(have):
                     value = _value_on(items_on, host, item)
@@ -143,7 +149,35 @@ def compare_peers(
                             evidence=_evidence(snapshots[host], value),
                         )
                     )
-    return findings
+    return _fold_submodules(findings)
+
+
+def _fold_submodules(findings: list[Finding]) -> list[Finding]:
+    """One finding for a missing Perl distribution, not one per module it ships: drop
+    ``perl:A::B`` when ``perl:A`` is missing on the same host too, and count it there."""
+    missing = {(f.host, f.item) for f in findings if f.rule == "missing-vs-peers"}
+    parents: dict[tuple[str, str], int] = {}
+    kept = []
+    for f in findings:
+        if f.rule == "missing-vs-peers" and f.item.startswith("perl:") and "::" in f.item[5:]:
+            parts = f.item[5:].split("::")
+            parent = next(
+                (
+                    p
+                    for p in ("perl:" + "::".join(parts[:i]) for i in range(1, len(parts)))
+                    if (f.host, p) in missing
+                ),
+                None,
+            )
+            if parent:
+                parents[(f.host, parent)] = parents.get((f.host, parent), 0) + 1
+                continue
+        kept.append(f)
+    for f in kept:
+        extra = parents.get((f.host, f.item))
+        if extra:
+            f.message += f" (and {extra} more modules under {f.item[5:]}::)"
+    return kept
 
 
 def _value_on(items_on: dict[str, dict], host: str, item: str) -> str:

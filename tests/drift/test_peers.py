@@ -91,3 +91,39 @@ def test_finding_ids_are_stable_and_ignore_versions():
     b = compare_peers("web", web(web02={"dpkg__tzdata": {"version": "2023c-5"}}))
     assert [f.id for f in a] == [f.id for f in b]
     assert a[0].id.startswith("F-") and len(a[0].id) == 14
+
+
+def test_one_version_outlier_in_a_group_of_three():
+    snaps = {h: snapshot(h, S, T) for h in ("db01", "db02", "db03")}
+    snaps["db02"] = snapshot("db02", S, T, dpkg__tzdata={"version": "2024a-0+deb12u1"})
+    [f] = compare_peers("db", snaps)
+    assert (f.host, f.rule, f.expected) == (
+        "db02",
+        "version-outlier",
+        "2025b-0+deb12u1 (on 2 of 3)",
+    )
+
+
+def test_an_item_one_of_three_hosts_has():
+    snaps = {h: snapshot(h, S, T) for h in ("app01", "app02", "app03")}
+    snaps["app02"] = snapshot(
+        "app02", S, T, preload={"ld_so_preload": ["/usr/lib/libpthread.so.0"]}
+    )
+    [f] = compare_peers("app", snaps)
+    assert (f.host, f.item, f.rule) == (
+        "app02",
+        "preload:/usr/lib/libpthread.so.0",
+        "only-on-few-hosts",
+    )
+
+
+def test_missing_perl_submodules_fold_into_their_distribution():
+    subs = {
+        "perl__PDF_COLON_API2_COLON_Page": {"version": "2.044"},
+        "perl__PDF_COLON_API2_COLON_Resource_COLON_Font": {"version": "2.044"},
+    }
+    snaps = {h: snapshot(h, S, T, **subs) for h in (f"web{i:02d}" for i in range(1, 6))}
+    snaps["web04"] = snapshot("web04", S, T, perl__PDF_COLON_API2=None)
+    [f] = compare_peers("web", snaps)
+    assert f.item == "perl:PDF::API2"
+    assert f.message.endswith("(and 2 more modules under PDF::API2::)")
