@@ -16,7 +16,7 @@ from icalendar import vDuration
 
 from changekit.errors import InputError
 from changekit.workspace import Workspace
-from changekit.yamlfile import load_validated
+from changekit.yamlfile import load_yaml, validate
 
 CONFIG_NAME = "notices.yaml"
 DEFAULT_REMINDERS = ("P1D",)
@@ -60,13 +60,16 @@ def load_config(workspace: Workspace) -> NoticesConfig:
     path = workspace.root / CONFIG_NAME
     if not path.is_file():
         return NoticesConfig(path=None)
-    data = load_validated(path, "notices") or {}
+    data, text = load_yaml(path)
+    data = {} if data is None else data  # an empty file: no channels yet
+    shown = workspace.relpath(path)
+    validate(data, "notices", path=shown, text=text)
     config = NoticesConfig(data=data, path=path)
     for name in data.get("channels") or []:
         if name not in config.configured_channels and name in CHANNEL_SECTIONS:
             raise InputError(
                 f"channel {name!r} is listed but has no settings",
-                path=path,
+                path=shown,
                 field="channels",
                 hint=f"add a {name}: section, or remove {name!r} from channels",
             )

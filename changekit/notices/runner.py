@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from changekit import gitops, plugins
-from changekit.errors import NotFoundError, RefusedError
+from changekit.errors import InputError, NotFoundError, RefusedError
 from changekit.fleet.connector import ConnectOptions, Connector
 from changekit.inventory.model import Host, Inventory
 from changekit.notices import due as duemod
@@ -16,7 +16,7 @@ from changekit.notices.audiences import affected_hosts, audiences_for
 from changekit.notices.config import NoticesConfig
 from changekit.notices.model import NoticeChannel
 from changekit.notices.plan import NoticePlan, projected
-from changekit.notices.send import Report, deliver
+from changekit.notices.send import Failure, Report, deliver
 from changekit.records import store, transaction
 from changekit.workspace import Workspace
 
@@ -102,8 +102,12 @@ class Runner:
         for err in loaded.errors:
             self.report.warnings.append(f"skipped a record that does not load: {err.format()}")
         for rec in loaded.records:
-            if duemod.due_notices(rec.data, self.config.reminders(), self.now):
+            if not duemod.due_notices(rec.data, self.config.reminders(), self.now):
+                continue
+            try:
                 self._run(rec.id, announce=False)
+            except (InputError, RefusedError) as exc:  # one bad record must not silence the rest
+                self.report.failed.append(Failure(rec.id, "-", "-", "-", exc.format()))
 
     def _run(self, record_id: str, *, announce: bool) -> None:
         with transaction.mutation(self.ws, self.repo) as txn:
