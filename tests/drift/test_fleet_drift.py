@@ -1,0 +1,214 @@
+"""Drift on the real sshd test fleet, scanned with `changekit scan`: the planted differences
+are found, hosts that match their peers have no findings, a proposed change that completes
+resolves its findings, and the report accounts for all of it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.records.gitrepos import ck, git, ok, policy_with, set_identity
+from tests.testfleet.layout import EXPECTED
+
+pytestmark = pytest.mark.fleet
+
+PLANTED = {
+    ("web07", "perl:PDF::API2", "missing-vs-peers"),
+    ("web07", "dpkg:libpdf-api2-perl", "missing-vs-peers"),
+    ("web03", "files:/etc/apache2/apache2.conf", "version-outlier"),
+    ("web03", "integrity:/etc/apache2/apache2.conf", "only-on-few-hosts"),
+    ("web05", "integrity:/usr/share/perl5/PDF/API2.pm", "only-on-few-hosts"),
+    ("db02", "dpkg:tzdata", "version-outlier"),
+}
+STANDARD = """\
+name: prod-baseline
+applies_to: [group:prod]
+requirements:
+  - absent: preload:*
+    severity: critical
+  - integrity: dpkg
+  - absent: dpkg:gcc
+  - absent: dpkg:g++*
+  - enabled: ssh
+"""
+WEB_STANDARD = """\
+name: web-baseline
+applies_to: [group:web]
+requirements:
+  - present: perl:PDF::API2
+    version: ">= 2.040"
+  - present: dpkg:apache2
+    version: same
+"""
+
+
+def scan(ws: Path, fleet, *selectors: str):
+    return ck(
+        ws,
+        "scan",
+        "--known-hosts",
+        str(fleet.known_hosts),
+        "--ssh-config",
+        "none",
+        "--file",
+        "/etc/apache2/apache2.conf",
+        *selectors,
+    )
+
+
+def drift_json(ws: Path, *args: str) -> dict:
+    result = ck(ws, "drift", "--format", "json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def scanned(fleet, tmp_path_factory):
+    """A workspace with the fleet inventory and one scan of group prod."""
+    root = tmp_path_factory.mktemp("fleetdrift") / "ws"
+    ok(root.parent, "init", str(root))
+    (root / "changekit.yaml").write_text(policy_with(["bob@example.org"]))
+    shutil.copy(fleet.inventory, root / "inventories" / "fleet.yaml")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "policy and inventory")
+    first = scan(root, fleet, "group:prod")
+    assert first.exit_code == 0, first.output
+    return root
+
+
+def test_peers_find_exactly_the_planted_drift(scanned, fleet):
+    data = drift_json(scanned, "--kind", "peers", "group:prod")
+    found = {(f["host"], f["item"], f["rule"]) for f in data["findings"]}
+    preload = ("app02", f"preload:{_preload_entry(fleet)}", "only-on-few-hosts")
+    assert found == PLANTED | {preload}
+    flagged = {f["host"] for f in data["findings"]}
+    clean = (
+        set(fleet.names(group="web") + fleet.names(group="db") + fleet.names(group="app")) - flagged
+    )
+    assert clean and not clean & {"web03", "web05", "web07", "db02", "app02"}
+    pdf = next(f for f in data["findings"] if f["item"] == "perl:PDF::API2")
+    assert pdf["message"].startswith(
+        "PDF::API2 2.044 is on 11 of 12 hosts of group web; missing on web07"
+    )
+    assert pdf["evidence"]["scan_id"] == data["scan_id"]
+    tz = next(f for f in data["findings"] if f["host"] == "db02")
+    assert tz["actual"] != tz["expected"].split(" ")[0]
+
+
+def _preload_entry(fleet) -> str:
+    return (fleet.root("app02") / "etc/ld.so.preload").read_text().split()[0]
+
+
+def test_standards_on_the_fleet_and_fail_on(scanned, fleet):
+    (scanned / "standards" / "prod.yaml").write_text(STANDARD)
+    (scanned / "standards" / "web.yaml").write_text(WEB_STANDARD)
+    try:
+        data = drift_json(scanned, "--kind", "standard", "group:prod")
+        found = {(f["host"], f["rule"]) for f in data["findings"]}
+        assert found == {
+            ("app02", "absent preload:*"),
+            ("web03", "integrity dpkg"),
+            ("web05", "integrity dpkg"),
+            ("web07", "present perl:PDF::API2"),
+        }
+        assert ck(scanned, "drift", "--kind", "standard", "--fail-on", "critical").exit_code == 1
+        assert (
+            ck(scanned, "drift", "--kind", "standard", "--fail-on", "critical", "web*").exit_code
+            == 0
+        )
+        junit = ck(scanned, "report", "--format", "junit", "--kind", "standard", "group:prod")
+        root = ET.fromstring(junit.stdout)
+        std = next(
+            s for s in root.findall("testsuite") if s.get("name") == "standard prod-baseline"
+        )
+        assert int(std.get("tests")) == 18 * 5 and int(std.get("failures")) == 3
+    finally:
+        for name in ("prod.yaml", "web.yaml"):
+            (scanned / "standards" / name).unlink()
+
+
+def test_a_broken_standard_is_refused_with_file_and_line(scanned):
+    bad = scanned / "standards" / "bad.yaml"
+    bad.write_text(
+        "name: bad\napplies_to: [group:web]\nrequirements:\n  - present: pelr:PDF::API2\n"
+    )
+    try:
+        result = ck(scanned, "drift")
+        assert result.exit_code == 3
+        assert "standards/bad.yaml:4:14: unknown collector 'pelr'" in result.stderr
+        assert "did you mean 'perl'?" in result.stderr
+    finally:
+        bad.unlink()
+
+
+def test_proposed_change_resolves_its_findings_after_completion(scanned, fleet):
+    entry = _preload_entry(fleet)
+    data = drift_json(scanned, "--kind", "peers", "app*")
+    [target] = [f for f in data["findings"] if f["host"] == "app02"]
+    set_identity(scanned, "Alice", "alice@example.org")
+    proposed = ck(scanned, "drift", "--propose", target["id"], "--kind", "peers", "app*")
+    assert proposed.exit_code == 0, proposed.output
+    rid = proposed.stdout.split()[2].rstrip(":")
+    record = yaml.safe_load((scanned / "change_records" / f"{rid}.yaml").read_text())
+    assert record["status"] == "draft" and record["hosts"] == ["app02"]
+    assert record["links"] == {"findings": [target["id"]]}
+    assert any("ld.so.preload" in step for step in record["implementation"])
+    assert record["verification"][0] == "changekit scan app02"
+    assert record["rollback"]
+    # review and run it for real on app02, then re-scan
+    ok(scanned, "change", "submit", rid)
+    set_identity(scanned, "Bob", "bob@example.org")
+    ok(scanned, "change", "approve", rid)
+    set_identity(scanned, "Alice", "alice@example.org")
+    ok(scanned, "change", "start", rid)
+    fleet.ssh("app02", "cp -a /etc/ld.so.preload /root/ld.so.preload.bak && rm /etc/ld.so.preload")
+    try:
+        ok(scanned, "change", "complete", rid)
+        assert scan(scanned, fleet, "app02").exit_code == 0
+        after = drift_json(scanned, "--all", "app*")
+        assert target["id"] not in {f["id"] for f in after["findings"] if f["status"] == "open"}
+        assert [(r["id"], r["change"]) for r in after["resolved"]] == [(target["id"], rid)]
+        [change] = [f for f in after["findings"] if f["kind"] == "time"]
+        assert (change["item"], change["status"], change["change"]) == (
+            f"preload:{entry}",
+            "explained",
+            rid,
+        )
+        report = json.loads(ck(scanned, "report", "--format", "json", "app*").stdout)
+        assert report["summary"]["resolved"] == 1 and report["summary"]["open"] == 0
+        assert report["summary"]["accounted_for"] is True
+        assert [t["conformance"] for t in report["summary"]["trend"]] == [
+            pytest.approx(66.7),
+            100.0,
+        ]
+        html = ck(scanned, "report", "--format", "html", "-o", str(scanned / "r.html"), "app*")
+        assert html.exit_code == 0 and f"resolved ({rid})" in (scanned / "r.html").read_text()
+    finally:
+        fleet.ssh("app02", "mv /root/ld.so.preload.bak /etc/ld.so.preload")
+    assert _preload_entry(fleet) == entry
+    assert EXPECTED["ld_so_preload"] == ["app02"]
+
+
+def test_unrecorded_change_is_flagged(scanned, fleet):
+    fleet.ssh(
+        "db03", "touch /etc/ld.so.preload.tmp && printf '%s\\n' /lib/none.so > /etc/ld.so.preload"
+    )
+    try:
+        assert scan(scanned, fleet, "db03").exit_code == 0
+        data = drift_json(scanned, "--kind", "time", "db*")
+        [f] = data["findings"]
+        assert (f["host"], f["item"], f["rule"], f["status"]) == (
+            "db03",
+            "preload:/lib/none.so",
+            "unrecorded-change",
+            "open",
+        )
+        assert f["evidence"]["previous_scan_id"] != f["evidence"]["scan_id"]
+        assert ck(scanned, "drift", "--kind", "time", "--fail-on", "high", "db*").exit_code == 1
+    finally:
+        fleet.ssh("db03", "rm -f /etc/ld.so.preload /etc/ld.so.preload.tmp")
