@@ -2,41 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import click
 
 from changekit.cli.output import print_json, print_table
 from changekit.errors import EXIT_FAILED
 from changekit.inventory.load import load_inventory
 from changekit.notices import render
+from changekit.notices import runner as notice_runner
 from changekit.notices.audiences import affected_hosts, audiences_for, reader_zone
 from changekit.notices.config import load_config
 from changekit.notices.model import KINDS
-from changekit.notices.runner import Runner
 from changekit.notices.send import Report
 from changekit.records import store
-from changekit.records.times import now as clock_now
-from changekit.records.times import parse_moment
 
 _format = click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-_at = click.option(
-    "--at",
-    "at",
-    metavar="TIME",
-    help="Act as if it were TIME (ISO 8601 with offset), e.g. to see what a cron run would send then.",
-)
 
 
-def _now(at: str | None) -> datetime:
-    return parse_moment(at, None, field="--at").astimezone(UTC) if at else clock_now()
-
-
-def _runner(state, at: str | None) -> Runner:
+def _runner(state) -> notice_runner.Runner:
     ws = state.workspace()
-    return Runner(ws, config=load_config(ws), inventory=load_inventory(None, ws), now=_now(at))
+    return notice_runner.Runner(
+        ws,
+        config=load_config(ws),
+        inventory=load_inventory(None, ws),
+        now=notice_runner.current_time(),
+    )
 
 
 def _finish(report: Report, fmt: str) -> None:
@@ -71,15 +62,14 @@ def _finish(report: Report, fmt: str) -> None:
 
 @click.command()
 @click.argument("record_id", metavar="ID")
-@_at
 @_format
 @click.pass_obj
-def announce(state, record_id, at, fmt) -> None:
+def announce(state, record_id, fmt) -> None:
     """Announce a change to everyone it affects, on every channel.
 
     The lead time the policy demands before an outage counts from this moment.
     Running it again sends nothing twice; it retries what failed."""
-    runner = _runner(state, at)
+    runner = _runner(state)
     runner.announce(record_id)
     _finish(runner.report, fmt)
 
@@ -90,14 +80,13 @@ def notices() -> None:
 
 
 @notices.command("send-due")
-@_at
 @_format
 @click.pass_obj
-def send_due(state, at, fmt) -> None:
+def send_due(state, fmt) -> None:
     """Send every notice that is due now: reminders, reschedules, cancellations, start and
     completion notices, and retries of what failed before. Meant for cron; exit 1 when
     something failed."""
-    runner = _runner(state, at)
+    runner = _runner(state)
     runner.send_due()
     _finish(runner.report, fmt)
 

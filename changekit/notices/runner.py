@@ -17,8 +17,14 @@ from changekit.notices.config import NoticesConfig
 from changekit.notices.model import NoticeChannel
 from changekit.notices.plan import NoticePlan, projected
 from changekit.notices.send import Failure, Report, deliver
-from changekit.records import store, transaction
+from changekit.records import store, times, transaction
 from changekit.workspace import Workspace
+
+
+def current_time() -> datetime:
+    """The real clock: what is due, and the times recorded. Never taken from the command line,
+    so no one can backdate an announcement to satisfy the lead time."""
+    return times.now()
 
 
 def load_channels() -> dict[str, NoticeChannel]:

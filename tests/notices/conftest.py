@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from tests.notices.servers import SmtpServer, WebhookServer
@@ -40,3 +42,20 @@ def notices_config(smtp, webhook):
         },
         "webhook": {"targets": {"ops-chat": {"url": webhook.url}}},
     }
+
+
+@pytest.fixture
+def run_cli(run_cli, monkeypatch):
+    """The shared ``run_cli``, plus a test-only ``--at TIME`` that sets the clock the notices
+    runner reads (the real command has no such option: nobody can backdate a notice)."""
+
+    def run(*args: str, **kwargs):
+        args_list = list(args)
+        if "--at" in args_list:
+            i = args_list.index("--at")
+            moment = datetime.fromisoformat(args_list[i + 1])
+            del args_list[i : i + 2]
+            monkeypatch.setattr("changekit.notices.runner.current_time", lambda: moment)
+        return run_cli(*args_list, **kwargs)
+
+    return run
