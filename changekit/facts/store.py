@@ -155,7 +155,7 @@ class SnapshotStore:
             )
             if commit and scan_id:
                 out.append({"scan_id": scan_id, "commit": commit, "time": scan_time(scan_id)})
-        return sorted(out, key=lambda e: e["time"])
+        return out[::-1]  # git order, oldest first: two scans in one second keep their order
 
     def get(self, scan_id: str, host: str) -> dict[str, Any]:
         """The snapshot of ``host`` that scan ``scan_id`` stored."""

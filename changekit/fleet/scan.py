@@ -127,7 +127,9 @@ class Scan:
             result = self._scan_host(host, factory)
         except errors.TransportError as exc:
             reason = next(word for cls, word in REASONS if isinstance(exc, cls))
-            result = HostResult(host.name, "failed", reason, exc.message)
+            # the hint (e.g. how to accept a new key) belongs in the per-host summary line
+            text = f"{exc.message}; {exc.hint}" if exc.hint else exc.message
+            result = HostResult(host.name, "failed", reason, text)
         except Exception as exc:  # noqa: BLE001 - one host's bug must not end the scan
             result = HostResult(host.name, "failed", "error", f"{type(exc).__name__}: {exc}")
         result.duration = time.monotonic() - start

@@ -102,7 +102,7 @@ class SSHConnector(Connector):
                     jhost,
                     jport,
                     user or self.user,
-                    None,
+                    self.host.key_file,  # like ssh -J with one IdentityFile: the same key
                     self.options,
                     deadline,
                     f"jump host {jhost}",
