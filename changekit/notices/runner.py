@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -39,7 +40,10 @@ def connector_factory(config: NoticesConfig) -> Callable[[Host], Connector]:
     """Open connections to hosts the way ``changekit scan`` does (known_hosts always checked)."""
     settings = config.section("banner") or {}
     options = ConnectOptions(
-        known_hosts_file=settings.get("known_hosts"), sudo=bool(settings.get("sudo"))
+        known_hosts_file=os.path.expanduser(settings["known_hosts"])
+        if settings.get("known_hosts")
+        else None,
+        sudo=bool(settings.get("sudo")),
     )
     factories = dict(plugins.collect("register_connectors"))
 
