@@ -27,7 +27,7 @@ MIRROR = os.environ.get("CHANGEKIT_TESTFLEET_MIRROR", "http://deb.debian.org/deb
 SECURITY_MIRROR = "http://deb.debian.org/debian-security"
 INCLUDE = [
     "openssh-server", "sudo", "python3", "perl", "libpdf-api2-perl", "apache2", "tzdata",
-    "procps", "iproute2",
+    "procps", "iproute2", "python3-apt",  # python3-apt: for Ansible package_facts (bench)
 ]  # fmt: skip
 # Run chrooted inside the fresh rootfs after debootstrap (never on the build machine itself).
 BASE_SETUP = "\n".join(
