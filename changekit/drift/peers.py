@@ -11,11 +11,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from changekit.drift.clusters import cluster
 from changekit.drift.findings import Finding
 from changekit.drift.items import collector_items, is_itemised, item_value
-
-MAX_CLUSTERS = 64
-"""Past this many distinct shapes, stop looking for a matching cluster (each host its own)."""
 
 
 @dataclass(frozen=True)
@@ -29,19 +27,6 @@ class PeerThresholds:
     severity_missing: str = "medium"
     severity_version: str = "low"
     severity_unique: str = "low"
-
-
-def _clusters(hosts: list[str], datas: dict[str, Any]) -> list[tuple[Any, list[str]]]:
-    clusters: list[tuple[Any, list[str]]] = []
-    for host in hosts:
-        data = datas[host]
-        for rep, members in clusters[:MAX_CLUSTERS]:
-            if rep == data:
-                members.append(host)
-                break
-        else:
-            clusters.append((data, [host]))
-    return clusters
 
 
 def _evidence(snap: dict[str, Any], value: str | None) -> dict[str, Any]:
@@ -66,25 +51,29 @@ def compare_peers(
             is_itemised(d, collector) for d in datas.values()
         ):
             continue
-        clusters = _clusters(sorted(datas), datas)
+        clusters = cluster(sorted(datas), datas)
         if len(clusters) == 1:
             continue  # every host alike: nothing to say
         n = len(datas)
-        holders: dict[str, list[str]] = defaultdict(list)
+        holders: dict[str, list[int]] = defaultdict(list)  # item -> cluster indexes
         values: dict[str, Counter[str]] = defaultdict(Counter)
         items_per_cluster = [
             (collector_items(collector, rep) or {}, members) for rep, members in clusters
         ]
         items_on = {h: items for items, members in items_per_cluster for h in members}
-        for items, members in items_per_cluster:
+        for ci, (items, members) in enumerate(items_per_cluster):
+            size = len(members)
             for item, entry in items.items():
-                holders[item].extend(members)
-                value = item_value(entry)
-                values[item][value] += len(members)
-        for item, have in holders.items():
-            count = len(have)
+                holders[item].append(ci)
+                values[item][item_value(entry)] += size
+        for item, held_by in holders.items():
+            spread = values[item]
+            count = sum(spread.values())
+            if count == n and len(spread) == 1:
+                continue  # on every host, one version: the common case, decided at once
+            have = [h for ci in held_by for h in items_per_cluster[ci][1]]
             key = f"{collector}:{item}"
-            norm, norm_count = values[item].most_common(1)[0]
+            norm, norm_count = spread.most_common(1)[0]
             if count < n and count / n >= thresholds.majority:
                 missing = sorted(set(datas) - set(have))
                 shown = f"{item} {norm}".strip() if norm else item
@@ -125,6 +114,7 @@ def compare_peers(
             # all but a few (unique_max_hosts) agree: 2 of 3 db hosts on one tzdata, 1 not
             if (
                 deviants
+                and len(spread) > 1
                 and count >= thresholds.min_group_size
                 and (
                     norm_count / count >= thresholds.majority

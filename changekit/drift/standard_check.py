@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections import Counter
+from functools import lru_cache
 from typing import Any
 
+from changekit.drift.clusters import cluster
 from changekit.drift.findings import Finding
 from changekit.drift.items import collector_items, item_value
 from changekit.drift.standards import Requirement, Standard
@@ -19,18 +22,30 @@ def _evidence(snapshot: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return ev
 
 
-def _same_target(req: Requirement, snapshots: dict[str, dict]) -> str | None:
+def _same_target(req: Requirement, shapes: list[tuple[Any, list[str]]]) -> str | None:
     """The version most hosts in scope have (ties: the newest-looking string), for ``same``."""
     counts: Counter[str] = Counter()
-    for snap in snapshots.values():
-        entry = (collector_items(req.collector, snap["facts"].get(req.collector)) or {}).get(
-            req.item
+    for raw, members in shapes:
+        entry = (
+            (collector_items(req.collector, raw) or {}).get(req.item) if raw is not None else None
         )
         if entry is not None:
-            counts[item_value(entry)] += 1
+            counts[item_value(entry)] += len(members)
     if not counts:
         return None
     return max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0]
+
+
+def _matching(pattern: str, data: dict[str, Any]) -> list[str]:
+    """Item names matching a glob; a plain name is a dict lookup, not a scan."""
+    if not any(c in pattern for c in "*?["):
+        return [pattern] if pattern in data else []
+    return sorted(filter(_glob(pattern).match, data))
+
+
+@lru_cache(maxsize=1024)
+def _glob(pattern: str) -> re.Pattern[str]:
+    return re.compile(fnmatch.translate(pattern))
 
 
 def _judge(
@@ -53,7 +68,7 @@ def _judge(
             ok = cache[value] = req.constraint.satisfied_by(value)
         return None if ok else (req.expected, value)
     if req.kind == "absent":
-        hits = sorted(k for k in data if fnmatch.fnmatchcase(k, req.item))
+        hits = _matching(req.item, data)
         return ("absent", "present: " + ", ".join(hits)) if hits else None
     if req.kind == "enabled":
         entry = data.get(req.item, data.get(f"{req.item}.service"))
@@ -63,8 +78,10 @@ def _judge(
         return None if str(state).lower() in _TRUE else ("enabled", str(state))
     if req.kind == "file":
         entry = data.get(req.item)
-        if entry is None:
-            return req.expected, "missing"
+        if entry is None:  # the files collector reports a missing file as {"missing": true}
+            return req.expected, f"not hashed by the scan (scan with --file {req.item})"
+        if isinstance(entry, dict) and (entry.get("missing") or entry.get("unreadable")):
+            return req.expected, "missing" if entry.get("missing") else "unreadable"
         value = item_value(entry)
         return None if value == req.sha256 else (req.expected, f"sha256 {value}")
     failed = sorted(  # integrity: every reported file of that manager fails
@@ -77,44 +94,58 @@ def _judge(
     return (req.expected, f"{len(failed)} failed: " + ", ".join(failed[:5])) if failed else None
 
 
+def _shapes(req: Requirement, snapshots: dict[str, dict[str, Any]]) -> list[tuple[Any, list[str]]]:
+    """Hosts clustered by their data for the requirement's collector (``None``: not collected)."""
+    hosts = list(snapshots)
+    datas = {h: snapshots[h]["facts"].get(req.collector) for h in hosts}
+    missing = [h for h in hosts if datas[h] is None]
+    shapes = cluster([h for h in hosts if datas[h] is not None], datas)
+    return shapes + [(None, [h]) for h in missing]
+
+
 def check_standard(standard: Standard, snapshots: dict[str, dict[str, Any]]) -> list[Finding]:
-    """Findings for every host (in ``snapshots``, already scoped) that misses a requirement."""
+    """Findings for every host (in ``snapshots``, already scoped) that misses a requirement.
+
+    Hosts with identical data are judged once (see ``changekit.drift.clusters``)."""
     findings: list[Finding] = []
+    by_collector: dict[str, list[tuple[Any, list[str]]]] = {}
     for req in standard.requirements:
-        target = (
-            _same_target(req, snapshots)
-            if req.constraint is not None and req.constraint.same
-            else None
-        )
+        if req.collector not in by_collector:
+            by_collector[req.collector] = _shapes(req, snapshots)
+        shapes = by_collector[req.collector]
+        target = None
+        if req.constraint is not None and req.constraint.same:
+            target = _same_target(req, shapes)
         cache: dict[str, bool] = {}
-        for host, snap in snapshots.items():
-            facts = snap["facts"]
-            if req.collector not in facts:
+        for raw, members in shapes:
+            if raw is None:
+                snap = snapshots[members[0]]
                 why = (snap.get("errors") or {}).get(req.collector, "collector did not run")
                 verdict: tuple[str, str] | None = (req.expected, f"not collected: {why}")
                 data: dict[str, Any] = {}
             else:
-                data = collector_items(req.collector, facts[req.collector]) or {}
+                data = collector_items(req.collector, raw) or {}
                 verdict = _judge(req, data, target, cache)
             if verdict is None:
                 continue
             expected, actual = verdict
             entry = data.get(req.item) if req.item else None
             hashed = entry.get("sha256") if isinstance(entry, dict) else None
-            findings.append(
-                Finding(
-                    kind="standard",
-                    scope=standard.name,
-                    rule=req.id,
-                    host=host,
-                    item=req.key,
-                    expected=expected,
-                    actual=actual,
-                    severity=req.severity,
-                    message=f"{req.key}: expected {expected}, found {actual}",
-                    evidence=_evidence(
-                        snap, hash=hashed, standard_path=standard.path, line=req.line
-                    ),
+            for host in members:
+                findings.append(
+                    Finding(
+                        kind="standard",
+                        scope=standard.name,
+                        rule=req.id,
+                        host=host,
+                        item=req.key,
+                        expected=expected,
+                        actual=actual,
+                        severity=req.severity,
+                        message=f"{req.key}: expected {expected}, found {actual}",
+                        evidence=_evidence(
+                            snapshots[host], hash=hashed, standard_path=standard.path, line=req.line
+                        ),
+                    )
                 )
-            )
     return findings

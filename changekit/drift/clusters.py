@@ -1,0 +1,32 @@
+"""Group hosts whose data for one collector is identical, so each distinct shape is judged once.
+
+A fleet is mostly alike: thousands of hosts share a handful of package sets. Comparing
+two dicts with ``==`` runs in C and stops at the first difference (at once when their sizes
+differ), so clustering costs about one comparison per host against the biggest cluster.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_SEARCH = 64
+"""Compare a host against at most this many of the largest clusters before opening its own."""
+
+
+def cluster(hosts: list[str], datas: dict[str, Any]) -> list[tuple[Any, list[str]]]:
+    """``[(data, [hosts...])]``: hosts with equal data together, largest clusters first."""
+    clusters: list[tuple[Any, list[str]]] = []
+    order: list[int] = []  # cluster indexes, largest first (kept roughly sorted)
+    for host in hosts:
+        data = datas[host]
+        for rank, idx in enumerate(order[:MAX_SEARCH]):
+            rep, members = clusters[idx]
+            if rep is data or rep == data:
+                members.append(host)
+                if rank and len(members) > len(clusters[order[rank - 1]][1]):
+                    order[rank - 1], order[rank] = order[rank], order[rank - 1]
+                break
+        else:
+            clusters.append((data, [host]))
+            order.append(len(clusters) - 1)
+    return [clusters[i] for i in order]

@@ -1,0 +1,122 @@
+"""``changekit drift`` and ``changekit report`` on a real git workspace whose snapshot store
+holds three scans (stored with the real SnapshotStore; no fleet needed)."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+
+from changekit.facts.store import SnapshotStore
+from changekit.workspace import Workspace
+from tests.drift.fleetdata import snapshot
+from tests.records.gitrepos import ck, git, ok
+
+HOSTS = [f"web{i:02d}" for i in range(1, 6)]
+SCANS = [
+    ("20261120T100000Z-aaaa", "2026-11-20T10:00:00+00:00"),
+    ("20261121T100000Z-bbbb", "2026-11-21T10:00:00+00:00"),
+    ("20261122T100000Z-cccc", "2026-11-22T10:00:00+00:00"),
+]
+INVENTORY = {
+    "version": 1,
+    "hosts": {h: {"address": "127.0.0.1"} for h in HOSTS},
+    "groups": {"web": {"hosts": HOSTS}},
+}
+WAIVERS = """\
+waivers:
+  - id: W-web02-tz
+    item: "dpkg:tzdata"
+    hosts: [web02]
+    justification: the billing app needs the old zone data until January
+    approved_by: {name: Alice Admin, email: alice@example.org}
+    expires: "2099-01-31"
+"""
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    ok(tmp_path, "init", str(root))
+    (root / "inventories" / "hosts.yaml").write_text(yaml.safe_dump(INVENTORY))
+    (root / "waivers").mkdir()
+    (root / "waivers" / "tz.yaml").write_text(WAIVERS)
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "inventory and waivers")
+    store = SnapshotStore(Workspace(root))
+    planted = {
+        2: {
+            "web04": {"perl__PDF_COLON_API2": None},
+            "web02": {"dpkg__tzdata": {"version": "2024a-1"}},
+        }
+    }
+    for i, (sid, at) in enumerate(SCANS):
+        snaps = [snapshot(h, sid, at, **planted.get(i, {}).get(h, {})) for h in HOSTS]
+        store.save(sid, snaps)
+    return root
+
+
+def test_drift_table_json_and_fail_on(ws):
+    table = ck(ws, "drift")
+    assert table.exit_code == 0
+    assert "web04\tperl:PDF::API2\t2.044 (on 4 of 5)\tmissing\tpeers\tmedium" in table.stdout
+    assert "1 waived or explained" in table.stderr
+    data = json.loads(ok(ws, "drift", "--format", "json", "--kind", "peers").stdout)
+    assert [(f["host"], f["item"]) for f in data["findings"]] == [("web04", "perl:PDF::API2")]
+    assert data["findings"][0]["since"] == SCANS[2][1]
+    shown = json.loads(ok(ws, "drift", "--format", "json", "--kind", "peers", "--all").stdout)
+    assert {(f["host"], f["status"]) for f in shown["findings"]} == {
+        ("web04", "open"),
+        ("web02", "waived"),
+    }
+    assert ck(ws, "drift", "--kind", "peers", "--fail-on", "medium").exit_code == 1
+    assert ck(ws, "drift", "--kind", "peers", "--fail-on", "high").exit_code == 0
+    assert (
+        ck(ws, "drift", "--kind", "time", "--fail-on", "high").exit_code == 1
+    )  # unrecorded changes
+    assert ck(ws, "drift", "--kind", "peers", "--majority", "0.9").exit_code == 0
+
+
+def test_report_formats_and_file_output(ws):
+    out = ws / "out"
+    for fmt, name in (
+        ("html", "r.html"),
+        ("md", "r.md"),
+        ("json", "r.json"),
+        ("csv", "r.csv"),
+        ("junit", "r.xml"),
+    ):
+        result = ck(ws, "report", "--format", fmt, "-o", str(out / name))
+        assert result.exit_code == 0, result.output
+    data = json.loads((out / "r.json").read_text())
+    assert data["summary"]["waived"] == 1 and data["scan"]["scan_id"] == SCANS[2][0]
+    assert [t["conformance"] for t in data["summary"]["trend"]] == [100.0, 100.0, 80.0]
+    assert ET.parse(out / "r.xml").getroot().tag == "testsuites"
+    assert "<svg" in (out / "r.html").read_text()
+    bad = ck(ws, "report", "--format", "pdf")
+    assert bad.exit_code == 2 and "pdf" in bad.stderr
+
+
+def test_propose_files_a_draft_linked_to_the_findings(ws):
+    data = json.loads(ok(ws, "drift", "--format", "json", "--kind", "peers").stdout)
+    fid = data["findings"][0]["id"]
+    result = ok(ws, "drift", "--propose", fid, "--kind", "peers")
+    assert "on web04: apt-get install -y libpdf-api2-perl" in result.stdout
+    rid = result.stdout.split()[2].rstrip(":")
+    record = yaml.safe_load((ws / "change_records" / f"{rid}.yaml").read_text())
+    assert record["status"] == "draft" and record["links"]["findings"] == [fid]
+    assert record["rollback"] == ["on web04: apt-get purge -y libpdf-api2-perl"]
+    assert git(ws, "log", "-1", "--format=%s").startswith(f"File {rid}")
+    assert ok(ws, "check").exit_code == 0  # the draft passes the gate's schema and policy checks
+    unknown = ck(ws, "drift", "--propose", "F-000000000000")
+    assert unknown.exit_code == 3 and "no current finding F-000000000000" in unknown.stderr
+
+
+def test_expired_waiver_stops_hiding(ws):
+    (ws / "waivers" / "tz.yaml").write_text(WAIVERS.replace("2099-01-31", "2026-01-31"))
+    data = json.loads(ok(ws, "drift", "--format", "json", "--kind", "peers").stdout)
+    assert {f["host"] for f in data["findings"]} == {"web02", "web04"}
+    assert data["expired_waivers"] == ["W-web02-tz"]
