@@ -37,7 +37,7 @@ def fleet() -> Iterator[Fleet]:
     why = missing_requirements()
     if why:
         _unavailable(why)
-    state = instance.start("default")
+    state = instance.start("default", owner_pid=os.getpid())
     atexit.register(instance.stop, state)  # also when the session dies before teardown
     try:
         yield Fleet(state)

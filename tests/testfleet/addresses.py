@@ -80,3 +80,14 @@ def release_prefix(state: Path) -> None:
                 shutil.rmtree(claim, ignore_errors=True)
         except OSError:
             continue
+
+
+def claimed_states() -> list[Path]:
+    """The state directories of every instance holding a prefix."""
+    out = []
+    for claim in _claims().iterdir():
+        try:
+            out.append(Path((claim / "owner").read_text().strip()))
+        except OSError:
+            continue
+    return out

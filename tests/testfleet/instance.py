@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.testfleet import build, inventories
-from tests.testfleet.addresses import claim_prefix, host_address, release_prefix
+from tests.testfleet.addresses import claim_prefix, claimed_states, host_address, release_prefix
 from tests.testfleet.hostfiles import keygen, write_host_files
 from tests.testfleet.layout import DOWN, MUTE, REKEY, Layout, get_layout
 
@@ -129,17 +129,46 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def start(layout_name: str = "default", state: Path | None = None) -> Path:
-    """Build what is missing, start every host; return the instance's state directory."""
+def _proc_start(pid: int) -> str | None:
+    """A process's start time (to tell a live owner from a reused pid)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def reap_orphans() -> list[Path]:
+    """Stop instances whose owner (the test session that started them) is gone."""
+    reaped = []
+    for state in claimed_states():  # every instance claims an address prefix, wherever it lives
+        try:
+            owner = load(state).get("owner")
+        except (OSError, ValueError):
+            continue
+        if owner and _proc_start(owner["pid"]) != owner["start"]:
+            stop(state)
+            reaped.append(state)
+    return reaped
+
+
+def start(
+    layout_name: str = "default", state: Path | None = None, *, owner_pid: int | None = None
+) -> Path:
+    """Build what is missing, start every host; return the instance's state directory.
+    With ``owner_pid``, the instance is stopped by a later ``start`` once that process is gone
+    (a killed test session), instead of running forever."""
     layout = get_layout(layout_name)
     started = time.monotonic()
     build.build_all(layout.variants())
+    reap_orphans()
     state = state or instances_dir() / f"{layout.name}-{uuid.uuid4().hex[:8]}"
     state.mkdir(parents=True)
     (state / "logs").mkdir()
     prefix = claim_prefix(state)
     data: dict[str, Any] = {"layout": layout.name, "prefix": prefix, "status": "starting",
                             "started_at": time.time(), "hosts": {}}  # fmt: skip
+    if owner_pid:
+        data["owner"] = {"pid": owner_pid, "start": _proc_start(owner_pid)}
     _save(state, data)
     try:
         pub = keygen(state / "id_ed25519", "changekit-testfleet")

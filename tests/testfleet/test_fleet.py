@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -163,7 +164,7 @@ def test_inventories_name_the_same_hosts(fleet: Fleet) -> None:
 
 def test_stop_leaves_nothing_behind_and_is_idempotent(fleet: Fleet, tmp_path: Path) -> None:
     # a second instance beside the session's one (which also proves prefixes do not collide)
-    state = instance.start("bench3", tmp_path / "inst")
+    state = instance.start("bench3", tmp_path / "inst", owner_pid=os.getpid())
     small = Fleet(state)
     assert small.ssh("bench002", "hostname").stdout == "bench002\n"
     assert small.prefix != fleet.prefix
@@ -173,3 +174,14 @@ def test_stop_leaves_nothing_behind_and_is_idempotent(fleet: Fleet, tmp_path: Pa
     assert not state.exists()
     assert all(not Path(f"/proc/{p}").exists() for p in pids)
     assert str(state) not in Path("/proc/self/mounts").read_text()
+
+
+def test_instance_of_a_dead_session_is_reaped(fleet: Fleet, tmp_path: Path) -> None:
+    owner = subprocess.Popen(["sleep", "60"])
+    state = instance.start("bench2", tmp_path / "orphan", owner_pid=owner.pid)
+    pids = [h.pid for h in Fleet(state).hosts.values()]
+    assert instance.reap_orphans() == []  # its owner still runs
+    owner.kill()
+    owner.wait()
+    assert instance.reap_orphans() == [state]
+    assert not state.exists() and all(not Path(f"/proc/{p}").exists() for p in pids)
