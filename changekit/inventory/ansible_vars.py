@@ -75,7 +75,7 @@ def apply_ansible_vars(entry: DraftEntry, variables: dict[str, Any]) -> None:
     entry.vars.update(rest)
 
 
-class _AnsibleYamlLoader(yaml.SafeLoader):
+class _AnsibleYamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """SafeLoader that understands Ansible's ``!vault`` and ``!unsafe`` tags."""
 
 

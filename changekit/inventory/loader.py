@@ -12,33 +12,67 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+import yaml
+
 from changekit.errors import InputError
 from changekit.inventory.draft import InventoryDraft
 from changekit.yamlfile import parse_yaml
 
-_UNSET = object()
+_UNSET: Any = object()
+
+
+class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml when available (an inventory can have thousands of hosts); timestamps stay
+    strings, as in ``changekit.yamlfile``."""
+
+
+_FastLoader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 @dataclass
 class InventorySource:
-    """One inventory file: its path, its text, and (lazily) its text parsed as YAML."""
+    """One inventory file: its path, its text, and (lazily, parsed once) its YAML."""
 
     path: Path
     text: str
+    _node: Any = field(default=_UNSET, repr=False)
     _yaml: Any = field(default=_UNSET, repr=False)
     _yaml_error: InputError | None = field(default=None, repr=False)
 
     @property
-    def display_path(self) -> str:
-        return str(self.path)
+    def suffix(self) -> str:
+        return self.path.suffix.lower()
+
+    def node(self) -> yaml.Node | None:
+        """The YAML node tree (tags unresolved, so Ansible's ``!vault`` is fine), or ``None``."""
+        if self._node is _UNSET:
+            loader = _FastLoader(self.text)
+            try:
+                self._node = loader.get_single_node()
+            except yaml.YAMLError:
+                self._node = None
+            finally:
+                loader.dispose()
+        return self._node
 
     def yaml(self) -> Any:
         """The text parsed as YAML, or ``None`` when it is not YAML (see ``yaml_error``)."""
         if self._yaml is _UNSET:
-            try:
-                self._yaml = parse_yaml(self.text, path=self.path)
-            except InputError as exc:
-                self._yaml, self._yaml_error = None, exc
+            self._yaml = None
+            node = self.node()
+            if node is not None:
+                try:
+                    self._yaml = _FastLoader("").construct_document(node)
+                except yaml.YAMLError:
+                    node = None
+            if node is None and self.text.strip():
+                try:  # not YAML: let changekit.yamlfile word the error (line, column, hint)
+                    parse_yaml(self.text, path=self.path)
+                except InputError as exc:
+                    self._yaml_error = exc
         return self._yaml
 
     @property
@@ -46,9 +80,18 @@ class InventorySource:
         self.yaml()
         return self._yaml_error
 
-    @property
-    def suffix(self) -> str:
-        return self.path.suffix.lower()
+    def key_lines(self) -> dict[tuple[str, ...], int]:
+        """1-based line of every mapping key, by its key path, for error messages."""
+        lines: dict[tuple[str, ...], int] = {}
+        stack: list[tuple[Any, tuple[str, ...]]] = [(self.node(), ())]
+        while stack:
+            node, path = stack.pop()
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    sub = (*path, str(key.value))
+                    lines.setdefault(sub, key.start_mark.line + 1)
+                    stack.append((value, sub))
+        return lines
 
 
 class InventoryLoader(abc.ABC):

@@ -73,6 +73,15 @@ def expand_includes(path: Path, base: Path, depth: int = 0) -> str:
     return "\n".join(out)
 
 
+class _Config(paramiko.SSHConfig):
+    def _does_match(self, match_list: Any, *args: Any, **kwargs: Any) -> Any:
+        # paramiko asks the OS for the local user name for every block of every lookup,
+        # Match or not; skipping blocks without Match makes a 10,000-host lookup 10x faster.
+        if not match_list:
+            return False
+        return super()._does_match(match_list, *args, **kwargs)  # type: ignore[misc]
+
+
 class SshConfig:
     """A parsed ssh_config; ``lookup(target)`` returns inventory settings it supplies."""
 
@@ -80,7 +89,7 @@ class SshConfig:
         self.path = Path(path).expanduser()
         text = expand_includes(self.path, self.path.parent)
         try:
-            self._config = paramiko.SSHConfig.from_text(text)
+            self._config = _Config.from_text(text)
         except paramiko.ssh_exception.ConfigParseError as exc:
             raise InputError(
                 f"cannot parse ssh_config: {exc}",

@@ -32,11 +32,19 @@ from changekit.api import (
 )
 
 _SECTION = re.compile(r"^\[([^\]]+)\]\s*(?:[#;].*)?$")
+_NEEDS_SHLEX = re.compile(r"[\"'\\#]")
 _HOST_PORT = re.compile(r"^([^:\[\]]+):([0-9]+)$")
 _YAML_SUFFIXES = (".yaml", ".yml", ".json")
 
 
+_LITERAL_START = frozenset("'\"[({-+.0123456789")
+
+
 def _literal(value: str) -> Any:
+    if value.isascii() and value.isdigit() and (value == "0" or value[0] != "0"):
+        return int(value)
+    if not value or (value[0] not in _LITERAL_START and value not in ("True", "False", "None")):
+        return value  # cannot be a Python literal: skip the (slow) parse
     try:
         return ast.literal_eval(value)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
@@ -67,7 +75,8 @@ class _Parser:
 
     def host_line(self, lineno: int, line: str) -> None:
         try:
-            words = shlex.split(line, comments=True)
+            # shlex is slow; a line without quotes, escapes or comments splits the same way
+            words = shlex.split(line, comments=True) if _NEEDS_SHLEX.search(line) else line.split()
         except ValueError as exc:
             raise self.fail(
                 lineno, f"cannot split host line: {exc}", "check the quotes on this line"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from changekit_plugins.inventory.common import ansible_yaml_data, expand_host_pattern, key_lines
+from changekit_plugins.inventory.common import ansible_yaml_data, expand_host_pattern
 
 from changekit.api import (
     InputError,
@@ -27,7 +27,6 @@ from changekit.api import (
     InventorySource,
     apply_ansible_vars,
     hookimpl,
-    parse_ansible_yaml,
 )
 
 _GROUP_KEYS = ("hosts", "children", "vars")
@@ -40,7 +39,7 @@ def _group_shaped(value: Any) -> bool:
 class _Reader:
     def __init__(self, source: InventorySource) -> None:
         self.path = str(source.path)
-        self.lines = key_lines(source.text)
+        self.lines = source.key_lines()
         self.draft = InventoryDraft(source=self.path)
 
     def fail(self, keys: tuple[str, ...], message: str, hint: str | None = None) -> InputError:
@@ -113,7 +112,7 @@ class AnsibleYamlLoader(InventoryLoader):
         return all(_group_shaped(v) for v in data.values())
 
     def load(self, source: InventorySource) -> InventoryDraft:
-        data = parse_ansible_yaml(source.text, path=source.path) or {}
+        data = ansible_yaml_data(source) or {}
         reader = _Reader(source)
         for name, spec in data.items():
             reader.group(str(name), spec, (str(name),))

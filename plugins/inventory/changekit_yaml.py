@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from changekit_plugins.inventory.common import key_lines
-
 from changekit.api import (
     INVENTORY_SETTINGS,
     InventoryDraft,
@@ -44,7 +42,7 @@ class ChangekitYamlLoader(InventoryLoader):
     def load(self, source: InventorySource) -> InventoryDraft:
         data = source.yaml() or {}
         validate_yaml(data, "inventory", path=source.path, text=source.text)
-        lines = key_lines(source.text)
+        lines = source.key_lines()
         path = str(source.path)
         draft = InventoryDraft(source=path)
         for raw_name, spec in (data.get("hosts") or {}).items():

@@ -5,31 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
-
 from changekit.api import InputError, InventorySource, parse_ansible_yaml
 
 _RANGE = re.compile(r"\[([0-9]+|[a-zA-Z]):([0-9]+|[a-zA-Z])(?::([0-9]+))?\]")
-
-
-def key_lines(text: str) -> dict[tuple[str, ...], int]:
-    """1-based line of every mapping key in YAML ``text``, by its key path (one parse)."""
-    lines: dict[tuple[str, ...], int] = {}
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return lines
-
-    def walk(node: yaml.Node, path: tuple[str, ...]) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                sub = (*path, str(key.value))
-                lines.setdefault(sub, key.start_mark.line + 1)
-                walk(value, sub)
-
-    if root is not None:
-        walk(root, ())
-    return lines
 
 
 def expand_host_pattern(name: str) -> list[str]:
@@ -60,7 +38,7 @@ def expand_host_pattern(name: str) -> list[str]:
 def ansible_yaml_data(source: InventorySource) -> Any:
     """The file as Ansible would parse it as YAML (``!vault`` understood), or ``None``."""
     data = source.yaml()
-    if data is None and source.yaml_error is not None:
+    if data is None and source.node() is not None:  # YAML with Ansible's tags (!vault, !unsafe)
         try:
             data = parse_ansible_yaml(source.text, path=source.path)
         except InputError:

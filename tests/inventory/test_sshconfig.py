@@ -103,3 +103,12 @@ def test_unparsable_config_is_a_clear_error(tmp_path):
         SshConfig(tmp_path / "config")
     assert caught.value.path == str(tmp_path / "config")
     assert ENV in caught.value.hint
+
+
+def test_match_blocks_still_apply(tmp_path):
+    (tmp_path / "config").write_text(
+        "Host web*\n  HostName 10.9.0.1\nMatch host 10.9.*\n  User matched\n  Port 2201\n"
+    )
+    config = SshConfig(tmp_path / "config")
+    assert config.lookup("web01") == {"address": "10.9.0.1", "user": "matched", "port": "2201"}
+    assert config.lookup("db01") == {}
