@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import json
+import marshal
 import os
 import re
+import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import fastjsonschema
 import yaml
 
 from changekit import yamlfile
@@ -28,7 +30,7 @@ from changekit.records.times import parse_stored
 from changekit.workspace import Workspace
 
 SCHEMA = "change-record"
-CACHE_FILE = "cache/records-v1.json"
+CACHE_FILE = f"cache/records-v1-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
 _CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |$)", re.M)
 
 
@@ -51,17 +53,31 @@ _HINTS = {
     "email": "an email address such as alice@example.org (git config user.email)",
     "(top level)": "see `changekit schema change-record` for every field",
 }
-_validator: jsonschema.protocols.Validator | None = None
+_fast_check: Any = None
+
+
+def _date_time(text: str) -> bool:
+    try:
+        return text[10:11] in ("T", "t") and datetime.fromisoformat(text).tzinfo is not None
+    except ValueError:
+        return False
 
 
 def _is_valid(data: Any) -> bool:
-    global _validator
-    if _validator is None:
-        schema = yamlfile.load_schema(SCHEMA)
-        _validator = jsonschema.Draft202012Validator(
-            schema, format_checker=jsonschema.FormatChecker()
-        )
-    return _validator.is_valid(data)
+    """Fast yes/no against the schema (fastjsonschema compiles it to Python, ~10x jsonschema).
+
+    Only the answer is used: a record that fails is validated again with jsonschema
+    through ``changekit.yamlfile`` for the file:line:column message.
+    """
+    global _fast_check
+    if _fast_check is None:
+        schema = {k: v for k, v in yamlfile.load_schema(SCHEMA).items() if k != "$schema"}
+        _fast_check = fastjsonschema.compile(schema, formats={"date-time": _date_time})
+    try:
+        _fast_check(data)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
 
 
 def record_path(ws: Workspace, record_id: str) -> Path:
@@ -158,10 +174,12 @@ class LoadResult:
 
 
 def _read_cache(ws: Workspace) -> dict[str, Any]:
+    """The cache (marshal: about 5x faster to read than JSON; it is local, per Python version)."""
     try:
-        return json.loads((ws.root / ".changekit" / CACHE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = marshal.loads((ws.root / ".changekit" / CACHE_FILE).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
         return {}
+    return data if isinstance(data, dict) else {}
 
 
 def load_all(ws: Workspace, *, use_cache: bool = True) -> LoadResult:
@@ -182,16 +200,17 @@ def load_all(ws: Workspace, *, use_cache: bool = True) -> LoadResult:
         entries = []
     seen: dict[str, str] = {}
     racy = time.time_ns() - 2_000_000_000
+    changed = False
     for entry in entries:
         st = entry.stat()
         key = [st.st_mtime_ns, st.st_size, st.st_ino]
         hit = cache.get(entry.name)
-        path = Path(entry.path)
         if hit and hit[0] == key:
-            record = ChangeRecord(hit[1], path)
+            record = ChangeRecord(hit[1], entry.path)
         else:
+            changed = True
             try:
-                record = load_record(path, ws)
+                record = load_record(Path(entry.path), ws)
             except ChangekitError as exc:
                 result.errors.append(exc)
                 continue
@@ -211,10 +230,10 @@ def load_all(ws: Workspace, *, use_cache: bool = True) -> LoadResult:
             continue
         seen[record.id] = rel
         result.records.append(record)
-    if use_cache and fresh != cache:
+    if use_cache and (changed or len(fresh) != len(cache)):
         # a read-only checkout still lists, just without the cache
         with contextlib.suppress(OSError):
-            atomic_write(ws.state_dir / CACHE_FILE, json.dumps(fresh, separators=(",", ":")))
+            atomic_write(ws.state_dir / CACHE_FILE, marshal.dumps(fresh))
     return result
 
 

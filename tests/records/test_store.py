@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import shutil
 from pathlib import Path
@@ -101,7 +102,7 @@ def test_cache_follows_edits(ws):
     path = ws / "change_records" / f"{rid}.yaml"
     os.utime(path, (1_700_000_000, 1_700_000_000))  # old enough to be cached (not "racy")
     assert store.load_all(w).records[0].title == "Upgrade nginx on the web tier"
-    cached = json.loads((ws / ".changekit" / store.CACHE_FILE).read_text())
+    cached = marshal.loads((ws / ".changekit" / store.CACHE_FILE).read_bytes())
     assert cached[f"{rid}.yaml"][1]["id"] == rid
     path.write_text(path.read_text().replace("on the web tier", "everywhere"))
     assert store.load_all(w).records[0].title == "Upgrade nginx everywhere"
