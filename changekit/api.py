@@ -27,11 +27,14 @@ from changekit.notices.calendar import upcoming as upcoming_calendar
 from changekit.notices.model import Audience, ChannelError, Notice, NoticeChannel, Receipt
 from changekit.notices.plan import NoticePlan
 from changekit.problems import Problem
+from changekit.records.model import ChangeRecord, Identity
 from changekit.reports.renderer import ReportRenderer
 from changekit.versions import compare as compare_versions
 from changekit.yamlfile import validate as validate_yaml
 
 __all__ = [
+    "ChangeRecord",
+    "Identity",
     "Audience",
     "ChannelError",
     "Notice",
