@@ -104,6 +104,40 @@ def run_changekit(snapshots, members, names, versions) -> tuple[int, int]:
     return len(std_findings), len(peer_findings)
 
 
+def run_engine(snapshots, members, names, versions) -> tuple[int, int]:
+    """The whole ``analyze()`` (scoping, waivers, since, conformance), not just the analyzers."""
+    from datetime import UTC, datetime
+
+    from changekit.drift.constraints import parse_constraint
+    from changekit.drift.engine import State, analyze
+    from changekit.drift.standards import Requirement, Standard
+    from changekit.inventory.model import Group, Host, Inventory
+
+    inv = Inventory()
+    for group, hosts in members.items():
+        inv.groups[group] = Group(group, hosts=set(hosts))
+        for h in hosts:
+            inv.hosts[h] = Host(h, groups={group})
+    reqs = tuple(
+        Requirement(
+            kind=k,
+            collector="dpkg",
+            item=i,
+            severity="high",
+            id=f"{k} dpkg:{i}",
+            constraint=parse_constraint("dpkg", c) if c else None,
+        )
+        for k, i, c in standard_spec(names, versions)
+    )
+    std = Standard(name="bench", applies_to=("*",), requirements=reqs)
+    state = State("20261125T000000Z-bench", "2026-11-25T00:00:00+00:00", snapshots)
+    result = analyze(
+        inv, [state], standards=[std], kinds=("standard", "peers"), now=datetime.now(UTC), history=1
+    )
+    std_n = sum(1 for f in result.findings if f.kind == "standard")
+    return std_n, len(result.findings) - std_n
+
+
 def run_naive(snapshots, members, names, versions) -> tuple[int, int]:
     """The floor: every host x requirement and every host x package in plain Python sets."""
     import fnmatch
@@ -167,9 +201,10 @@ def child(impl: str, hosts: int, packages: int, groups: int) -> None:
     import changekit.versions  # noqa: F401
 
     rss_data = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    t1 = time.perf_counter()
-    std_n, peer_n = (run_changekit if impl == "changekit" else run_naive)(*data)
-    took = time.perf_counter() - t1
+    t1, c1 = time.perf_counter(), time.process_time()
+    run = {"changekit": run_changekit, "engine": run_engine, "naive": run_naive}[impl]
+    std_n, peer_n = run(*data)
+    took, cpu = time.perf_counter() - t1, time.process_time() - c1
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps(
@@ -177,6 +212,7 @@ def child(impl: str, hosts: int, packages: int, groups: int) -> None:
                 "impl": impl,
                 "generate_s": gen,
                 "analysis_s": took,
+                "analysis_cpu_s": cpu,
                 "rss_after_data_mb": rss_data,
                 "peak_rss_mb": peak,
                 "standard_findings": std_n,
@@ -191,13 +227,13 @@ def main() -> None:
     ap.add_argument("--hosts", type=int, default=10_000)
     ap.add_argument("--packages", type=int, default=2_000)
     ap.add_argument("--groups", type=int, default=20)
-    ap.add_argument("--child", choices=["changekit", "naive"])
+    ap.add_argument("--child", choices=["changekit", "engine", "naive"])
     args = ap.parse_args()
     if args.child:
         child(args.child, args.hosts, args.packages, args.groups)
         return
     results = {}
-    for impl in ("changekit", "naive"):
+    for impl in ("changekit", "engine", "naive"):
         out = subprocess.run(
             [
                 sys.executable,
@@ -219,21 +255,29 @@ def main() -> None:
     print(
         f"drift analysis: {args.hosts} hosts x {args.packages} packages, {args.groups} groups, 200 requirements"
     )
-    print(f"{'':24}{'changekit':>14}{'naive sets':>14}")
+    print(f"{'':24}{'analyzers':>14}{'analyze()':>14}{'naive sets':>14}")
     for key, label in (
-        ("analysis_s", "analysis (s)"),
+        ("analysis_s", "analysis wall (s)"),
+        ("analysis_cpu_s", "analysis CPU (s)"),
         ("peak_rss_mb", "peak RSS (MB)"),
         ("rss_after_data_mb", "RSS data only (MB)"),
         ("generate_s", "generate (s)"),
         ("standard_findings", "standard findings"),
         ("peer_findings", "peer findings"),
     ):
-        a, b = results["changekit"][key], results["naive"][key]
-        fmt = "{:>14.2f}" if isinstance(a, float) else "{:>14}"
-        print(f"{label:24}" + fmt.format(a) + fmt.format(b))
+        row = [results[impl][key] for impl in ("changekit", "engine", "naive")]
+        fmt = "{:>14.2f}" if isinstance(row[0], float) else "{:>14}"
+        print(f"{label:24}" + "".join(fmt.format(v) for v in row))
     ck, nv = results["changekit"], results["naive"]
-    print(f"ratio naive/changekit (analysis time): {nv['analysis_s'] / ck['analysis_s']:.1f}x")
-    ok = ck["analysis_s"] < 5 and ck["peak_rss_mb"] < 2048
+    print(
+        f"ratio naive/changekit: wall {nv['analysis_s'] / ck['analysis_s']:.1f}x, "
+        f"CPU {nv['analysis_cpu_s'] / ck['analysis_cpu_s']:.1f}x"
+    )
+    en = results["engine"]
+    ok = (
+        max(ck["analysis_s"], en["analysis_s"]) < 5
+        and max(ck["peak_rss_mb"], en["peak_rss_mb"]) < 2048
+    )
     print(f"target (< 5 s, < 2048 MB peak RSS): {'met' if ok else 'NOT met'}")
 
 

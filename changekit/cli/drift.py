@@ -56,13 +56,20 @@ def thresholds_options(func):
                 show_default=True,
                 help="How many past scans to read (for 'since' and the trend).",
             ),
+            click.option(
+                "--since",
+                "baseline",
+                metavar="WHEN",
+                help="Drift over time against this scan or time (scan id, 2026-11-01, "
+                "yesterday, 7d) instead of the previous scan.",
+            ),
         )
     ):
         func = opt(func)
     return func
 
 
-def run_analysis(ctx_obj, selectors, kinds, majority, min_group, unique_max, history):
+def run_analysis(ctx_obj, selectors, kinds, majority, min_group, unique_max, history, baseline):
     ws = ctx_obj.workspace()
     thresholds = PeerThresholds(
         majority=majority, min_group_size=min_group, unique_max_hosts=unique_max
@@ -74,6 +81,7 @@ def run_analysis(ctx_obj, selectors, kinds, majority, min_group, unique_max, his
         thresholds=thresholds,
         now=datetime.now(UTC),
         history=history,
+        since=baseline,
     )
     return ws, result
 
@@ -104,7 +112,18 @@ def run_analysis(ctx_obj, selectors, kinds, majority, min_group, unique_max, his
 @thresholds_options
 @click.pass_obj
 def drift(
-    obj, args, fmt, fail_on, show_all, propose, kinds, majority, min_group, unique_max, history
+    obj,
+    args,
+    fmt,
+    fail_on,
+    show_all,
+    propose,
+    kinds,
+    majority,
+    min_group,
+    unique_max,
+    history,
+    baseline,
 ):
     """Show how hosts deviate from their standards, their peers and their own past.
 
@@ -113,7 +132,9 @@ def drift(
     """
     ids = [a for a in args if FINDING_ID.match(a)]
     selectors = [a for a in args if not FINDING_ID.match(a)]
-    ws, result = run_analysis(obj, selectors, kinds, majority, min_group, unique_max, history)
+    ws, result = run_analysis(
+        obj, selectors, kinds, majority, min_group, unique_max, history, baseline
+    )
     if propose:
         _propose(ws, result, ids)
         return

@@ -42,10 +42,14 @@ class _FormatChoice(click.Choice):
 @click.option("--title", default="Standardisation report", show_default=True)
 @thresholds_options
 @click.pass_obj
-def report(obj, selectors, fmt, output, title, kinds, majority, min_group, unique_max, history):
+def report(
+    obj, selectors, fmt, output, title, kinds, majority, min_group, unique_max, history, baseline
+):
     """Write the standardisation report: conformance, deviations, evidence, waivers, changes."""
     renderer = get_renderer(fmt)
-    _ws, result = run_analysis(obj, selectors, kinds, majority, min_group, unique_max, history)
+    _ws, result = run_analysis(
+        obj, selectors, kinds, majority, min_group, unique_max, history, baseline
+    )
     text = renderer.render(build_report(result, title=title))
     if output is None:
         click.echo(text, nl=False)

@@ -18,6 +18,7 @@ from changekit.drift.standard_check import check_standard
 from changekit.drift.standards import Standard
 from changekit.drift.timeline import RecordSpan, changes_between
 from changekit.drift.waivers import Waiver, apply_waivers
+from changekit.errors import NotFoundError
 from changekit.inventory.model import Inventory
 
 ALL_KINDS = ("standard", "peers", "time")
@@ -47,8 +48,21 @@ class DriftResult:
     previous: State | None
     now: datetime
     unscanned: list[str] = field(default_factory=list)
-    checks: list[Check] = field(default_factory=list)
-    """Every standard requirement on every host in its scope (passed or not)."""
+    scopes: dict[str, list[str]] = field(default_factory=dict)
+    """Standard name -> the scanned hosts it applies to."""
+
+    @property
+    def checks(self) -> list[Check]:
+        """Every standard requirement on every host in its scope (passed or not); built on
+        demand: 10,000 hosts x 200 requirements is 2 million checks, needed only for JUnit."""
+        failed = {(f.scope, f.rule, f.host): f.id for f in self.findings if f.kind == "standard"}
+        out = []
+        for std in self.standards:
+            for host in self.scopes.get(std.name, []):
+                for req in std.requirements:
+                    fid = failed.get((std.name, req.id, host))
+                    out.append(Check(host, req.id, std.name, fid is None, fid))
+        return out
 
     @property
     def open(self) -> list[Finding]:
@@ -152,8 +166,12 @@ def analyze(
     thresholds: PeerThresholds | None = None,
     now: datetime,
     history: int = 12,
+    since: tuple[str | None, datetime] | None = None,
 ) -> DriftResult:
-    """Findings for the latest state, with since-when, waivers, explained and resolved ones."""
+    """Findings for the latest state, with since-when, waivers, explained and resolved ones.
+
+    ``since`` (scan id or ``None``, instant) picks the baseline for drift against time;
+    by default it is the scan before the latest."""
     kinds = tuple(kinds)
     thresholds = thresholds or PeerThresholds()
     selected = [h.name for h in inventory.select(list(selectors))]
@@ -177,6 +195,8 @@ def analyze(
         )
     latest = window[-1] if window else None
     previous = window[-2] if len(window) > 1 else None
+    if since is not None:
+        previous = baseline_state(states, *since)
     findings = per_state[-1] if per_state else []
     _set_since(findings, window, per_state)
     for f in findings:  # re-judge the latest findings against today, not the scan day
@@ -185,15 +205,13 @@ def analyze(
     expired = apply_waivers(findings, waivers, now)
     if "time" in kinds and latest is not None and previous is not None:
         chosen = set(selected)
-        timed = changes_between(
-            {h: s for h, s in previous.snapshots.items() if h in chosen},
-            {
-                h: s
-                for h, s in latest.snapshots.items()
-                if h in chosen and s["scan_id"] == latest.scan_id
-            },
-            records,
-        )
+        old = {h: s for h, s in previous.snapshots.items() if h in chosen}
+        new = {
+            h: s
+            for h, s in latest.snapshots.items()
+            if h in old and s["scan_id"] != old[h]["scan_id"]  # re-scanned since the baseline
+        }
+        timed = changes_between(old, new, records)
         # a waiver accepts a state, not an unrecorded change: those stay visible
         findings += timed
     resolved = _resolved(findings, per_state, records)
@@ -211,22 +229,36 @@ def analyze(
         previous=previous,
         now=now,
         unscanned=[h for h in selected if not latest or h not in latest.snapshots],
-        checks=_checks(inventory, hosts, standards, findings) if "standard" in kinds else [],
+        scopes=_scopes(inventory, hosts, standards) if "standard" in kinds else {},
     )
 
 
-def _checks(
-    inventory: Inventory, hosts: list[str], standards: list[Standard], findings: list[Finding]
-) -> list[Check]:
-    failed = {(f.scope, f.rule, f.host): f.id for f in findings if f.kind == "standard"}
-    out = []
+def _scopes(
+    inventory: Inventory, hosts: list[str], standards: list[Standard]
+) -> dict[str, list[str]]:
+    out = {}
     for std in standards:
         scoped = {h.name for h in _match_any(inventory, std.applies_to)}
-        for host in (h for h in hosts if h in scoped):
-            for req in std.requirements:
-                fid = failed.get((std.name, req.id, host))
-                out.append(Check(host, req.id, std.name, fid is None, fid))
+        out[std.name] = [h for h in hosts if h in scoped]
     return out
+
+
+def baseline_state(states: list[State], scan_id: str | None, instant: datetime) -> State:
+    """The state of scan ``scan_id``, or the last one at or before ``instant``."""
+    if scan_id:
+        for st in states:
+            if st.scan_id == scan_id:
+                return st
+        raise NotFoundError(
+            f"no scan {scan_id} in the snapshot history", hint="list scans: changekit facts scans"
+        )
+    before = [st for st in states if _ts(st.at) <= instant]
+    if not before:
+        raise NotFoundError(
+            f"no scan at or before {instant.isoformat(timespec='seconds')}",
+            hint="pick a later time or a scan id",
+        )
+    return before[-1]
 
 
 def _set_since(

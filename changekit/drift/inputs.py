@@ -107,13 +107,19 @@ def analyze_workspace(
     thresholds: PeerThresholds | None = None,
     now: datetime,
     history: int = 12,
+    since: str | None = None,
 ) -> DriftResult:
-    """Drift for the workspace's hosts matching ``selectors`` (all when empty)."""
+    """Drift for the workspace's hosts matching ``selectors`` (all when empty); ``since``
+    (a scan id, date, ``yesterday``, ``7d``, ISO time) is the baseline for drift over time."""
+    from changekit.facts.when import resolve
+
     inventory = workspace_inventory(ws)
     selected = inventory.select(list(selectors))
+    baseline = resolve(since, now=now) if since else None
     return analyze(
         inventory,
-        snapshot_states(ws, selected, history),
+        snapshot_states(ws, selected, 100_000 if baseline else history),
+        since=baseline,
         standards=workspace_standards(ws),
         waivers=workspace_waivers(ws),
         records=record_spans(ws, inventory),

@@ -120,3 +120,31 @@ def test_expired_waiver_stops_hiding(ws):
     data = json.loads(ok(ws, "drift", "--format", "json", "--kind", "peers").stdout)
     assert {f["host"] for f in data["findings"]} == {"web02", "web04"}
     assert data["expired_waivers"] == ["W-web02-tz"]
+
+
+def test_drift_over_time_since_a_chosen_scan(ws):
+    first = json.loads(ok(ws, "drift", "--format", "json", "--kind", "time").stdout)
+    assert {(f["host"], f["item"]) for f in first["findings"]} == {
+        ("web02", "dpkg:tzdata"),
+        ("web04", "perl:PDF::API2"),
+    }
+    assert {f["evidence"]["previous_scan_id"] for f in first["findings"]} == {SCANS[1][0]}
+    since = json.loads(
+        ok(ws, "drift", "--format", "json", "--kind", "time", "--since", SCANS[0][0]).stdout
+    )
+    assert {f["evidence"]["previous_scan_id"] for f in since["findings"]} == {SCANS[0][0]}
+    by_date = json.loads(
+        ok(
+            ws,
+            "drift",
+            "--format",
+            "json",
+            "--kind",
+            "time",
+            "--since",
+            "2026-11-20T12:00:00+00:00",
+        ).stdout
+    )
+    assert {f["evidence"]["previous_scan_id"] for f in by_date["findings"]} == {SCANS[0][0]}
+    missing = ck(ws, "drift", "--kind", "time", "--since", "20200101T000000Z-zzzz")
+    assert missing.exit_code == 3 and "no scan 20200101T000000Z-zzzz" in missing.stderr
