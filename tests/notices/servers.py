@@ -48,6 +48,7 @@ class SmtpServer:
         tls_key: Path | None = None,
         users: dict[str, str] | None = None,
         port: int | None = None,
+        implicit_tls: bool = False,
     ) -> None:
         self.inbox = Inbox()
         self.port = port or free_port()
@@ -57,9 +58,14 @@ class SmtpServer:
         if tls_cert:
             ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             ctx.load_cert_chain(tls_cert, tls_key)
-            kwargs.update(tls_context=ctx, require_starttls=True)
+            if implicit_tls:  # SMTPS (port 465 style): TLS from the first byte
+                kwargs.update(ssl_context=ctx)
+            else:
+                kwargs.update(tls_context=ctx, require_starttls=True)
         if users:
-            kwargs.update(authenticator=self._auth, auth_require_tls=True, auth_required=True)
+            kwargs.update(
+                authenticator=self._auth, auth_require_tls=not implicit_tls, auth_required=True
+            )
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **kwargs)
 
     def _auth(self, server, session, envelope, mechanism, auth_data):

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from email.utils import parsedate_to_datetime
 
+import pytest
+import yaml
+
 from tests.notices.helpers import attached_calendar, check_calendar, commits, parts
 from tests.notices.servers import SmtpServer, self_signed
-from tests.notices.workspace import RID, load, make_workspace, update
+from tests.notices.workspace import RID, git, load, make_workspace, update
 
 T0 = "2026-12-01T10:00:00+00:00"
 
@@ -151,5 +154,33 @@ def test_starttls_and_auth(tmp_path, run_cli, monkeypatch, notices_config):
         assert good.exit_code == 0, good.output
         assert len(server.inbox.messages) == 3
         assert server.logins == ["notifier"] * 3
+    finally:
+        server.stop()
+
+
+# aiosmtpd cannot tell that an implicit-TLS server's AUTH is already encrypted
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_implicit_tls_checks_the_certificate(tmp_path, run_cli, monkeypatch, notices_config):
+    cert, key = self_signed(tmp_path)
+    server = SmtpServer(
+        tls_cert=cert, tls_key=key, users={"notifier": "s3cret"}, implicit_tls=True
+    ).start()
+    try:
+        monkeypatch.setenv("CHANGEKIT_SMTP_PASSWORD", "s3cret")
+        notices_config["channels"] = ["email"]
+        notices_config["email"].update(port=server.port, security="ssl", username="notifier")
+        ws = make_workspace(tmp_path / "ws", notices_config)
+        # without our CA the self-signed certificate is refused, and nothing is recorded
+        untrusted = run_cli("-C", str(ws), "announce", RID, "--at", T0)
+        assert untrusted.exit_code == 1
+        assert "CERTIFICATE_VERIFY_FAILED" in untrusted.stderr
+        assert "notices" not in load(ws) and server.inbox.messages == []
+
+        notices_config["email"]["ca_file"] = str(cert)
+        (ws / "notices.yaml").write_text(yaml.safe_dump(notices_config))
+        git(ws, "commit", "-qam", "trust our CA")
+        trusted = run_cli("-C", str(ws), "announce", RID, "--at", T0)
+        assert trusted.exit_code == 0, trusted.output
+        assert len(server.inbox.messages) == 3 and server.logins == ["notifier"] * 3
     finally:
         server.stop()
