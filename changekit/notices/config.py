@@ -15,8 +15,9 @@ from typing import Any
 from icalendar import vDuration
 
 from changekit.errors import InputError
+from changekit.records.times import zone
 from changekit.workspace import Workspace
-from changekit.yamlfile import load_yaml, validate
+from changekit.yamlfile import load_yaml, position, validate
 
 CONFIG_NAME = "notices.yaml"
 DEFAULT_REMINDERS = ("P1D",)
@@ -65,6 +66,18 @@ def load_config(workspace: Workspace) -> NoticesConfig:
     shown = workspace.relpath(path)
     validate(data, "notices", path=shown, text=text)
     config = NoticesConfig(data=data, path=path)
+    zones = [("timezone", data.get("timezone"))] + [
+        (f"audiences.{name}.timezone", (spec or {}).get("timezone"))
+        for name, spec in (data.get("audiences") or {}).items()
+    ]
+    for field_name, name in zones:
+        if name:
+            try:
+                zone(name, field=field_name)
+            except InputError as exc:
+                exc.path = shown
+                exc.line, exc.column = position(text, field_name.split("."))
+                raise
     for name in data.get("channels") or []:
         if name not in config.configured_channels and name in CHANNEL_SECTIONS:
             raise InputError(

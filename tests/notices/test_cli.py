@@ -85,3 +85,14 @@ def test_announcing_a_draft_is_refused(tmp_path, run_cli):
     result = run_cli("-C", str(ws), "announce", RID)
     assert result.exit_code == 4
     assert "only submitted, approved or scheduled changes are announced" in result.stderr
+
+
+def test_an_unknown_time_zone_is_caught_when_the_settings_load(tmp_path, run_cli):
+    settings = {**FEED, "audiences": {"dba@example.org": {"timezone": "Europe/Berlinn"}}}
+    ws = make_workspace(tmp_path / "ws", settings)
+    result = run_cli("-C", str(ws), "announce", RID)
+    assert result.exit_code == 3
+    assert (
+        "notices.yaml:" in result.stderr and "unknown time zone 'Europe/Berlinn'" in result.stderr
+    )
+    assert "field: audiences.dba@example.org.timezone" in result.stderr
