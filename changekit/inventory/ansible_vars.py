@@ -1,11 +1,15 @@
-"""Ansible's connection variables, mapped to changekit's host fields.
+"""Ansible's connection variables, mapped to changekit's host fields the way Ansible does.
 
-``ansible_host``/``ansible_port``/``ansible_user``/``ansible_ssh_private_key_file`` (and
-their old ``ansible_ssh_*`` spellings) become address/port/user/key_file; a
-``ProxyJump`` (``-o ProxyJump=X`` or ``-J X``) in ``ansible_ssh_common_args`` or
-``ansible_ssh_extra_args`` becomes proxy_jump. ``changekit_tags`` and
-``changekit_contacts`` give Ansible inventories tags and contacts. Everything else
-stays a variable.
+``ansible_host``/``ansible_port``/``ansible_user``/``ansible_private_key_file`` and their
+``ansible_ssh_*`` spellings become address/port/user/key_file. As in Ansible's ssh
+connection plugin, the variables are merged across all levels first and then, for each
+field, the *last* name in its list that is set anywhere wins: a group's
+``ansible_ssh_user`` beats a host's ``ansible_user`` (ansible-inventory agrees; see
+tests/inventory/test_against_ansible.py). A ``ProxyJump`` (``-o ProxyJump=X`` or
+``-J X``) in ``ansible_ssh_common_args``, else ``ansible_ssh_extra_args``, becomes
+proxy_jump (ssh takes the first one given, and Ansible passes the common args first).
+``changekit_tags`` and ``changekit_contacts`` give Ansible inventories tags and
+contacts. Everything else stays a variable.
 """
 
 from __future__ import annotations
@@ -20,12 +24,13 @@ import yaml
 from changekit.errors import InputError
 from changekit.inventory.draft import DraftEntry
 
-# Later names in each tuple lose to earlier ones when both are set at the same level.
+# For each field: changekit's own name, then Ansible's names in the order of the ssh
+# connection plugin's option ``vars`` lists (the last one set wins).
 CONNECTION_VARS: dict[str, tuple[str, ...]] = {
-    "address": ("ansible_host", "ansible_ssh_host"),
-    "port": ("ansible_port", "ansible_ssh_port"),
-    "user": ("ansible_user", "ansible_ssh_user"),
-    "key_file": ("ansible_ssh_private_key_file", "ansible_private_key_file"),
+    "address": ("address", "ansible_host", "ansible_ssh_host"),
+    "port": ("port", "ansible_port", "ansible_ssh_port"),
+    "user": ("user", "ansible_user", "ansible_ssh_user"),
+    "key_file": ("key_file", "ansible_private_key_file", "ansible_ssh_private_key_file"),
 }
 _ARGS_VARS = ("ansible_ssh_common_args", "ansible_ssh_extra_args")
 _PROXY_OPTION = re.compile(r"^proxyjump[=\s]\s*(\S+)$", re.IGNORECASE)
@@ -59,20 +64,35 @@ def _as_list(value: Any) -> list[str]:
 
 
 def apply_ansible_vars(entry: DraftEntry, variables: dict[str, Any]) -> None:
-    """Put Ansible ``variables`` on a draft host or group, mapping connection variables."""
+    """Put Ansible ``variables`` on a draft host or group; connection variables are kept
+    under their own names in ``settings`` until ``connection_settings`` resolves them."""
     rest = dict(variables)
-    for field_name, names in CONNECTION_VARS.items():
-        for name in reversed(names):  # so the first spelling is applied last and wins
+    for names in CONNECTION_VARS.values():
+        for name in names[1:]:
             if name in rest:
-                entry.settings[field_name] = rest.pop(name)
-    for name in _ARGS_VARS:
-        if isinstance(rest.get(name), str) and (jump := _proxy_jump(rest[name])):
-            entry.settings["proxy_jump"] = jump
+                entry.settings[name] = rest.pop(name)
     entry.tags.extend(t for t in _as_list(rest.pop("changekit_tags", None)) if t not in entry.tags)
     entry.contacts.extend(
         c for c in _as_list(rest.pop("changekit_contacts", None)) if c not in entry.contacts
     )
     entry.vars.update(rest)
+
+
+def connection_settings(settings: dict[str, Any], variables: dict[str, Any]) -> dict[str, Any]:
+    """Host fields from merged ``settings`` (changekit and Ansible names) and variables."""
+    fields: dict[str, Any] = {}
+    for field_name, names in CONNECTION_VARS.items():
+        for name in names:
+            if settings.get(name) is not None:
+                fields[field_name] = settings[name]
+    if settings.get("proxy_jump"):
+        fields["proxy_jump"] = settings["proxy_jump"]
+    else:
+        for name in _ARGS_VARS:
+            if isinstance(variables.get(name), str) and (jump := _proxy_jump(variables[name])):
+                fields["proxy_jump"] = jump
+                break
+    return fields
 
 
 class _AnsibleYamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]

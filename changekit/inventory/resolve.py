@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any
 
 from changekit.errors import InputError
+from changekit.inventory.ansible_vars import connection_settings
 from changekit.inventory.draft import DraftEntry, InventoryDraft
 from changekit.inventory.model import Group, Host, Inventory
 from changekit.inventory.selectors import close_names
@@ -135,6 +136,7 @@ def _build_host(entry: DraftEntry, groups: list[DraftEntry], ssh_lookup: SshLook
     contacts: list[str] = []
     for source in [entry, *reversed(groups)]:
         contacts.extend(c for c in source.contacts if c not in contacts)
+    settings = connection_settings(settings, variables)
     if ssh_lookup is not None:
         found = ssh_lookup(str(settings.get("address") or entry.name))
         for key, value in found.items():

@@ -103,7 +103,7 @@ class _Parser:
         for host_name in names:
             entry = self.draft.host(host_name, path=self.path, line=lineno)
             if port is not None:
-                entry.settings["port"] = port
+                entry.settings["ansible_port"] = port  # Ansible reads host:PORT as ansible_port
             apply_ansible_vars(entry, variables)
             if self.group:
                 self.draft.add_to_group(self.group, host_name, path=self.path, line=lineno)
