@@ -57,3 +57,35 @@ def test_perl_decimal_equals_dotted():
 )
 def test_validity(collector, version, valid):
     assert versions.is_valid(collector, version) is valid
+
+
+def test_debian_ordering_agrees_with_dpkg_itself():
+    """Cross-check against the real `dpkg --compare-versions` on many tricky pairs."""
+    import itertools
+    import shutil
+    import subprocess
+
+    if not shutil.which("dpkg"):
+        pytest.fail("dpkg is needed for this check (Debian/Ubuntu machine)")
+    samples = [
+        "1.0",
+        "1.0-1",
+        "1.0-1~bpo1",
+        "1.0~rc1-1",
+        "1:0.9",
+        "1.0+dfsg-2",
+        "1.0a",
+        "1.0.1",
+        "2.044-1",
+        "2.5-1",
+        "1.10",
+        "1.9",
+        "0.0~git20200101",
+        "1.0-1+deb12u1",
+        "1.0-1.1",
+    ]
+    for a, b in itertools.combinations(samples, 2):
+        lt = subprocess.run(["dpkg", "--compare-versions", a, "lt", b], check=False).returncode == 0
+        gt = subprocess.run(["dpkg", "--compare-versions", a, "gt", b], check=False).returncode == 0
+        expected = -1 if lt else (1 if gt else 0)
+        assert versions.compare("dpkg", a, b) == expected, (a, b)
