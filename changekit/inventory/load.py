@@ -9,10 +9,12 @@ Where the inventory comes from, first match wins:
 3. the workspace's ``inventories/`` folder.
 
 Files are read by the first registered loader that accepts them (see
-``changekit.inventory.loader``). In folders, hidden files, ``README*``, ``*.md`` and the
-files Ansible ignores (``~``, ``.orig``, ``.bak``, ``.cfg``, ``.retry``, ``.pyc``) are
-skipped, as are ``group_vars``/``host_vars`` folders, which are read as Ansible does
-(see ``changekit.inventory.varsdirs``).
+``changekit.inventory.loader``). In folders, hidden files, ``README*`` and the files
+Ansible ignores in inventory folders (``~``, ``.orig``, ``.bak``, ``.swp``, ``.cfg``,
+``.retry``, ``.pyc``, ``.rpm``, ``.md``, ``.txt``, ``.rst``) are skipped, as are the
+``group_vars``/``host_vars`` folders, which are read as Ansible reads them (see
+``changekit.inventory.varsdirs``). Unlike Ansible, ``*.ini`` files in a folder are
+read: ``inventories/prod.ini`` is the obvious place for a team's Ansible INI inventory.
 """
 
 from __future__ import annotations
@@ -33,7 +35,20 @@ from changekit.yamlfile import load_yaml
 if TYPE_CHECKING:
     from changekit.workspace import Workspace
 
-_IGNORED_SUFFIXES = ("~", ".orig", ".bak", ".cfg", ".retry", ".pyc", ".pyo", ".md", ".rst", ".txt")
+_IGNORED_SUFFIXES = (
+    "~",
+    ".orig",
+    ".bak",
+    ".swp",
+    ".cfg",
+    ".retry",
+    ".pyc",
+    ".pyo",
+    ".rpm",
+    ".md",
+    ".rst",
+    ".txt",
+)
 
 
 def inventory_loaders() -> list[InventoryLoader]:
