@@ -28,6 +28,7 @@ def report(result: Any, action: str, fmt: str) -> None:
                 "commit": result.commit,
                 "branch": result.branch,
                 "pushed": result.pushed,
+                "notes": result.notes,
                 "path": f"change_records/{rec.path.name}" if rec.path else None,
             }
         )
@@ -40,6 +41,8 @@ def report(result: Any, action: str, fmt: str) -> None:
         click.echo(f"{rec.id}: {action} recorded, still {rec.status} (commit {result.commit[:8]})")
     else:
         click.echo(f"{rec.id}: {result.previous} -> {rec.status} (commit {result.commit[:8]})")
+    for note in result.notes:
+        click.echo(f"  note: {note}")
     if action == "approve" and rec.status == "submitted":
         click.echo("  more approvals are needed before it counts as approved")
     if result.branch:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import git
@@ -28,6 +28,7 @@ class Outcome:
     previous: str
     branch: str | None = None
     pushed: bool = False
+    notes: list[str] = field(default_factory=list)
 
 
 def load_policy(ws: Workspace) -> Any | None:
@@ -174,6 +175,7 @@ def transition(
         previous = record.status
         moment = times.now()
         policy = load_policy(ws)
+        notes: list[str] = []
         target = _apply(
             ws,
             record,
@@ -186,6 +188,7 @@ def transition(
             comment=comment,
             as_group=as_group,
             window=window,
+            notes=notes,
         )
         hook().before_transition(record=record, status=target, actor=actor, workspace=ws)
         record.data["status"] = target
@@ -207,7 +210,7 @@ def transition(
     hook().after_transition(record=record, previous=previous, actor=actor, workspace=ws)
     if push:
         gitops.push(repo, on or gitops.current_branch(repo) or "HEAD")
-    return Outcome(record, sha, previous, on, push)
+    return Outcome(record, sha, previous, on, push, notes)
 
 
 def _others(ws: Workspace, record: ChangeRecord) -> list[ChangeRecord]:
@@ -227,6 +230,7 @@ def _apply(
     comment,
     as_group,
     window,
+    notes: list[str],
 ) -> str:
     """Change the record's fields for ``action``; return the status it takes."""
     data = record.data
@@ -270,7 +274,14 @@ def _apply(
         data["rejection"] = {"by": actor.as_dict(), "at": times.iso(moment), "reason": reason}
         return target
     if action == "schedule":
-        if window:
+        if window and window != data.get("window"):
+            if record.approvals and not (
+                policy is not None and policy.is_preapproved_template(record.template)
+            ):
+                notes.append(
+                    f"the window changed: the {len(record.approvals)} earlier approval(s) no longer count; "
+                    f"reviewers approve again with `changekit change approve {record.id}`"
+                )
             data["window"] = window
         if policy is not None:
             _refuse(

@@ -61,7 +61,9 @@ def test_full_lifecycle_commits_each_step_as_its_actor(ws):
     ]
     for who, args, status in steps:
         _as(ws, who)
-        ok(ws, "change", *args)
+        out = ok(ws, "change", *args).stdout
+        if args[0] == "reschedule":
+            assert "the window changed: the 1 earlier approval(s) no longer count" in out
         author, trailers = _last(ws)
         assert author == f"{who}@example.org"
         action = "schedule" if args[0] == "reschedule" else args[0]
