@@ -70,7 +70,10 @@ def announce(state, record_id, fmt) -> None:
     The lead time the policy demands before an outage counts from this moment.
     Running it again sends nothing twice; it retries what failed."""
     runner = _runner(state)
-    runner.announce(record_id)
+    try:
+        runner.announce(record_id)
+    finally:
+        runner.close()
     _finish(runner.report, fmt)
 
 
@@ -87,7 +90,10 @@ def send_due(state, fmt) -> None:
     completion notices, and retries of what failed before. Meant for cron; exit 1 when
     something failed."""
     runner = _runner(state)
-    runner.send_due()
+    try:
+        runner.send_due()
+    finally:
+        runner.close()
     _finish(runner.report, fmt)
 
 

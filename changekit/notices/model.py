@@ -67,6 +67,9 @@ class NoticeChannel(abc.ABC):
     name: str = ""
     kinds: frozenset[str] = frozenset(KINDS)
     """The kinds this channel delivers; the others are skipped for it."""
+    parallel: int = 1
+    """How many targets may be sent to at once (1 when a send depends on the one before,
+    e.g. email threading on the announcement's message id)."""
 
     def targets(self, plan: NoticePlan) -> list[Audience]:
         """Whom this channel delivers to for a change (default: every affected audience)."""

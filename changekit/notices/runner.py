@@ -36,28 +36,14 @@ def load_channels() -> dict[str, NoticeChannel]:
     return found
 
 
-def connector_factory(config: NoticesConfig) -> Callable[[Host], Connector]:
-    """Open connections to hosts the way ``changekit scan`` does (known_hosts always checked)."""
+def connect_options(config: NoticesConfig) -> ConnectOptions:
+    """How the banner reaches hosts: like ``changekit scan``, host keys always checked."""
     settings = config.section("banner") or {}
-    options = ConnectOptions(
-        known_hosts_file=os.path.expanduser(settings["known_hosts"])
-        if settings.get("known_hosts")
-        else None,
+    known = settings.get("known_hosts")
+    return ConnectOptions(
+        known_hosts_file=os.path.expanduser(known) if known else None,
         sudo=bool(settings.get("sudo")),
     )
-    factories = dict(plugins.collect("register_connectors"))
-
-    def connect(host: Host) -> Connector:
-        kind = str(host.vars.get("changekit_connector", "ssh"))
-        if kind not in factories:
-            raise NotFoundError(
-                f"no connector {kind!r} for host {host.name}", hint="is the ssh plugin installed?"
-            )
-        conn = factories[kind](host, options)
-        conn.connect()
-        return conn
-
-    return connect
 
 
 class Runner:
@@ -80,12 +66,25 @@ class Runner:
         self.channels = channels if channels is not None else load_channels()
         self.env = render.environment(ws)
         self.report = Report()
-        self._connect: Callable[[Host], Connector] | None = None
+        self.options = connect_options(config)  # shared by parallel sends; it locks itself
+        self._factories: dict[str, Callable[..., Connector]] | None = None
 
     def connect(self, host: Host) -> Connector:
-        if self._connect is None:
-            self._connect = connector_factory(self.config)
-        return self._connect(host)
+        """An open connection to ``host`` (the caller closes it)."""
+        if self._factories is None:
+            self._factories = dict(plugins.collect("register_connectors"))
+        kind = str(host.vars.get("changekit_connector", "ssh"))
+        if kind not in self._factories:
+            raise NotFoundError(
+                f"no connector {kind!r} for host {host.name}", hint="is the ssh plugin installed?"
+            )
+        conn = self._factories[kind](host, self.options)
+        conn.connect()
+        return conn
+
+    def close(self) -> None:
+        """Close what connections shared (jump hosts); safe to call twice."""
+        self.options.close()
 
     def others(self) -> list[dict[str, Any]]:
         return [r.data for r in store.load_all(self.ws).records]

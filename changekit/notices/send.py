@@ -6,6 +6,8 @@ still go out, and only what went out is returned for recording.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,23 +80,35 @@ def deliver(
             except ChangekitError as exc:
                 report.failed.append(Failure(cid, due.kind, name, "-", exc.format()))
                 continue
-            for target in targets:
-                key = due.key(name, target.name)
-                if key in done:
-                    continue
-                if (
-                    due.kind in CLOSING
-                    and Due("announcement", 0).key(name, target.name) not in done
-                ):
-                    continue  # never told it was coming: nothing to call off or wrap up
-                entry = _send_one(plan, due, channel, target, env, report, previous_window)
+            pending = [
+                t
+                for t in targets
+                if due.key(name, t.name) not in done
+                # never told it was coming: nothing to call off or wrap up
+                and not (
+                    due.kind in CLOSING and Due("announcement", 0).key(name, t.name) not in done
+                )
+            ]
+
+            def send(target: Audience, due: Due = due, channel: NoticeChannel = channel):
+                return _send_one(plan, due, channel, target, env, report, previous_window)
+
+            for target, entry in zip(pending, _each(send, pending, channel.parallel), strict=True):
                 if entry is not None:
-                    entry["key"] = key
-                    done.add(key)
+                    entry["key"] = due.key(name, target.name)
+                    done.add(entry["key"])
                     plan.sent.append(entry)
                     recorded.append(entry)
                     report.sent.append({"change": cid, **entry})
     return recorded
+
+
+def _each(send: Callable[[Audience], Any], targets: list[Audience], parallel: int) -> list[Any]:
+    """``send`` for every target, up to ``parallel`` at once; results in target order."""
+    if parallel <= 1 or len(targets) <= 1:
+        return [send(t) for t in targets]
+    with ThreadPoolExecutor(max_workers=min(parallel, len(targets))) as pool:
+        return list(pool.map(send, targets))
 
 
 def _send_one(

@@ -48,6 +48,7 @@ def file_body(text: str, method: str) -> str:
 class BannerChannel(NoticeChannel):
     name = "banner"
     kinds = frozenset({*INSTALL, "cancellation", "completion"})
+    parallel = 16  # hosts are independent; a bounded pool, each connection with its own timeouts
 
     def targets(self, plan: NoticePlan) -> list[Audience]:
         return [Audience(name=h.name, timezone=plan.default_zone()) for h in plan.hosts]
