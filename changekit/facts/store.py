@@ -49,6 +49,15 @@ class SnapshotStore:
         self.root = workspace.root / FACTS_DIR
         self.hosts_dir = self.root / "hosts"
         self.scans_dir = self.root / "scans"
+        self._repo: git.Repo | None = None
+        self._histories: dict[tuple[str, str], list[dict[str, Any]]] = {}
+
+    @property
+    def repo(self) -> git.Repo:
+        # one Repo per store: GitPython keeps one `git cat-file --batch` process for reads
+        if self._repo is None:
+            self._repo = gitops.open_repo(self.workspace.root)
+        return self._repo
 
     # -- writing ---------------------------------------------------------------
 
@@ -136,7 +145,11 @@ class SnapshotStore:
 
     def history(self, host: str) -> list[dict[str, Any]]:
         """``[{"scan_id", "commit", "time"}]`` for each stored snapshot of ``host``, oldest first."""
-        repo = gitops.open_repo(self.workspace.root)
+        repo = self.repo
+        head = gitops.head(repo) or ""
+        cached = self._histories.get((host, head))
+        if cached is not None:
+            return [dict(e) for e in cached]  # callers may change their copies
         rel = self._rel(repo, host)
         try:
             log = repo.git.log("--format=%H%x1f%B%x1e", "--", rel)
@@ -155,7 +168,9 @@ class SnapshotStore:
             )
             if commit and scan_id:
                 out.append({"scan_id": scan_id, "commit": commit, "time": scan_time(scan_id)})
-        return out[::-1]  # git order, oldest first: two scans in one second keep their order
+        out.reverse()  # git order, oldest first: two scans in one second keep their order
+        self._histories[(host, head)] = out
+        return [dict(e) for e in out]
 
     def get(self, scan_id: str, host: str) -> dict[str, Any]:
         """The snapshot of ``host`` that scan ``scan_id`` stored."""
@@ -192,8 +207,9 @@ class SnapshotStore:
         return self._read_at(entries[-1]["commit"], host)
 
     def _read_at(self, commit: str, host: str) -> dict[str, Any]:
-        repo = gitops.open_repo(self.workspace.root)
-        return json.loads(repo.git.show(f"{commit}:{self._rel(repo, host)}"))
+        repo = self.repo
+        blob = repo.commit(commit).tree / self._rel(repo, host)
+        return json.loads(blob.data_stream.read())
 
     def _rel(self, repo: git.Repo, host: str) -> str:
         """The host file's path from the repository root (the workspace may be a subfolder)."""
