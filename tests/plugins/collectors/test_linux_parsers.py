@@ -229,3 +229,36 @@ def test_garbage_is_a_value_error(collector):
         collector.parse(
             "\x00garbage\nlines that no tool prints: 42 ~~\n", {"files": ["/etc/passwd"]}
         )
+
+
+# -- recorded on the test fleet's hosts (tests/testfleet), each with its planted difference --
+
+
+def test_fleet_outputs_show_the_planted_differences():
+    assert ServicesCollector().parse(fixture("services", "fleet-web01-sysv.txt"), {})["services"][
+        "apache2"
+    ] == {"state": "enabled"}
+    preload = PreloadCollector().parse(fixture("preload", "fleet-app02.txt"), {})
+    assert preload["ld_so_preload"] == ["/usr/lib/x86_64-linux-gnu/libpthread.so.0"]
+    web03 = IntegrityCollector().parse(fixture("integrity", "fleet-web03.txt"), {})
+    assert web03 == {
+        "/etc/apache2/apache2.conf": {
+            "manager": "dpkg",
+            "flags": "??5??????",
+            "config": True,
+            "missing": False,
+        }
+    }
+    web05 = IntegrityCollector().parse(fixture("integrity", "fleet-web05.txt"), {})
+    assert web05["/usr/share/perl5/PDF/API2.pm"]["config"] is False
+    db02 = DpkgCollector().parse(fixture("dpkg", "fleet-db02.txt"), {})
+    assert db02["tzdata"]["version"] and db02["libpdf-api2-perl"]["status"] == "installed"
+    web07 = PerlCollector().parse(fixture("perl", "fleet-web07.txt"), {})
+    assert "PDF::API2" not in web07 and web07["JSON::PP"]["version"]
+    app01 = PythonCollector().parse(fixture("python", "fleet-app01.txt"), {})
+    assert app01["pyyaml"]["name"] == "PyYAML"
+    assert OsCollector().parse(fixture("os", "fleet-web01.txt"), {})["hostname"] == "web01"
+    ctx = {"files": ["/etc/apache2/apache2.conf", "/etc/shadow", "/nonexistent"]}
+    files = FilesCollector().parse(fixture("files", "fleet-web03.txt"), ctx)
+    assert files["/etc/shadow"]["group"] == "shadow" and files["/etc/shadow"]["mode"] == "0640"
+    assert files["/nonexistent"] == {"missing": True}
