@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from changekit.cli import change_lifecycle, change_view
+from changekit.cli import change_lifecycle, change_show, change_view
 from changekit.records import actions, drafts
 from changekit.records import templates as tmpl
 from changekit.records.model import CATEGORIES, LEVELS, TYPES
@@ -143,5 +143,5 @@ def new(state, **opts: Any) -> None:
     change_view.report(result, "new", opts["fmt"])
 
 
-for _cmd in (*change_lifecycle.COMMANDS, *change_view.COMMANDS):
+for _cmd in (*change_lifecycle.COMMANDS, *change_view.COMMANDS, *change_show.COMMANDS):
     change.add_command(_cmd)

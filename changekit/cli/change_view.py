@@ -1,4 +1,4 @@
-"""``changekit change list`` and ``change show``; how command results are printed."""
+"""``changekit change list``; how command results are printed (``show`` is in change_show)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from typing import Any
 
 import click
 
-from changekit import yamlfile
 from changekit.cli.output import print_json, print_table
 from changekit.errors import EXIT_INPUT
-from changekit.records import actions, lifecycle, store, times
+from changekit.records import lifecycle, steps, store, times
 from changekit.records.model import STATUSES, TYPES, ChangeRecord
 
 
@@ -55,7 +54,7 @@ def report(result: Any, action: str, fmt: str) -> None:
         click.echo(f"  next: {', '.join(steps)}")
 
 
-def _window_text(summary: dict[str, Any]) -> str:
+def window_text(summary: dict[str, Any]) -> str:
     start, end, tz = summary.get("window_start"), summary.get("window_end"), summary.get("timezone")
     if not start or not end:
         return ""
@@ -82,7 +81,7 @@ def host_matches(record: ChangeRecord, wanted: str, inventory: Any | None = None
     return False
 
 
-def _recover(ws) -> None:
+def recover_before_reading(ws) -> None:
     """Undo what a killed changekit run left half done before reading records."""
     from changekit import gitops
     from changekit.records.transaction import recover_now
@@ -136,9 +135,9 @@ def list_(state, statuses, types, hosts, from_, to, tz, fmt) -> None:
     ws = state.workspace()
     start = _bound(from_, tz, field="--from")
     end = _bound(to, tz, field="--to", end=True)
-    _recover(ws)
+    recover_before_reading(ws)
     loaded = store.load_all(ws)
-    inventory = actions.load_inventory(ws) if hosts else None
+    inventory = steps.load_inventory(ws) if hosts else None
     chosen = [
         r
         for r in loaded.records
@@ -161,7 +160,7 @@ def list_(state, statuses, types, hosts, from_, to, tz, fmt) -> None:
                     s["status"],
                     s["type"],
                     s["risk"],
-                    _window_text(s),
+                    window_text(s),
                     ",".join(s["hosts"]),
                     s["title"],
                 )
@@ -174,90 +173,4 @@ def list_(state, statuses, types, hosts, from_, to, tz, fmt) -> None:
         sys.exit(EXIT_INPUT)
 
 
-def _steps_text(value: Any) -> list[str]:
-    if not value:
-        return []
-    items = [value] if isinstance(value, str) else list(value)
-    return [f"  {i}. {s}" for i, s in enumerate(items, 1)] if len(items) > 1 else [f"  {items[0]}"]
-
-
-def _readable(rec: ChangeRecord) -> str:
-    d = rec.data
-    lines = [
-        f"{rec.id}  {rec.title}",
-        f"  status: {rec.status}   type: {rec.type}   category: {rec.category}"
-        f"   risk: {rec.risk}   impact: {rec.impact}",
-    ]
-    lines.append(f"  requester: {rec.requester}")
-    if rec.template:
-        lines.append(f"  template: {rec.template}")
-    lines.append(f"  hosts: {', '.join(rec.hosts)}")
-    if rec.services:
-        lines.append(f"  services: {', '.join(rec.services)}")
-    if d.get("outage"):
-        o = d["outage"]
-        lines.append(
-            "  outage: "
-            + ("yes" if o.get("expected") else "no")
-            + (f", {o['duration_minutes']} min" if o.get("duration_minutes") is not None else "")
-        )
-    if d.get("window"):
-        lines.append(f"  window: {_window_text(rec.summary())}")
-    for key in ("description", "justification", "user_action", "contact"):
-        if d.get(key):
-            lines += ["", f"{key.replace('_', ' ').capitalize()}:", f"  {d[key]}"]
-    for key in ("implementation", "verification", "rollback"):
-        if d.get(key):
-            lines += ["", f"{key.capitalize()}:", *_steps_text(d[key])]
-    if rec.approvals:
-        lines += ["", "Approvals:"]
-        lines += [
-            f"  {a['by']['name']} <{a['by']['email']}> at {a['at']}"
-            + (f" as {a['as']}" if a.get("as") else "")
-            + (f": {a['comment']}" if a.get("comment") else "")
-            for a in rec.approvals
-        ]
-    if d.get("rejection"):
-        r = d["rejection"]
-        lines += ["", f"Rejected by {r['by']['email']} at {r['at']}: {r['reason']}"]
-    if d.get("outcome"):
-        o = d["outcome"]
-        lines += [
-            "",
-            f"Outcome: {o['result']} at {o['at']}" + (f": {o['notes']}" if o.get("notes") else ""),
-        ]
-    lines += ["", "History:"]
-    lines += [
-        f"  {h['at']}  {h['status']:<12} {h['by']['email']}"
-        + (f"  {h['note']}" if h.get("note") else "")
-        for h in rec.history
-    ]
-    nxt = lifecycle.next_steps(rec)
-    lines += ["", f"Next steps: {', '.join(nxt) if nxt else 'none (final)'}"]
-    return "\n".join(lines)
-
-
-@click.command()
-@click.argument("record_id", metavar="ID")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "yaml"]),
-    default="text",
-    show_default=True,
-)
-@click.pass_obj
-def show(state, record_id: str, fmt: str) -> None:
-    """Show one change record (ID or a unique prefix of it)."""
-    ws = state.workspace()
-    _recover(ws)
-    rec = store.find_record(ws, record_id)
-    if fmt == "json":
-        print_json(rec.ordered())
-    elif fmt == "yaml":
-        click.echo(yamlfile.dump_yaml(rec.ordered()), nl=False)
-    else:
-        click.echo(_readable(rec))
-
-
-COMMANDS = (list_, show)
+COMMANDS = (list_,)

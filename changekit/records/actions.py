@@ -8,10 +8,9 @@ from typing import Any
 import git
 
 from changekit import gitops
-from changekit.errors import InputError, PolicyError
+from changekit.errors import InputError
 from changekit.plugins import hook
-from changekit.problems import Problem
-from changekit.records import lifecycle, store, times
+from changekit.records import lifecycle, steps, store, times
 from changekit.records.ids import new_id
 from changekit.records.model import ChangeRecord, Identity
 from changekit.records.templates import Template
@@ -29,39 +28,6 @@ class Outcome:
     branch: str | None = None
     pushed: bool = False
     notes: list[str] = field(default_factory=list)
-
-
-def load_policy(ws: Workspace) -> Any | None:
-    """The workspace policy (``changekit.policy``); ``None`` only while that part is absent."""
-    try:
-        from changekit.policy import load_policy as _load
-    except ImportError:
-        return None
-    return _load(ws)
-
-
-def load_inventory(ws: Workspace, policy: Any | None = None) -> Any | None:
-    """The workspace inventory, or ``None`` when there is none (selectors then compare as written)."""
-    try:
-        from changekit.inventory.load import load_inventory as _load
-    except ImportError:
-        return None
-    configured = policy is not None and "inventory" in (getattr(policy, "data", None) or {})
-    folder = ws.inventories_dir
-    if not configured and not (
-        folder.is_dir() and any(not p.name.startswith(".") for p in folder.rglob("*"))
-    ):
-        return None
-    return _load(None, ws, ssh_config=False)
-
-
-def _refuse(problems: list[Problem], action: str, rid: str) -> None:
-    if not problems:
-        return
-    first = problems[0]
-    lines = [f"cannot {action} {rid}: {first.message}"]
-    lines += [f"  also: {p.message}" + (f" ({p.hint})" if p.hint else "") for p in problems[1:]]
-    raise PolicyError("\n".join(lines), field=first.field, hint=first.hint)
 
 
 def missing_fields(data: dict[str, Any]) -> list[str]:
@@ -174,9 +140,9 @@ def transition(
         step = lifecycle.require(record, action)
         previous = record.status
         moment = times.now()
-        policy = load_policy(ws)
+        policy = steps.load_policy(ws)
         notes: list[str] = []
-        target = _apply(
+        target = steps.apply_step(
             ws,
             record,
             action,
@@ -211,96 +177,3 @@ def transition(
     if push:
         gitops.push(repo, on or gitops.current_branch(repo) or "HEAD")
     return Outcome(record, sha, previous, on, push, notes)
-
-
-def _others(ws: Workspace, record: ChangeRecord) -> list[ChangeRecord]:
-    return [r for r in store.load_all(ws).records if r.id != record.id]
-
-
-def _apply(
-    ws: Workspace,
-    record: ChangeRecord,
-    action: str,
-    target: str,
-    actor: Identity,
-    policy: Any | None,
-    moment,
-    *,
-    reason,
-    comment,
-    as_group,
-    window,
-    notes: list[str],
-) -> str:
-    """Change the record's fields for ``action``; return the status it takes."""
-    data = record.data
-    if action == "submit":
-        data.pop("rejection", None)
-        if policy is not None:
-            _refuse(
-                policy.check_submit(
-                    record, _others(ws, record), load_inventory(ws, policy), moment
-                ),
-                "submit",
-                record.id,
-            )
-            if record.type == "standard" and policy.is_preapproved_template(record.template):
-                return "approved"
-        return target
-    if action == "approve":
-        if actor.same_person(data.get("requester")):
-            raise PolicyError(
-                f"cannot approve {record.id}: the requester cannot approve their own change",
-                hint="ask someone else in an approver group to approve it",
-            )
-        problem = policy.approval_problem(record, actor) if policy is not None else None
-        if problem is None and any(actor.same_person(a.get("by")) for a in record.approvals):
-            problem = Problem("already-approved", f"{actor.email} has already approved this change")
-        if problem is not None:
-            _refuse([problem], "approve", record.id)
-        entry: dict[str, Any] = {"by": actor.as_dict(), "at": times.iso(moment)}
-        if as_group:
-            entry["as"] = as_group
-        if comment:
-            entry["comment"] = comment
-        data["approvals"] = record.approvals + [entry]
-        if record.status != "submitted":
-            return record.status  # extra approval (or an emergency approved afterwards)
-        enough = policy.is_approved(record) if policy is not None else True
-        return "approved" if enough else "submitted"
-    if action == "reject":
-        if not reason:
-            raise InputError("a rejection needs a reason", field="reason", hint="add --reason TEXT")
-        data["rejection"] = {"by": actor.as_dict(), "at": times.iso(moment), "reason": reason}
-        return target
-    if action == "schedule":
-        if window and window != data.get("window"):
-            if record.approvals and not (
-                policy is not None and policy.is_preapproved_template(record.template)
-            ):
-                notes.append(
-                    f"the window changed: the {len(record.approvals)} earlier approval(s) no longer count; "
-                    f"reviewers approve again with `changekit change approve {record.id}`"
-                )
-            data["window"] = window
-        if policy is not None:
-            _refuse(
-                policy.check_schedule(
-                    record, _others(ws, record), load_inventory(ws, policy), moment
-                ),
-                "schedule",
-                record.id,
-            )
-        elif "window" not in data:
-            raise InputError(
-                f"{record.id} has no window to schedule",
-                field="window",
-                hint="give --start, --end and --tz",
-            )
-        return target
-    if action in lifecycle.OUTCOME_ACTIONS:
-        out: dict[str, Any] = {"result": lifecycle.OUTCOME_ACTIONS[action], "at": times.iso(moment)}
-        if reason or comment:
-            out["notes"] = reason or comment
-        data["outcome"] = out
-    return target

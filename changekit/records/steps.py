@@ -1,0 +1,132 @@
+"""What each lifecycle step changes in a record, and the policy checks it must pass first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from changekit.errors import InputError, PolicyError
+from changekit.policy import load_policy as _load_policy
+from changekit.problems import Problem
+from changekit.records import lifecycle, store, times
+from changekit.records.model import ChangeRecord, Identity
+from changekit.workspace import Workspace
+
+
+def load_policy(ws: Workspace) -> Any:
+    """The workspace policy (``changekit.yaml``)."""
+    return _load_policy(ws)
+
+
+def load_inventory(ws: Workspace, policy: Any | None = None) -> Any | None:
+    """The workspace inventory, or ``None`` when there is none (selectors then compare as written)."""
+    from changekit.inventory.load import load_inventory as _load  # paramiko: only when needed
+
+    configured = policy is not None and "inventory" in (getattr(policy, "data", None) or {})
+    folder = ws.inventories_dir
+    if not configured and not (
+        folder.is_dir() and any(not p.name.startswith(".") for p in folder.rglob("*"))
+    ):
+        return None
+    return _load(None, ws, ssh_config=False)
+
+
+def _refuse(problems: list[Problem], action: str, rid: str) -> None:
+    if not problems:
+        return
+    first = problems[0]
+    lines = [f"cannot {action} {rid}: {first.message}"]
+    lines += [f"  also: {p.message}" + (f" ({p.hint})" if p.hint else "") for p in problems[1:]]
+    raise PolicyError("\n".join(lines), field=first.field, hint=first.hint)
+
+
+def _others(ws: Workspace, record: ChangeRecord) -> list[ChangeRecord]:
+    return [r for r in store.load_all(ws).records if r.id != record.id]
+
+
+def apply_step(
+    ws: Workspace,
+    record: ChangeRecord,
+    action: str,
+    target: str,
+    actor: Identity,
+    policy: Any | None,
+    moment,
+    *,
+    reason,
+    comment,
+    as_group,
+    window,
+    notes: list[str],
+) -> str:
+    """Change the record's fields for ``action``; return the status it takes."""
+    data = record.data
+    if action == "submit":
+        data.pop("rejection", None)
+        if policy is not None:
+            _refuse(
+                policy.check_submit(
+                    record, _others(ws, record), load_inventory(ws, policy), moment
+                ),
+                "submit",
+                record.id,
+            )
+            if record.type == "standard" and policy.is_preapproved_template(record.template):
+                return "approved"
+        return target
+    if action == "approve":
+        if actor.same_person(data.get("requester")):
+            raise PolicyError(
+                f"cannot approve {record.id}: the requester cannot approve their own change",
+                hint="ask someone else in an approver group to approve it",
+            )
+        problem = policy.approval_problem(record, actor) if policy is not None else None
+        if problem is None and any(actor.same_person(a.get("by")) for a in record.approvals):
+            problem = Problem("already-approved", f"{actor.email} has already approved this change")
+        if problem is not None:
+            _refuse([problem], "approve", record.id)
+        entry: dict[str, Any] = {"by": actor.as_dict(), "at": times.iso(moment)}
+        if as_group:
+            entry["as"] = as_group
+        if comment:
+            entry["comment"] = comment
+        data["approvals"] = record.approvals + [entry]
+        if record.status != "submitted":
+            return record.status  # extra approval (or an emergency approved afterwards)
+        enough = policy.is_approved(record) if policy is not None else True
+        return "approved" if enough else "submitted"
+    if action == "reject":
+        if not reason:
+            raise InputError("a rejection needs a reason", field="reason", hint="add --reason TEXT")
+        data["rejection"] = {"by": actor.as_dict(), "at": times.iso(moment), "reason": reason}
+        return target
+    if action == "schedule":
+        if window and window != data.get("window"):
+            if record.approvals and not (
+                policy is not None and policy.is_preapproved_template(record.template)
+            ):
+                notes.append(
+                    f"the window changed: the {len(record.approvals)} earlier approval(s) no longer count; "
+                    f"reviewers approve again with `changekit change approve {record.id}`"
+                )
+            data["window"] = window
+        if policy is not None:
+            _refuse(
+                policy.check_schedule(
+                    record, _others(ws, record), load_inventory(ws, policy), moment
+                ),
+                "schedule",
+                record.id,
+            )
+        elif "window" not in data:
+            raise InputError(
+                f"{record.id} has no window to schedule",
+                field="window",
+                hint="give --start, --end and --tz",
+            )
+        return target
+    if action in lifecycle.OUTCOME_ACTIONS:
+        out: dict[str, Any] = {"result": lifecycle.OUTCOME_ACTIONS[action], "at": times.iso(moment)}
+        if reason or comment:
+            out["notes"] = reason or comment
+        data["outcome"] = out
+    return target
