@@ -35,6 +35,15 @@ def choose_collectors(names: str | None) -> list:
     return chosen
 
 
+def standards_context(workspace) -> dict:
+    """Files and modules the workspace's standards name: every scan collects them too."""
+    if workspace is None:
+        return {"files": [], "modules": {}}
+    from changekit.drift.standards import load_standards, scan_context
+
+    return scan_context(load_standards(workspace.standards_dir, available_collectors()))
+
+
 def _detail(r: HostResult) -> str:
     if r.status == "ok":
         return ""
@@ -122,12 +131,14 @@ def scan(
         accept_new_host_keys=accept_new_host_keys,
         sudo=sudo,
     )
+    extra = standards_context(workspace)
+    extra["files"] = list(dict.fromkeys([*extra["files"], *files]))
     job = Scan(
         hosts,
         chosen,
         options,
         concurrency=concurrency,
-        extra_context={"files": list(files)},
+        extra_context=extra,
         workspace=workspace,
     )
     results = _run_with_progress(job, len(hosts))

@@ -76,7 +76,16 @@ def host_context(host: Host, extra: dict[str, Any] | None = None) -> dict[str, A
     """What collectors get: ``files`` and ``modules`` from the host's variables plus ``extra``."""
     files = list(host.vars.get("changekit_files") or [])
     extra = extra or {}
-    modules: Any = host.vars.get("changekit_modules") or extra.get("modules") or []
+    modules: Any = host.vars.get("changekit_modules") or []
+    wanted = extra.get("modules") or {}
+    if isinstance(modules, dict) and isinstance(wanted, dict):
+        # a standard's modules add to the host's own: {"perl": [...], "python": [...]}
+        modules = {
+            k: list(dict.fromkeys([*modules.get(k, []), *wanted.get(k, [])]))
+            for k in {*modules, *wanted}
+        }
+    elif not modules:
+        modules = wanted
     files += [f for f in extra.get("files", []) if f not in files]
     return {"host": host.name, "vars": dict(host.vars), "files": files, "modules": modules}
 

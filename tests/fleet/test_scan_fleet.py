@@ -293,3 +293,17 @@ def test_scan_script_needs_only_sh_and_the_inspected_tools(fleet):
             target.rename(original)
     assert hidden and result.status == "ok", result.message
     assert result.snapshot["facts"]["python"], "distributions are read from files, not via python"
+
+
+def test_files_and_modules_a_standard_names_are_collected(fleet, workspace, known_hosts):
+    (workspace / "standards" / "web.yaml").write_text(
+        "name: web-files\napplies_to: [group:web]\nrequirements:\n"
+        '  - file: /etc/apache2/ports.conf\n    sha256: "' + "0" * 64 + '"\n'
+        "  - present: perl:PDF::API2\n"
+    )
+    code, data = scan_json("web01", "-i", str(fleet.inventory), "--known-hosts", str(known_hosts),
+                           "--collectors", "files,perl", "--file", "/etc/hostname", cwd=workspace)  # fmt: skip
+    assert code == 0, data
+    files = data["snapshots"][0]["facts"]["files"]
+    assert set(files) == {"/etc/apache2/ports.conf", "/etc/hostname"}
+    assert files["/etc/apache2/ports.conf"]["owner"] == "root"
