@@ -8,9 +8,9 @@ runs ``ssh -o Port=... -o User=... TARGET`` for the same inventory.
 
 The lookup key is the target ``ssh`` would be given: the host's address when the
 inventory has one, else its name; ``Host`` patterns, ``Match`` and "first obtained
-value wins" are paramiko's implementation of ssh_config(5). ``Include`` (which paramiko
-ignores) is expanded here: relative paths are taken from the config's own folder
-(``~/.ssh`` for the default file), globs allowed, nested up to 16 deep.
+value wins" are paramiko's implementation of ssh_config(5); ``Include`` is expanded as
+OpenSSH does it (``changekit.inventory.sshinclude``). tests/inventory/test_sshconfig.py
+compares the result with OpenSSH's own ``ssh -G``.
 
 The file is ``~/.ssh/config``, or ``$CHANGEKIT_SSH_CONFIG`` when set (``none`` or an
 empty value: use no ssh_config at all), or the path a command's ``--ssh-config`` gives.
@@ -19,21 +19,16 @@ A missing file is the same as an empty one.
 
 from __future__ import annotations
 
-import glob
 import os
-import re
-import shlex
 from pathlib import Path
 from typing import Any
 
 import paramiko
 
 from changekit.errors import InputError
+from changekit.inventory.sshinclude import expand_includes
 
 ENV = "CHANGEKIT_SSH_CONFIG"
-_INCLUDE = re.compile(r"^\s*include(?:\s*=\s*|\s+)(.+?)\s*$", re.IGNORECASE)
-_BLOCK = re.compile(r"^\s*(host|match)(\s*=\s*|\s+)", re.IGNORECASE)
-_MAX_DEPTH = 16
 
 
 def default_path() -> Path | None:
@@ -42,35 +37,6 @@ def default_path() -> Path | None:
     if value is not None:
         return None if value.strip().lower() in ("", "none") else Path(value).expanduser()
     return Path("~/.ssh/config").expanduser()
-
-
-def expand_includes(path: Path, base: Path, depth: int = 0) -> str:
-    """The config text with every ``Include`` replaced by the files it names."""
-    if depth > _MAX_DEPTH:
-        raise InputError("ssh_config Include nested too deep (a loop?)", path=path)
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except (FileNotFoundError, IsADirectoryError):
-        return ""
-    except OSError as exc:
-        raise InputError(f"cannot read ssh_config: {exc.strerror}", path=path) from None
-    out: list[str] = []
-    header: str | None = None  # the Host/Match line the next lines belong to
-    for line in text.splitlines():
-        if _BLOCK.match(line):
-            header = line
-        match = _INCLUDE.match(line)
-        if not match:
-            out.append(line)
-            continue
-        for pattern in shlex.split(match.group(1)):
-            pattern = os.path.expanduser(pattern)
-            full = pattern if os.path.isabs(pattern) else str(base / pattern)
-            for included in sorted(glob.glob(full)):
-                out.append(expand_includes(Path(included), base, depth + 1))
-        if header is not None:
-            out.append(header)  # ssh returns to the including block after an Include
-    return "\n".join(out)
 
 
 class _Config(paramiko.SSHConfig):
@@ -87,7 +53,7 @@ class SshConfig:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).expanduser()
-        text = expand_includes(self.path, self.path.parent)
+        text = expand_includes(self.path, Path("~/.ssh").expanduser())
         try:
             self._config = _Config.from_text(text)
         except paramiko.ssh_exception.ConfigParseError as exc:
