@@ -45,7 +45,35 @@ def git(root: Path, *args: str, input: bytes | None = None, check: bool = True) 
     return proc.stdout
 
 
-def file_history(root: Path, folder: str = "change_records") -> dict[str, list[FileChange]]:
+RECORD_TRAILER = "Changekit-Record"
+"""The trailer changekit's own commits carry (``changekit.gitops.TRAILER_RECORD``)."""
+
+
+def commits_by_record(root: Path) -> dict[str, list[Commit]]:
+    """Record id -> the non-merge commits whose trailer names it, newest first.
+
+    This reads commit objects only (no tree diffs), so it stays fast however many records
+    there are. A trailer is only a hint where to look: the commit's blobs are still compared.
+    """
+    out = git(
+        root, "log", "--no-merges", "--topo-order",
+        f"--format=%x1e%H%x1f%an%x1f%ae%x1f%ce%x1f%cI%x1f%(trailers:key={RECORD_TRAILER},valueonly,separator=%x1d)",
+    )  # fmt: skip
+    found: dict[str, list[Commit]] = defaultdict(list)
+    for chunk in out.split(b"\x1e")[1:]:
+        sha, an, ae, ce, date, ids = chunk.decode("utf-8", "replace").rstrip("\n").split("\x1f")
+        if not ids.strip():
+            continue
+        commit = Commit(sha, an, ae.strip().lower(), ce.strip().lower(), date)
+        for rid in ids.split("\x1d"):
+            if rid.strip():
+                found[rid.strip()].append(commit)
+    return found
+
+
+def file_history(
+    root: Path, folder: str = "change_records", paths: list[str] | None = None
+) -> dict[str, list[FileChange]]:
     """For each path under ``folder``, the non-merge commits that changed it, newest first.
 
     Merge commits carry no diff here on purpose: an approval must come from a commit of its
@@ -53,7 +81,7 @@ def file_history(root: Path, folder: str = "change_records") -> dict[str, list[F
     """
     out = git(
         root, "log", "--topo-order", "--raw", "--no-abbrev", "-z", "--no-renames", "--no-merges",
-        "--format=%x1e%H%x1f%an%x1f%ae%x1f%ce%x1f%cI", "--", f"{folder}/",
+        "--format=%x1e%H%x1f%an%x1f%ae%x1f%ce%x1f%cI", "--", *(paths or [f"{folder}/"]),
     )  # fmt: skip
     changes: dict[str, list[FileChange]] = defaultdict(list)
     for chunk in out.split(b"\x1e")[1:]:

@@ -14,13 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
+from changekit.gate import blocks
 from changekit.gate.history import Commit, FileChange
-from changekit.policy import substance
+from changekit.policy import SUBSTANCE_FIELDS, substance
 from changekit.policy.access import email_of
 from changekit.problems import Problem
-from changekit.records.store import _FastLoader
 
 
 def entry_key(entry: Any) -> str:
@@ -35,46 +33,62 @@ class Attributed:
     substance_then: dict | None
 
 
-def _parse(blob: bytes | None) -> dict:
-    if not blob:
-        return {}
-    try:
-        data = yaml.load(blob, Loader=_FastLoader)  # noqa: S506 - a SafeLoader
-    except yaml.YAMLError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def attribute(
-    approvals: list[dict], changes: list[FileChange], read: Callable[[str], bytes | None]
-) -> list[Attributed]:
-    """Find, newest first, the commit that last added each approval entry."""
-    pending = {entry_key(e): e for e in approvals if isinstance(e, dict)}
-    found: dict[str, Attributed] = {}
-    parsed: dict[str | None, dict] = {None: {}}
+    pending: dict[str, dict],
+    changes: list[FileChange],
+    read: Callable[[str], bytes | None],
+    current: tuple[bytes, dict],
+) -> dict[str, Attributed]:
+    """Find, newest first, the commit that last added each pending approval entry.
 
-    def data(sha: str | None) -> dict:
-        if sha not in parsed:
-            parsed[sha] = _parse(read(sha)) if sha else {}
-        return parsed[sha]
+    ``pending`` maps entry keys to entries and loses every entry found; ``current`` is the
+    record's file bytes and data now. Blobs are read field by field (``changekit.gate.blocks``)
+    and only when an approver's email occurs in them at all.
+    """
+    found: dict[str, Attributed] = {}
+
+    def version(raw: bytes) -> blocks.Blob:
+        return blocks.Blob(raw, current[0], current[1])
 
     for change in changes:
         if not pending:
             break
         if change.new_blob is None:
             continue
-        new = data(change.new_blob)
+        raw_new = read(change.new_blob)
+        if raw_new is None:
+            continue
+        lowered = raw_new.lower()
+        if not any(email_of(e.get("by")).encode() in lowered for e in pending.values()):
+            continue
+        new = version(raw_new)
         new_keys = {entry_key(e) for e in new.get("approvals") or ()}
         hits = [k for k in pending if k in new_keys]
         if not hits:
             continue
-        old_keys = {entry_key(e) for e in data(change.old_blob).get("approvals") or ()}
+        raw_old = read(change.old_blob) if change.old_blob else None
+        old_keys: set[str] = set()
+        if raw_old and any(str(pending[k].get("at", "")).encode() in raw_old for k in hits):
+            old_keys = {entry_key(e) for e in version(raw_old).get("approvals") or ()}
         for key in hits:
             if key not in old_keys:
-                found[key] = Attributed(pending.pop(key), change.commit, substance(new))
-    for key, entry in pending.items():
-        found[key] = Attributed(entry, None, None)
-    return [found[entry_key(e)] for e in approvals if isinstance(e, dict)]
+                found[key] = Attributed(
+                    pending.pop(key), change.commit, {k: new.get(k) for k in SUBSTANCE_FIELDS}
+                )
+    return found
+
+
+def pending_entries(approvals: list) -> dict[str, dict]:
+    return {entry_key(e): e for e in approvals if isinstance(e, dict)}
+
+
+def in_order(approvals: list, found: dict[str, Attributed]) -> list[Attributed]:
+    """One ``Attributed`` per entry, in the record's order; unfound entries have no commit."""
+    return [
+        found.get(entry_key(e)) or Attributed(e, None, None)
+        for e in approvals
+        if isinstance(e, dict)
+    ]
 
 
 def judge(

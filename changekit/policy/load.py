@@ -7,15 +7,45 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from changekit.errors import InputError
+from changekit.errors import InputError, SchemaError
 from changekit.policy import approvals as ap
 from changekit.policy import freezes as fz
 from changekit.policy.model import Policy
 from changekit.policy.timeutil import parse_duration, zone
 from changekit.policy.windows import Window
-from changekit.yamlfile import load_yaml, position, validate
+from changekit.yamlfile import parse_yaml, position, validate
 
 CONFIG_NAME = "changekit.yaml"
+
+_PATTERNS = {
+    "clock": "a time of day as HH:MM (24-hour clock, or 24:00)",
+    "duration": "a duration such as 30m, 4h, 2d or 1d12h",
+    "when": "a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM[:SS][+HH:MM])",
+    "member": "an email address",
+    "handle": "a forge handle such as @alice or @org/team",
+}
+
+
+def _pattern_names() -> dict[str, str]:
+    """Each pattern in the policy schema -> what a person would call it."""
+    from changekit.yamlfile import load_schema
+
+    defs = load_schema("policy")["$defs"]
+    member = defs["member"]["oneOf"]
+    return {
+        defs["clock"]["pattern"]: _PATTERNS["clock"],
+        defs["duration"]["pattern"]: _PATTERNS["duration"],
+        defs["when"]["pattern"]: _PATTERNS["when"],
+        member[0]["pattern"]: _PATTERNS["member"],
+        member[1]["properties"]["handle"]["pattern"]: _PATTERNS["handle"],
+    }
+
+
+def _plain(message: str) -> str:
+    """``'25:00' does not match '^([01]...'`` -> ``'25:00' is not a time of day as HH:MM ...``."""
+    for pattern, name in _pattern_names().items():
+        message = message.replace(f"does not match {pattern!r}", f"is not {name}")
+    return message
 
 
 def policy_from_data(
@@ -27,7 +57,11 @@ def policy_from_data(
     now: datetime | None = None,
 ) -> Policy:
     """Validate ``data`` against the policy schema and build the ``Policy``."""
-    validate(data, "policy", path=path, text=text)
+    try:
+        validate(data, "policy", path=path, text=text)
+    except SchemaError as exc:
+        exc.message = _plain(exc.message)
+        raise
 
     def fail(message: str, field_path: list, hint: str | None = None) -> InputError:
         line, col = position(text, field_path)
@@ -93,6 +127,12 @@ def policy_from_data(
     root = root or Path(".")
     for i, c in enumerate(data.get("calendars") or ()):
         tz = tz_at(c["timezone"], ["calendars", i, "timezone"]) if c.get("timezone") else utc
+        if not (root / c["file"]).is_file():
+            raise fail(
+                f"calendar file {c['file']} not found",
+                ["calendars", i, "file"],
+                "commit the .ics file, or fix the path (it is relative to the workspace root)",
+            )
         freezes += fz.from_calendar(
             root / c["file"],
             relpath=c["file"],
@@ -130,7 +170,16 @@ def policy_from_data(
 def load_policy_file(
     path: Path, *, root: Path | None = None, display: str | None = None, now: datetime | None = None
 ) -> Policy:
-    data, text = load_yaml(path)
+    shown = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(
+            "the policy file is missing", path=shown, hint="run `changekit init` to write one"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text: {exc}", path=shown) from None
+    data = parse_yaml(text, path=shown)
     if data is None:
         data = {}
     return policy_from_data(
