@@ -69,7 +69,7 @@ class PerlCollector(Collector):
         return f"""\
 command -v perl >/dev/null 2>&1 || exit 0
 printf 'P %s\\n' "$(perl -e 'print $]')"
-perl -e 'print "$_\\n" for grep {{ !ref && -d }} @INC' | while IFS= read -r d; do
+perl -e 'print "$_\\n" for grep {{ !ref && m{{^/}} && -d }} @INC' | while IFS= read -r d; do
   printf 'D %s\\n' "$d"
   find "$d/" -name '*.pm' \\( -type f -o -type l \\) | sed 's/^/F /'
   find "$d/" -name '*.pm' \\( -type f -o -type l \\) -exec grep -m1 -H -E {shlex.quote(VERSION_LINE)} {{}} + | sed 's/^/V /'
