@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from changekit.cli.output import format_option, print_json, print_table
+from changekit.errors import InputError
 from changekit.inventory.load import load_inventory
 from changekit.inventory.model import Host, Inventory
 from changekit.inventory.sshconfig import ENV as SSH_CONFIG_ENV
@@ -146,3 +147,35 @@ def list_groups(
         for g in sorted(inv.groups.values(), key=lambda g: g.name)
     ]
     print_table(("group", "hosts", "children", "contacts"), rows)
+
+
+@inventory.command("check")
+@inventory_options
+@click.pass_context
+def check_inventory(ctx: click.Context, inventory: str | None, ssh_config: str | None) -> None:
+    """Check the inventory loads and every host's address can be connected to.
+
+    Exits 3 when a file is invalid or an address is not a DNS name or IP (for CI)."""
+    inv = load_from_options(ctx, inventory, ssh_config)
+    hosts = sorted(inv.hosts.values(), key=lambda h: h.name)
+    bad = [h for h in hosts if h.address_problem]
+    for host in bad:
+        where = f"{host.path}:{host.line}: " if host.path and host.line else ""
+        target = _shown(host.address or host.name)
+        click.echo(
+            f"{where}host '{_shown(host.name)}': '{target}' cannot be connected to: "
+            f"{host.address_problem}",
+            err=True,
+        )
+    if bad:
+        raise InputError(
+            f"{len(bad)} of {len(hosts)} hosts have an address that cannot be connected to",
+            path=inv.source,
+            hint="give each an address: (or ansible_host=) that is a DNS name or an IP address",
+        )
+    silent = sum(1 for h in hosts if not h.contacts)
+    click.echo(f"{len(hosts)} hosts, {len(inv.groups)} groups: every address can be connected to")
+    if silent:
+        click.echo(
+            f"note: {silent} hosts have no contacts, so change notices reach no one for them"
+        )

@@ -94,3 +94,16 @@ def test_show_json(run_cli):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["groups"] == ["production", "web"] and data["vars"]["http_port"] == 8443
+
+
+def test_check_passes_a_good_inventory_and_fails_unusable_addresses(run_cli):
+    result = run_cli("inventory", "check", "-i", FULL, "--ssh-config", "none")
+    assert result.exit_code == 0, result.output
+    assert "5 hosts, 4 groups: every address can be connected to" in result.stdout
+    assert "note: 1 hosts have no contacts" in result.stdout
+    hostile = str(EXAMPLES / "good" / "hostile.yaml")
+    result = run_cli("inventory", "check", "-i", hostile, "--ssh-config", "none")
+    assert result.exit_code == 3
+    assert "7 of 8 hosts have an address that cannot be connected to" in result.stderr
+    assert "hostile.yaml:6: host '`id`': '`id`' cannot be connected to" in result.stderr
+    assert "host 'line\\nbreak': 'line\\nbreak' cannot" in result.stderr  # escaped: one line
