@@ -51,45 +51,57 @@ def timed(fn) -> tuple[float, object]:
     return time.perf_counter() - start, result
 
 
-def run_floor(fleet: Fleet, hosts: list[str], text: str, concurrency: int) -> int:
-    """Plain OpenSSH, one session per host, the script on stdin: returns hosts that succeeded."""
+# What paramiko (changekit's transport) negotiates with bookworm's OpenSSH 9.2. OpenSSH's own
+# default, sntrup761x25519 (post-quantum), costs about 60 ms of CPU per connection on each side,
+# which would make the floor slower than changekit for a reason unrelated to scanning.
+SAME_KEX = ["-o", "KexAlgorithms=curve25519-sha256@libssh.org,curve25519-sha256"]
+PQ_KEX = ["-o", "KexAlgorithms=sntrup761x25519-sha512@openssh.com,curve25519-sha256"]
+
+
+def run_floor(
+    fleet: Fleet, hosts: list[str], text: str, names: list[str], concurrency: int, kex: list[str]
+) -> int:
+    """Plain OpenSSH, one session per host, the script on stdin: returns the hosts where every
+    collector's section ran to its end."""
+    ends = [f" END {n} ".encode() for n in names]
 
     def one(host: str) -> bool:
         r = subprocess.run(
-            ["ssh", "-F", str(fleet.ssh_config), host, "sh -s"],
+            ["ssh", "-F", str(fleet.ssh_config), *kex, host, "sh -s"],
             input=text.encode(), capture_output=True, timeout=120, check=False,
         )  # fmt: skip
-        return r.returncode == 0 and b" END dpkg 0" in r.stdout
+        return r.returncode == 0 and all(end in r.stdout for end in ends)
 
     with ThreadPoolExecutor(concurrency) as pool:
         return sum(pool.map(one, hosts))
 
 
-def run_changekit(fleet: Fleet, workdir: Path, concurrency: int) -> int:
-    """``changekit scan -i INVENTORY --format json``; returns the hosts with a snapshot."""
+def run_changekit(
+    fleet: Fleet, workdir: Path, concurrency: int, collectors: list[str] | None
+) -> int:
+    """``changekit scan -i INVENTORY --format json``; returns the hosts scanned completely.
+    In ``workdir`` (a workspace or not: with one, the snapshots are stored in its history)."""
+    extra = ["--collectors", ",".join(collectors)] if collectors else []
     out = subprocess.run(
         [str(VENV_BIN / "changekit"), "scan", "-i", str(fleet.inventory), "--format", "json",
-         "--concurrency", str(concurrency)],
-        cwd=workdir, capture_output=True, text=True, timeout=600, check=False,
-        env={**os.environ, "HOME": str(workdir / "home")},
+         "--concurrency", str(concurrency), "--known-hosts", str(fleet.known_hosts),
+         "--ssh-config", "none", *extra],
+        cwd=workdir, capture_output=True, text=True, timeout=1800, check=False,
+        env={**os.environ, "HOME": str(workdir.parent / "home")},
     )  # fmt: skip
-    if out.returncode not in (0,):
+    if not out.stdout:
         raise RuntimeError(f"changekit scan exited {out.returncode}: {out.stderr[-2000:]}")
-    return count_snapshots(json.loads(out.stdout))
-
-
-def count_snapshots(doc: object) -> int:
-    if isinstance(doc, dict):
-        doc = doc.get("snapshots", doc.get("hosts", doc))
-    if isinstance(doc, dict):
-        doc = list(doc.values())
-    return sum(1 for s in doc if isinstance(s, dict) and s.get("facts"))  # type: ignore[union-attr]
+    doc = json.loads(out.stdout)
+    ok = {h["host"] for h in doc["hosts"] if h["status"] == "ok"}
+    return sum(1 for snap in doc["snapshots"] if snap["host"] in ok and snap["facts"])
 
 
 def run_ansible(fleet: Fleet, workdir: Path, concurrency: int) -> int:
     """``ansible all -m package_facts -f N``; returns the hosts that reported SUCCESS."""
     env = {**os.environ, "HOME": str(workdir / "home"), "ANSIBLE_HOST_KEY_CHECKING": "True",
-           "ANSIBLE_LOCAL_TEMP": str(workdir / "ansible-tmp"), "ANSIBLE_NOCOLOR": "1"}  # fmt: skip
+           "ANSIBLE_LOCAL_TEMP": str(workdir / "ansible-tmp"), "ANSIBLE_NOCOLOR": "1",
+           # the same key exchange as changekit and the floor: compare the tools, not the kex
+           "ANSIBLE_SSH_EXTRA_ARGS": " ".join(SAME_KEX)}  # fmt: skip
     out = subprocess.run(
         [str(VENV_BIN / "ansible"), "-i", str(fleet.ansible_ini), "all", "-m", "package_facts",
          "-f", str(concurrency)],
@@ -106,7 +118,15 @@ def main() -> int:
     p.add_argument("--state-dir", type=Path, help="a running bench fleet to use")
     p.add_argument("--collectors", help="comma-separated collector names (default: all)")
     p.add_argument("--skip-ansible", action="store_true")
-    p.add_argument("--skip-changekit", action="store_true", help="until `changekit scan` exists")
+    p.add_argument("--skip-changekit", action="store_true")
+    p.add_argument(
+        "--openssh-default-kex",
+        action="store_true",
+        help="also time the floor with OpenSSH's default (post-quantum) key exchange",
+    )
+    p.add_argument(
+        "--store", action="store_true", help="also scan inside a workspace (snapshots stored)"
+    )
     args = p.parse_args()
     if why := missing_requirements():
         print(f"bench_scan: {why}", file=sys.stderr)
@@ -119,27 +139,40 @@ def main() -> int:
         hosts = fleet.names()
         (workdir / "home" / ".ssh").mkdir(parents=True)
         shutil.copy(fleet.known_hosts, workdir / "home" / ".ssh" / "known_hosts")
-        text, names = collector_script(args.collectors.split(",") if args.collectors else None)
+        only = args.collectors.split(",") if args.collectors else None
+        text, names = collector_script(only)
         print(f"{len(hosts)} hosts, concurrency {args.concurrency}, collectors: {', '.join(names)}")
-        results: dict[str, tuple[float, int]] = {}
-
-        def measure(label: str, fn, repeat: int) -> None:
-            runs = [timed(fn) for _ in range(repeat)]
-            wall = statistics.median(t for t, _ in runs)
-            ok = min(int(n) for _, n in runs)  # type: ignore[call-overload]
-            results[label] = (wall, ok)
-            each = ", ".join(f"{t:.2f}" for t, _ in runs)
-            print(f"{label:10} {wall:8.2f} s  ({ok}/{len(hosts)} hosts ok; runs: {each})")
-
-        if not args.skip_changekit:
-            subprocess.run([str(VENV_BIN / "changekit"), "init"], cwd=workdir, check=False,
-                           capture_output=True, env={**os.environ, "HOME": str(workdir / "home")})  # fmt: skip
-            measure(
-                "changekit", lambda: run_changekit(fleet, workdir, args.concurrency), args.repeat
+        (workdir / "plain").mkdir()
+        contenders = {
+            "changekit": lambda: run_changekit(fleet, workdir / "plain", args.concurrency, only),
+            "ssh floor": lambda: run_floor(fleet, hosts, text, names, args.concurrency, SAME_KEX),
+        }
+        if args.openssh_default_kex:
+            contenders["ssh pq-kex"] = lambda: run_floor(
+                fleet, hosts, text, names, args.concurrency, PQ_KEX
             )
-        measure("ssh floor", lambda: run_floor(fleet, hosts, text, args.concurrency), args.repeat)
+        if args.skip_changekit:
+            del contenders["changekit"]
+        if args.store:
+            ws = workdir / "ws"
+            ws.mkdir()
+            subprocess.run([str(VENV_BIN / "changekit"), "init"], cwd=ws, check=True,
+                           capture_output=True, env={**os.environ, "HOME": str(workdir / "home")})  # fmt: skip
+            contenders["ck+store"] = lambda: run_changekit(fleet, ws, args.concurrency, only)
+        # Interleaved, so a change in the machine's load hits every contender alike.
+        runs: dict[str, list[tuple[float, object]]] = {k: [] for k in contenders}
+        for _ in range(args.repeat):
+            for label, fn in contenders.items():
+                runs[label].append(timed(fn))
         if not args.skip_ansible:
-            measure("ansible", lambda: run_ansible(fleet, workdir, args.concurrency), 1)
+            runs["ansible"] = [timed(lambda: run_ansible(fleet, workdir, args.concurrency))]
+        results: dict[str, tuple[float, int]] = {}
+        for label, done in runs.items():
+            wall = statistics.median(t for t, _ in done)
+            ok = min(int(n) for _, n in done)  # type: ignore[call-overload]
+            results[label] = (wall, ok)
+            each = ", ".join(f"{t:.2f}" for t, _ in done)
+            print(f"{label:10} {wall:8.2f} s  ({ok}/{len(hosts)} hosts ok; runs: {each})")
         report(results)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

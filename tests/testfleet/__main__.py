@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = p.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("build", help="build and cache the base rootfs and variant layers")
     b.add_argument("--layout", default="default", help="default or benchN (e.g. bench200)")
+    sub.add_parser("prune", help="remove cached builds of older recipes no instance uses")
     s = sub.add_parser("start", help="start an instance; prints its state directory")
     s.add_argument("--layout", default="default")
     s.add_argument("--state-dir", type=Path, help="where to keep it (default: under the cache)")
@@ -43,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "build":
         build.build_all(get_layout(args.layout).variants())
         print(build.base_dir())
+    elif args.cmd == "prune":
+        for d in build.prune(instance.overlays_in_use()):
+            print(f"removed {d}")
     elif args.cmd == "start":
         state = args.state_dir.resolve() if args.state_dir else None
         print(instance.start(args.layout, state))

@@ -166,3 +166,17 @@ def build_variant(name: str) -> Path | None:
 def build_all(variants: set[str]) -> dict[str, Path | None]:
     build_base()
     return {v: build_variant(v) for v in sorted(variants)}
+
+
+def prune(in_use: set[str]) -> list[Path]:
+    """Remove cached bases and layers of older recipes that no running instance uses
+    (``in_use``: the overlay option strings of running hosts)."""
+    current = {base_dir().parent} | {variant_dir(v).parent for v in VARIANTS}
+    candidates = [*cache_dir().glob("base-*"), *cache_dir().glob("variants/*")]
+    removed = []
+    with build_lock():
+        for d in candidates:
+            if d not in current and not any(str(d) in opts for opts in in_use):
+                shutil.rmtree(d)
+                removed.append(d)
+    return removed

@@ -255,6 +255,17 @@ def _unmount_leftovers(state: Path) -> None:
         subprocess.run(["umount", "-l", mnt], check=False)
 
 
+def overlays_in_use() -> set[str]:
+    """The overlay options of every host of every claimed instance."""
+    used = set()
+    for state in claimed_states():
+        try:
+            used |= {h.get("overlay", "") for h in load(state)["hosts"].values()}
+        except (OSError, ValueError, KeyError):
+            continue
+    return used
+
+
 def status(state: Path) -> dict[str, Any]:
     data = load(state)
     for info in data["hosts"].values():
