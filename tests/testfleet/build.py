@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -114,6 +114,39 @@ def _fresh_tmp(final: Path) -> Path:
     return tmp
 
 
+def _with_retries(final: Path, step: Callable[[Path], None], attempts: int = 3) -> Path:
+    """Run ``step`` in a fresh temp dir; again on failure (mirrors have bad minutes)."""
+    for attempt in range(1, attempts + 1):
+        tmp = _fresh_tmp(final)
+        try:
+            step(tmp)
+            return tmp
+        except subprocess.CalledProcessError as e:
+            if attempt == attempts:
+                raise
+            log(f"{final.parent.name}: {e}; trying again ({attempt}/{attempts})")
+            time.sleep(5 * attempt)
+    raise AssertionError("unreachable")
+
+
+def _debootstrap(tmp: Path) -> None:
+    log(f"building base rootfs ({SUITE}, debootstrap) into {tmp}")
+    (cache_dir() / "debs").mkdir(exist_ok=True)
+    subprocess.run(
+        ["debootstrap", "--variant=minbase", f"--cache-dir={cache_dir() / 'debs'}",
+         f"--include={','.join(INCLUDE)}", SUITE, str(tmp / "rootfs"), MIRROR],
+        check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    _in_root(tmp / "rootfs", BASE_SETUP)
+
+
+def _apply_variant(tmp: Path, base: Path, name: str) -> None:
+    for sub in ("upper", "work", "root"):
+        (tmp / sub).mkdir()
+    opts = f"lowerdir={base},upperdir={tmp / 'upper'},workdir={tmp / 'work'}"
+    _in_root(tmp / "root", VARIANTS[name], overlay=opts)
+
+
 def build_base() -> Path:
     """The cached base rootfs, built first if needed (about a minute with a reachable mirror)."""
     final = base_dir()
@@ -122,16 +155,8 @@ def build_base() -> Path:
     with build_lock():
         if final.is_dir():
             return final
-        tmp = _fresh_tmp(final)
         started = time.monotonic()
-        log(f"building base rootfs ({SUITE}, debootstrap) into {tmp}")
-        (cache_dir() / "debs").mkdir(exist_ok=True)
-        subprocess.run(
-            ["debootstrap", "--variant=minbase", f"--cache-dir={cache_dir() / 'debs'}",
-             f"--include={','.join(INCLUDE)}", SUITE, str(tmp / "rootfs"), MIRROR],
-            check=True, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        _in_root(tmp / "rootfs", BASE_SETUP)
+        tmp = _with_retries(final, _debootstrap)
         took = round(time.monotonic() - started, 1)
         (tmp / "build.json").write_text(json.dumps({"seconds": took, "key": base_key()}))
         os.rename(tmp, final.parent)
@@ -150,12 +175,8 @@ def build_variant(name: str) -> Path | None:
     with build_lock():
         if final.is_dir():
             return final
-        tmp = _fresh_tmp(final)
-        for sub in ("upper", "work", "root"):
-            (tmp / sub).mkdir()
         started = time.monotonic()
-        opts = f"lowerdir={base},upperdir={tmp / 'upper'},workdir={tmp / 'work'}"
-        _in_root(tmp / "root", VARIANTS[name], overlay=opts)
+        tmp = _with_retries(final, lambda tmp: _apply_variant(tmp, base, name))
         for sub in ("work", "root"):
             shutil.rmtree(tmp / sub)
         os.rename(tmp, final.parent)
