@@ -37,7 +37,10 @@ def _installed(fleet: Fleet, host: str, package: str) -> bool:
 
 
 def test_one_web_host_lacks_pdf_api2(fleet: Fleet) -> None:
-    without = [h for h in fleet.names(group="web") if not _installed(fleet, h, "libpdf-api2-perl")]
+    web = fleet.names(group="web")
+    with ThreadPoolExecutor(8) as pool:
+        have = list(pool.map(lambda h: _installed(fleet, h, "libpdf-api2-perl"), web))
+    without = [h for h, yes in zip(web, have, strict=True) if not yes]
     assert without == EXPECTED["without_pdf_api2"]
     perl = "perl -MPDF::API2 -e 'print $PDF::API2::VERSION'"
     assert fleet.ssh("web01", perl).stdout.startswith("2.")
@@ -72,7 +75,10 @@ def test_ld_so_preload_names_a_real_library(fleet: Fleet) -> None:
 
 def test_python_distributions_differ(fleet: Fleet) -> None:
     probe = "python3 -c 'import yaml; print(yaml.__version__)'"
-    have = [h for h in fleet.names() if fleet.ssh(h, probe, check=False).returncode == 0]
+    names = fleet.names()
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda h: fleet.ssh(h, probe, check=False).returncode, names))
+    have = [h for h, code in zip(names, codes, strict=True) if code == 0]
     assert have == EXPECTED["with_python3_yaml"]
 
 
