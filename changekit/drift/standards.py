@@ -8,6 +8,7 @@ constraint. Every refusal names the file, the line and the field.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,6 +134,8 @@ def _requirement(
     else:
         collector, item = split_key(value)
     collector = _collector(collector, known, path, text, [*here, kind])
+    if collector == "python":  # the collector keys distributions by their PEP 503 name
+        item = re.sub(r"[-_.]+", "-", item).lower()
     for key, needs in (("version", "present"), ("sha256", "file")):
         if key in raw and kind != needs:
             raise _refuse(f"{key!r} only goes with {needs!r}", path, text, [*here, key])

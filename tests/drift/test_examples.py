@@ -82,3 +82,10 @@ def test_two_standards_with_one_name_are_refused(tmp_path):
         shutil.copy(EXAMPLES / "standards/good/web-baseline.yaml", tmp_path / f"{n}.yaml")
     with pytest.raises(InputError, match="also used by"):
         load_standards(tmp_path, KNOWN)
+
+
+def test_python_names_are_compared_by_their_pep503_form(tmp_path):
+    path = tmp_path / "py.yaml"
+    path.write_text("name: py\napplies_to: [all]\nrequirements:\n  - present: python:PyYAML\n")
+    [req] = parse_standard(path, KNOWN).requirements
+    assert req.key == "python:pyyaml"
