@@ -149,13 +149,25 @@ def switch_branch(repo: git.Repo, name: str) -> None:
         raise _fail(f"could not switch to branch {name}", exc) from None
 
 
-def push(repo: git.Repo, branch: str, remote: str = "origin") -> None:
-    """Push ``branch`` to ``remote`` and track it there."""
+def delete_branch(repo: git.Repo, name: str) -> None:
+    try:
+        repo.git.branch("-D", name)
+    except git.GitCommandError as exc:
+        raise _fail(f"could not delete branch {name}", exc) from None
+
+
+def require_remote(repo: git.Repo, remote: str = "origin") -> None:
+    """Fail before anything is written when ``--push`` has nowhere to go."""
     if remote not in [r.name for r in repo.remotes]:
         raise GitError(
             f"no git remote named {remote!r}",
             hint=f"add one with `git remote add {remote} URL`, or leave out --push",
         )
+
+
+def push(repo: git.Repo, branch: str, remote: str = "origin") -> None:
+    """Push ``branch`` to ``remote`` and track it there."""
+    require_remote(repo, remote)
     try:
         repo.git.push("-q", "-u", remote, f"{branch}:{branch}")
     except git.GitCommandError as exc:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import git
 
 from changekit import gitops
-from changekit.errors import InputError
+from changekit.errors import InputError, NotFoundError
 from changekit.plugins import hook
 from changekit.records import lifecycle, steps, store, times
 from changekit.records.ids import new_id
 from changekit.records.model import ChangeRecord, Identity
 from changekit.records.templates import Template
-from changekit.records.transaction import mutation
+from changekit.records.transaction import Transaction, mutation
 from changekit.workspace import Workspace
 
 REQUIRED = ("title", "type", "category", "risk", "impact", "hosts")
@@ -86,13 +88,27 @@ def _trailers(record: ChangeRecord, action: str) -> dict[str, str]:
     }
 
 
-def _on_branch(repo: git.Repo, rid: str, branch: bool) -> str | None:
-    if not branch:
-        return None
+@contextlib.contextmanager
+def _change_branch(
+    repo: git.Repo, rid: str, enabled: bool, txn: Transaction
+) -> Iterator[str | None]:
+    """Commit on ``change/<id>`` (created at HEAD); on failure go back to where we were."""
     name = f"change/{rid}"
-    if gitops.current_branch(repo) != name:
-        gitops.switch_branch(repo, name)
-    return name
+    original = gitops.current_branch(repo)
+    if not enabled or original == name:
+        yield name if enabled else None
+        return
+    created = name not in repo.heads
+    gitops.switch_branch(repo, name)
+    try:
+        yield name
+    except BaseException:
+        txn.rollback()  # put the files back first, so switching back cannot conflict
+        if original:
+            gitops.switch_branch(repo, original)
+            if created:
+                gitops.delete_branch(repo, name)
+        raise
 
 
 def create(
@@ -106,18 +122,33 @@ def create(
     """File a new draft record and commit it as the acting identity."""
     repo = gitops.open_repo(ws.root)
     actor = gitops.acting_identity(repo)
+    if push:
+        gitops.require_remote(repo)
     with mutation(ws, repo) as txn:
         taken = {p.stem for p in ws.records_dir.glob("*.yaml")}
         record = ChangeRecord(new_record_data(fields, actor, template, taken))
         path = store.record_path(ws, record.id)
         store.validate_data(record.data, path=ws.relpath(path), text=store.dump_record(record))
-        on = _on_branch(repo, record.id, branch)
-        txn.write(path, store.dump_record(record))
-        record.path = path
-        sha = txn.commit(_subject("new", record, actor), _trailers(record, "new"))
+        with _change_branch(repo, record.id, branch, txn) as on:
+            txn.write(path, store.dump_record(record))
+            record.path = path
+            sha = txn.commit(_subject("new", record, actor), _trailers(record, "new"))
     if push:
         gitops.push(repo, on or gitops.current_branch(repo) or "HEAD")
     return Outcome(record, sha, "", on, push)
+
+
+def _find(ws: Workspace, repo: git.Repo, record_id: str) -> ChangeRecord:
+    """The record; when it is not here but on a change branch, say how to get there."""
+    try:
+        return store.find_record(ws, record_id)
+    except NotFoundError as exc:
+        refs = [r.name for r in repo.refs if r.name.endswith(f"change/{record_id}")]
+        if refs:
+            exc.hint = (
+                f"it is on branch {refs[0]}: `git fetch && git switch change/{record_id}` first"
+            )
+        raise
 
 
 def transition(
@@ -135,8 +166,10 @@ def transition(
     """Move a record one lifecycle step, as one commit by the acting identity."""
     repo = gitops.open_repo(ws.root)
     actor = gitops.acting_identity(repo)
+    if push:
+        gitops.require_remote(repo)
     with mutation(ws, repo) as txn:
-        record = store.find_record(ws, record_id)
+        record = _find(ws, repo, record_id)
         step = lifecycle.require(record, action)
         previous = record.status
         moment = times.now()
@@ -168,11 +201,11 @@ def transition(
             entry["note"] = note
         record.data["history"] = record.history + [entry]
         record.data = record.ordered()
-        on = _on_branch(repo, record.id, branch)
         path = record.path or store.record_path(ws, record.id)
         store.validate_data(record.data, path=ws.relpath(path), text=store.dump_record(record))
-        txn.write(path, store.dump_record(record))
-        sha = txn.commit(_subject(action, record, actor), _trailers(record, action))
+        with _change_branch(repo, record.id, branch, txn) as on:
+            txn.write(path, store.dump_record(record))
+            sha = txn.commit(_subject(action, record, actor), _trailers(record, action))
     hook().after_transition(record=record, previous=previous, actor=actor, workspace=ws)
     if push:
         gitops.push(repo, on or gitops.current_branch(repo) or "HEAD")
