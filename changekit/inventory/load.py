@@ -65,7 +65,7 @@ def inventory_loaders() -> list[InventoryLoader]:
 
 def _load_file(path: Path, loaders: list[InventoryLoader]) -> InventoryDraft:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # Windows editors add a BOM
     except UnicodeDecodeError as exc:
         raise InputError(f"inventory is not UTF-8 text: {exc}", path=path) from None
     except OSError as exc:
