@@ -14,8 +14,11 @@ def test_every_package_is_listed_in_pyproject():
     mapping = {"changekit": ROOT / "changekit", **{k: ROOT / v for k, v in config["package-dir"].items()}}
     found = set()
     for top, base in mapping.items():
-        for init in base.rglob("__init__.py"):
-            rel = init.parent.relative_to(base).parts
+        # a folder with an __init__.py, or with data files, is a package setuptools must be told of
+        for folder in [base, *(d for d in base.rglob("*") if d.is_dir())]:
+            if folder.name == "__pycache__" or not any(f.is_file() for f in folder.iterdir()):
+                continue
+            rel = folder.relative_to(base).parts
             found.add(".".join((top, *rel)))
     missing = found - listed
     assert not missing, f"add these to [tool.setuptools] packages in pyproject.toml: {sorted(missing)}"

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# The main job on a built-in default, end to end, in a throwaway directory:
+#   1. change management: a team workspace with a bare origin; Ada files a change and pushes
+#      it for review; Rita approves it in her own clone; `changekit check` (the CI gate)
+#      proves the approval from git history; a forged approval is caught.
+#   2. standardised servers (as root): the real sshd test fleet is started, scanned over SSH,
+#      drift is found ("PDF::API2 is on 11 of 12 web hosts; missing on web07"), a remediation
+#      change is proposed, and the auditor report is written as HTML.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$PWD
+bash scripts/setup.sh >/dev/null
+ck() { "$REPO/.venv/bin/changekit" "$@"; }
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+DEMO=$(mktemp -d "${TMPDIR:-/tmp}/changekit-demo.XXXXXX")
+export GIT_CONFIG_GLOBAL="$DEMO/gitconfig" GIT_CONFIG_NOSYSTEM=1
+git config --global init.defaultBranch main
+FLEET=""
+cleanup() { [ -n "$FLEET" ] && "$REPO/.venv/bin/python" -m tests.testfleet stop "$FLEET" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+say "A team workspace: bare origin, Ada's clone, policy says Rita approves"
+git init -q --bare "$DEMO/origin.git"
+git clone -q "$DEMO/origin.git" "$DEMO/ada" 2>/dev/null
+cd "$DEMO/ada"
+git config user.name "Ada Admin"; git config user.email ada@example.org
+ck init .
+sed -i 's/^    members: \[\]$/    members: [rita@example.org]/' changekit.yaml
+git commit -qam "Rita approves changes"
+git push -q origin main
+
+say "Ada files a change and pushes it on its own branch for a pull request"
+START=$(date -d "next sunday + 7 days" +%Y-%m-%d)
+ID=$(ck change new --no-input --format json \
+    --title "Install PDF::API2 on web07" --type normal --category install \
+    --risk low --impact low --host web07 --service "invoice PDFs" --no-outage \
+    --start "$START 02:00" --end "$START 03:00" --tz Europe/Berlin \
+    --description "web07 lacks the PDF::API2 Perl module its 11 peers have." \
+    --justification "Invoices fail to render when the load balancer picks web07." \
+    --implementation "apt-get install libpdf-api2-perl" \
+    --verification "changekit scan web07 && changekit drift web07" \
+    --rollback "apt-get purge libpdf-api2-perl" | "$REPO/.venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+ck change submit "$ID" --push
+ck change list
+
+say "Rita reviews the branch in her clone and approves as herself"
+git clone -q "$DEMO/origin.git" "$DEMO/rita" 2>/dev/null
+cd "$DEMO/rita"
+git config user.name "Rita Reviewer"; git config user.email rita@example.org
+git checkout -q "change/$ID"
+ck change approve "$ID" --comment "Looks right; matches the peers."
+git push -q origin "change/$ID"
+
+say "CI runs the gate on the pull request: the approval is proven by git history"
+cd "$DEMO/ada"
+git pull -q origin "change/$ID" 2>/dev/null || { git fetch -q origin; git checkout -q "change/$ID"; git merge -q --ff-only "origin/change/$ID"; }
+ck check --base origin/main
+ck change show "$ID"
+
+say "Mallory forges a second approval in someone else's name: the gate refuses it"
+git clone -q "$DEMO/origin.git" "$DEMO/mallory" 2>/dev/null
+cd "$DEMO/mallory"
+git config user.name "Mallory"; git config user.email mallory@example.org
+git checkout -q "change/$ID"
+"$REPO/.venv/bin/python" - "change_records/$ID.yaml" <<'PY'
+import sys, yaml
+path = sys.argv[1]
+rec = yaml.safe_load(open(path))
+rec["approvals"].append({"by": {"name": "Rita Reviewer", "email": "rita@example.org"},
+                         "at": rec["approvals"][0]["at"], "comment": "forged"})
+open(path, "w").write(yaml.safe_dump(rec, sort_keys=False))
+PY
+git commit -qam "Add approval"
+if ck check --base origin/main; then echo "demo: the forged approval was NOT caught" >&2; exit 1; fi
+echo "(the gate exited non-zero, as it should: CI would block this pull request)"
+
+if [ "$(id -u)" != 0 ]; then
+    say "Skipping the fleet part: starting sshd test hosts needs root (see tests/testfleet/README.md)"
+    echo "demo workspace: $DEMO/ada"
+    exit 0
+fi
+
+say "Standardised servers: start the real sshd test fleet (built once, then cached)"
+bash "$REPO/.ci/setup-fleet" >/dev/null
+FLEET=$(cd "$REPO" && .venv/bin/python -m tests.testfleet start --layout default)
+cd "$DEMO/ada"
+git checkout -q main
+cp "$FLEET/inventory.yaml" inventories/fleet.yaml
+git add inventories/fleet.yaml && git commit -qm "Inventory of the demo fleet"
+
+say "Scan the web, db and app groups over SSH (one session per host, no agent)"
+ck scan --known-hosts "$FLEET/known_hosts" --ssh-config none --file /etc/apache2/apache2.conf group:prod
+
+say "Drift against the peers: what is different, and where"
+ck drift --kind peers group:prod || true
+
+say "Propose the fix for web07 as a draft change record"
+FINDING=$(ck drift --kind peers --format json group:web | "$REPO/.venv/bin/python" -c '
+import json, sys
+found = json.load(sys.stdin)["findings"]
+print(next(f["id"] for f in found if f["host"] == "web07" and f["item"].startswith("dpkg:")))')
+ck drift --propose "$FINDING" --kind peers group:web
+
+say "The auditor's report"
+ck report --format html -o "$DEMO/report.html" group:prod
+ck report --format md group:prod | head -30
+echo
+echo "demo workspace: $DEMO/ada   report: $DEMO/report.html"
