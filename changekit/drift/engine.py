@@ -133,6 +133,8 @@ def findings_for(
 def _match_any(inventory: Inventory, selectors: Iterable[str]) -> list:
     found = {}
     for sel in selectors:
+        if sel in ("all", "group:all"):  # Ansible's implicit group of every host
+            return list(inventory.hosts.values())
         for h in inventory.match(sel):
             found[h.name] = h
     return list(found.values())

@@ -119,6 +119,10 @@ def analyze_workspace(
     from changekit.facts.when import resolve
 
     inventory = workspace_inventory(ws)
+    if not inventory.hosts:  # scanned with a host list (-i a,b,): the store knows the hosts
+        from changekit.facts.store import SnapshotStore
+
+        inventory = Inventory(hosts={h: Host(h) for h in SnapshotStore(ws).hosts()})
     selected = inventory.select(list(selectors))
     baseline = resolve(since, now=now) if since else None
     return analyze(

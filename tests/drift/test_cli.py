@@ -148,3 +148,10 @@ def test_drift_over_time_since_a_chosen_scan(ws):
     assert {f["evidence"]["previous_scan_id"] for f in by_date["findings"]} == {SCANS[0][0]}
     missing = ck(ws, "drift", "--kind", "time", "--since", "20200101T000000Z-zzzz")
     assert missing.exit_code == 3 and "no scan 20200101T000000Z-zzzz" in missing.stderr
+
+
+def test_without_an_inventory_the_stored_hosts_are_used(ws):
+    (ws / "inventories" / "hosts.yaml").unlink()
+    data = json.loads(ok(ws, "drift", "--format", "json", "--kind", "time").stdout)
+    assert data["hosts"] == HOSTS
+    assert {f["host"] for f in data["findings"]} == {"web02", "web04"}

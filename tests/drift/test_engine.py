@@ -137,3 +137,14 @@ def test_partial_scan_keeps_other_hosts_latest_state():
     assert [s.scan_id for s in states][-1] == "20261123T100000Z-dddd"
     assert len(states[-1].snapshots) == 5
     assert states[-1].snapshots["web02"]["scan_id"] == SCANS[2][0]
+
+
+def test_a_standard_for_all_hosts(tmp_path):
+    from changekit.drift.standards import FALLBACK_COLLECTORS, parse_standard
+
+    path = tmp_path / "all.yaml"
+    path.write_text("name: all\napplies_to: [all]\nrequirements:\n  - present: perl:PDF::API2\n")
+    std = parse_standard(path, FALLBACK_COLLECTORS)
+    result = run(histories({2: {"web04": NO_PDF}}), kinds=["standard"], standards=[std])
+    assert [(f.host, f.rule) for f in result.findings] == [("web04", "present perl:PDF::API2")]
+    assert len(result.checks) == len(HOSTS)
