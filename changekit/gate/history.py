@@ -141,10 +141,15 @@ class BlobReader:
 
 def changed_since(root: Path, base: str, folder: str = "change_records") -> set[str]:
     """Paths under ``folder`` that differ between the merge base of ``base`` and HEAD and the work tree."""
+    if not git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}", check=False).strip():
+        raise GitError(
+            f"--base {base}: no such revision",
+            path=str(root),
+            hint="fetch it first (git fetch origin), and give a branch, tag or commit such as origin/main",
+        )
     merge_base = git(root, "merge-base", base, "HEAD", check=False).decode().strip()
     if not merge_base:
-        git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")  # raises a clear error
-        raise GitError(f"{base} and HEAD have no common history", path=str(root))
+        raise GitError(f"--base {base} and HEAD have no history in common", path=str(root))
     out = git(root, "diff", "--name-only", "-z", "--no-renames", merge_base, "--", f"{folder}/")
     untracked = git(root, "ls-files", "-z", "--others", "--exclude-standard", "--", f"{folder}/")
     return {p.decode() for p in (out + untracked).split(b"\0") if p}
