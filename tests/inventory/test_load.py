@@ -95,7 +95,9 @@ def test_host_vars_cannot_escape_the_vars_folder_with_a_hostile_name(tmp_path):
 
 
 def test_windows_editor_files_with_bom_and_crlf(tmp_path):
-    (tmp_path / "hosts").write_bytes(b"\xef\xbb\xbf[web]\r\nweb01 ansible_port=2200\r\n[web:vars]\r\nteam=a\r\n")
+    (tmp_path / "hosts").write_bytes(
+        b"\xef\xbb\xbf[web]\r\nweb01 ansible_port=2200\r\n[web:vars]\r\nteam=a\r\n"
+    )
     inv = load_inventory(tmp_path / "hosts", ssh_config=False)
     assert inv.host("web01").port == 2200 and inv.host("web01").vars == {"team": "a"}
     (tmp_path / "inv.yaml").write_bytes(b"\xef\xbb\xbfhosts:\r\n  db01:\r\n    port: 2201\r\n")
