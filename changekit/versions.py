@@ -73,36 +73,57 @@ def _deb_valid(v: str) -> bool:
 
 # -- RPM: rpmvercmp, with ~ (sorts before) and ^ (sorts after) ----------------
 
-_RPM_SEGMENT = re.compile(r"[A-Za-z]+|[0-9]+|~|\^")
-
 
 def _rpmvercmp(a: str, b: str) -> int:
+    """A port of rpm's ``rpmvercmp`` (rpmio/rpmvercmp.c, rpm >= 4.15: ``~`` and ``^``)."""
     if a == b:
         return 0
-    sa, sb = _RPM_SEGMENT.findall(a), _RPM_SEGMENT.findall(b)
-    for x, y in zip(sa, sb, strict=False):
-        if x == "~" or y == "~":
-            if x != y:
-                return -1 if x == "~" else 1
+    i = j = 0
+    while i < len(a) or j < len(b):
+        while i < len(a) and not a[i].isalnum() and a[i] not in "~^":
+            i += 1
+        while j < len(b) and not b[j].isalnum() and b[j] not in "~^":
+            j += 1
+        ca, cb = a[i : i + 1], b[j : j + 1]
+        if ca == "~" or cb == "~":  # a tilde sorts before everything, even the end
+            if ca != "~":
+                return 1
+            if cb != "~":
+                return -1
+            i, j = i + 1, j + 1
             continue
-        if x == "^" or y == "^":
-            if x != y:
-                return 1 if x == "^" else -1
+        if ca == "^" or cb == "^":  # a caret sorts after the end, before anything else
+            if not ca:
+                return -1
+            if not cb:
+                return 1
+            if ca != "^":
+                return 1
+            if cb != "^":
+                return -1
+            i, j = i + 1, j + 1
             continue
-        if x.isdigit() != y.isdigit():
-            return 1 if x.isdigit() else -1
-        if x.isdigit():
-            nx, ny = int(x), int(y)
-            if nx != ny:
-                return 1 if nx > ny else -1
-        elif x != y:
-            return 1 if x > y else -1
-    if len(sa) == len(sb):
+        if not (ca and cb):
+            break
+        numeric = ca.isdigit()
+        si, sj = i, j
+        test = str.isdigit if numeric else str.isalpha
+        while i < len(a) and a[i].isascii() and test(a[i]):
+            i += 1
+        while j < len(b) and b[j].isascii() and test(b[j]):
+            j += 1
+        seg_a, seg_b = a[si:i], b[sj:j]
+        if not seg_b:  # different kinds of segment: the numeric one is newer
+            return 1 if numeric else -1
+        if numeric:
+            na, nb = int(seg_a), int(seg_b)
+            if na != nb:
+                return 1 if na > nb else -1
+        elif seg_a != seg_b:
+            return 1 if seg_a > seg_b else -1
+    if i >= len(a) and j >= len(b):
         return 0
-    longer, sign = (sa, 1) if len(sa) > len(sb) else (sb, -1)
-    rest = longer[min(len(sa), len(sb))]
-    # a trailing ~ makes the longer one older; a trailing ^ or anything else newer
-    return -sign if rest == "~" else sign
+    return -1 if i >= len(a) else 1
 
 
 def _rpm_split(v: str) -> tuple[int, str, str]:
@@ -119,6 +140,8 @@ def _rpm_cmp(a: str, b: str) -> int:
     eb, vb, rb = _rpm_split(b)
     if ea != eb:
         return 1 if ea > eb else -1
+    # a version without a release matches any release, as in rpm's dependency matching
+    # ("openssl = 3.0.7" is met by 3.0.7-27.el9)
     return _rpmvercmp(va, vb) or (_rpmvercmp(ra, rb) if ra and rb else 0)
 
 

@@ -89,3 +89,77 @@ def test_debian_ordering_agrees_with_dpkg_itself():
         gt = subprocess.run(["dpkg", "--compare-versions", a, "gt", b], check=False).returncode == 0
         expected = -1 if lt else (1 if gt else 0)
         assert versions.compare("dpkg", a, b) == expected, (a, b)
+
+
+RPM_SAMPLES = [
+    "1.0",
+    "1.0-1",
+    "1.0-2.el9",
+    "1.0~rc1-1",
+    "1:0.9-1",
+    "1.0^post1-1",
+    "1.0a-1",
+    "1.0.1-1",
+    "1.10-1",
+    "1.9-1",
+    "2.0-1.fc39",
+    "2.0-1.fc39.1",
+    "0.0.20200101git-1",
+]
+PERL_SAMPLES = [
+    "2.044",
+    "2.5",
+    "1.23",
+    "1.23_01",
+    "v1.2.3",
+    "1.002003",
+    "1.2",
+    "1.02",
+    "0.98",
+    "v2.0.1",
+    "10.0",
+    "1.10",
+]
+
+
+def _pairs(samples):
+    import itertools
+
+    return list(itertools.combinations(samples, 2))
+
+
+def test_rpm_ordering_agrees_with_rpm_itself():
+    import shutil
+    import subprocess
+
+    if not shutil.which("rpm"):
+        pytest.fail("rpm is needed for this check (apt-get install rpm)")
+    pairs = _pairs(RPM_SAMPLES)
+    lua = "".join(f'print(rpm.vercmp("{a}", "{b}") .. " ") ' for a, b in pairs)
+    out = subprocess.run(
+        ["rpm", "--eval", f"%{{lua: {lua}}}"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    checked = 0
+    for (a, b), expected in zip(pairs, out, strict=True):
+        if ("-" in a) != ("-" in b):
+            # deliberate: like rpm's dependency matching, "1.0" means any release of 1.0
+            assert versions.compare("rpm", a, b) in (0, int(expected)), (a, b)
+            continue
+        assert versions.compare("rpm", a, b) == int(expected), (a, b)
+        checked += 1
+    assert checked > 50
+
+
+def test_perl_ordering_agrees_with_perls_version_module():
+    import subprocess
+
+    pairs = _pairs(PERL_SAMPLES)
+    script = "use version; for (my $i = 0; $i < @ARGV; $i += 2) { print version->parse($ARGV[$i]) <=> version->parse($ARGV[$i+1]), qq{\\n} }"
+    out = subprocess.run(
+        ["perl", "-e", script, *[v for p in pairs for v in p]],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for (a, b), expected in zip(pairs, out, strict=True):
+        assert versions.compare("perl", a, b) == int(expected), (a, b)
