@@ -6,6 +6,7 @@ import fnmatch
 from dataclasses import dataclass
 from typing import Any
 
+from changekit.errors import ChangekitError
 from changekit.policy.access import data_of
 
 
@@ -28,13 +29,23 @@ class Targets:
         return common
 
 
+def _match(inventory: Any | None, selector: str) -> list:
+    """Hosts the inventory resolves ``selector`` to; none when it cannot (then it is compared as written)."""
+    if inventory is None:
+        return []
+    try:
+        return inventory.match(selector)
+    except ChangekitError:  # e.g. a group the inventory does not know
+        return []
+
+
 def resolve(record: Any, inventory: Any | None) -> Targets:
     names: set[str] = set()
     globs: set[str] = set()
     groups: list[frozenset[str]] = []
     for sel in data_of(record).get("hosts") or ():
         sel = str(sel)
-        matched = inventory.match(sel) if inventory is not None else []
+        matched = _match(inventory, sel)
         if matched:
             for host in matched:
                 names.add(host.name)

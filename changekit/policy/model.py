@@ -252,8 +252,10 @@ class Policy:
             if lead:
                 out.append(lead)
             if out:
-                needs_notice = self.lead_time and causes_outage(record)
-                earliest = max(now, since + self.lead_time) if needs_notice else now
+                # the nearest slot at or after the one asked for, never in the past or inside the notice
+                earliest = max(now, start)
+                if self.lead_time and causes_outage(record):
+                    earliest = max(earliest, since + self.lead_time)
                 hint = self._next_hint(record, inventory, earliest)
                 out = [Problem(**{**p.as_dict(), "hint": p.hint or hint}) for p in out]
         out += self.conflict_problems(record, records, inventory)
