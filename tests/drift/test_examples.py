@@ -89,3 +89,13 @@ def test_python_names_are_compared_by_their_pep503_form(tmp_path):
     path.write_text("name: py\napplies_to: [all]\nrequirements:\n  - present: python:PyYAML\n")
     [req] = parse_standard(path, KNOWN).requirements
     assert req.key == "python:pyyaml"
+
+
+def test_scan_context_lists_what_the_standards_need():
+    from changekit.drift.standards import scan_context
+
+    standards = load_standards(EXAMPLES / "standards/good", KNOWN)
+    assert scan_context(standards) == {
+        "files": ["/etc/apache2/apache2.conf"],
+        "modules": {"python": ["requests"], "perl": ["PDF::API2"]},
+    }
