@@ -108,11 +108,12 @@ def show_host(
     ctx: click.Context, host: str, inventory: str | None, ssh_config: str | None, fmt: str
 ) -> None:
     """Show everything changekit knows about HOST: address, groups, vars, contacts."""
-    data = load_from_options(ctx, inventory, ssh_config).host(host).as_dict()
+    found = load_from_options(ctx, inventory, ssh_config).host(host)
+    data = found.as_dict()
     if fmt == "json":
         print_json(data)
         return
-    if problem := Host(name=host, address=data["address"]).address_problem:
+    if problem := found.address_problem:
         data["address_problem"] = problem
     click.echo(dump_yaml(data), nl=False)
 

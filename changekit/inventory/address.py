@@ -43,3 +43,21 @@ def address_problem(address: str) -> str | None:
 
 def is_valid_address(address: str) -> bool:
     return address_problem(address) is None
+
+
+def proxy_jump_problem(value: str) -> str | None:
+    """Why a ProxyJump value (``[user@]host[:port][,...]``, as ``ssh -J``) is unusable."""
+    for hop in value.split(","):
+        hop = hop.strip().removeprefix("ssh://")
+        host = hop.rpartition("@")[2]
+        port = ""
+        if host.startswith("[") and "]" in host:
+            host, _, rest = host[1:].partition("]")
+            port = rest.removeprefix(":")
+        elif host.count(":") == 1:
+            host, _, port = host.partition(":")
+        if port and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+            return f"jump host {hop!r}: {port!r} is not a TCP port"
+        if problem := address_problem(host):
+            return f"jump host {hop!r}: {problem}"
+    return None

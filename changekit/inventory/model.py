@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from changekit.errors import InputError, NotFoundError
-from changekit.inventory.address import address_problem
+from changekit.inventory.address import address_problem, proxy_jump_problem
 from changekit.inventory.selectors import close_names, select_hosts
 
 
@@ -32,15 +32,18 @@ class Host:
 
     @property
     def address_problem(self) -> str | None:
-        """Why the connect address is unusable, or ``None`` when it is fine."""
-        return address_problem(self.address or self.name)
+        """Why the connect address (or a jump host) is unusable, or ``None`` when all is fine."""
+        problem = address_problem(self.address or self.name)
+        if problem is None and self.proxy_jump and self.proxy_jump.lower() != "none":
+            problem = proxy_jump_problem(self.proxy_jump)
+        return problem
 
     @property
     def connect_address(self) -> str:
-        """The DNS name or IP to connect to; raises ``InputError`` when it is not one."""
+        """The DNS name or IP to connect to; raises ``InputError`` when it (or a jump host
+        in ``proxy_jump``) is not one."""
         target = self.address or self.name
-        problem = address_problem(target)
-        if problem:
+        if problem := address_problem(target):
             via = "its address" if self.address else "its name (it has no address)"
             raise InputError(
                 f"host {self.name!r}: {via} {target!r} cannot be connected to: {problem}",
@@ -48,6 +51,15 @@ class Host:
                 line=self.line,
                 field="address",
                 hint="give the host an address: (or ansible_host=) that is a DNS name or an IP address",
+            )
+        jump = self.proxy_jump if self.proxy_jump and self.proxy_jump.lower() != "none" else None
+        if jump and (problem := proxy_jump_problem(jump)):
+            raise InputError(
+                f"host {self.name!r}: proxy_jump {jump!r} cannot be used: {problem}",
+                path=self.path,
+                line=self.line,
+                field="proxy_jump",
+                hint="write it as ssh -J takes it: [user@]host[:port][,...]",
             )
         return target
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from changekit.inventory.address import address_problem
+from changekit.errors import InputError
+from changekit.inventory.address import address_problem, proxy_jump_problem
+from changekit.inventory.model import Host
 
 
 @pytest.mark.parametrize(
@@ -46,3 +48,29 @@ def test_valid_addresses(address):
 def test_invalid_addresses_say_why(address, reason):
     problem = address_problem(address)
     assert problem is not None and reason in problem
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("bastion.example.org", None),
+        ("admin@bastion:2222,jump2.example.org", None),
+        ("ssh://admin@[2001:db8::1]:22", None),
+        ("2001:db8::1", None),
+        ("admin@bastion:22x", "'22x' is not a TCP port"),
+        ("bastion;id", "characters a host name cannot have: ';'"),
+        ("ok.example.org,-oProxyCommand=x", "jump host '-oProxyCommand=x'"),
+    ],
+)
+def test_proxy_jump_values(value, reason):
+    problem = proxy_jump_problem(value)
+    assert problem == reason if reason is None else reason in problem
+
+
+def test_connect_address_refuses_a_hostile_jump_host():
+    host = Host("web01", address="192.0.2.1", proxy_jump="jump$(id)")
+    assert "jump host" in host.address_problem
+    with pytest.raises(InputError) as caught:
+        _ = host.connect_address
+    assert caught.value.field == "proxy_jump"
+    assert Host("web02", proxy_jump="none").connect_address == "web02"
