@@ -37,9 +37,9 @@ def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, title:
     """A table on a terminal; tab-separated lines when piped, so grep and cut still work."""
     rows = list(rows)
     if not sys.stdout.isatty():
-        click.echo("\t".join(columns))
-        for row in rows:
-            click.echo("\t".join("" if c is None else str(c) for c in row))
+        lines = ["\t".join(columns)]
+        lines += ["\t".join("" if c is None else str(c) for c in row) for row in rows]
+        click.echo("\n".join(lines))  # one write: 10,000 echo calls cost a listing 0.1 s
         return
     table = Table(title=title, show_lines=False)
     for col in columns:
