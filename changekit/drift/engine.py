@@ -13,24 +13,17 @@ from datetime import datetime
 from typing import Any
 
 from changekit.drift.findings import OPEN, RESOLVED, WAIVED, Check, Finding
+from changekit.drift.history import State, baseline_state, states_from_histories, ts
 from changekit.drift.peers import PeerThresholds, compare_peers
 from changekit.drift.standard_check import check_standard
 from changekit.drift.standards import Standard
 from changekit.drift.timeline import RecordSpan, changes_between
 from changekit.drift.waivers import Waiver, apply_waivers
-from changekit.errors import NotFoundError
 from changekit.inventory.model import Inventory
 
+__all__ = ["DriftResult", "State", "analyze", "baseline_state", "states_from_histories"]
+
 ALL_KINDS = ("standard", "peers", "time")
-
-
-@dataclass
-class State:
-    """The fleet as known at one scan: each host's latest snapshot at or before it."""
-
-    scan_id: str
-    at: str
-    snapshots: dict[str, dict[str, Any]]
 
 
 @dataclass
@@ -67,34 +60,6 @@ class DriftResult:
     @property
     def open(self) -> list[Finding]:
         return [f for f in self.findings if f.is_open]
-
-
-def states_from_histories(histories: dict[str, list[dict[str, Any]]]) -> list[State]:
-    """One state per scan id seen, oldest first, from every host's snapshot history."""
-    scans: dict[str, str] = {}
-    for snaps in histories.values():
-        for s in snaps:
-            scans[s["scan_id"]] = min(s["collected_at"], scans.get(s["scan_id"], s["collected_at"]))
-    ordered = sorted(scans.items(), key=lambda kv: (_ts(kv[1]), kv[0]))
-    per_host = {
-        h: sorted(snaps, key=lambda s: _ts(s["collected_at"])) for h, snaps in histories.items()
-    }
-    states = []
-    for scan_id, at in ordered:
-        t = _ts(at)
-        current: dict[str, dict[str, Any]] = {}
-        for host, snaps in per_host.items():
-            mine = [s for s in snaps if s["scan_id"] == scan_id]
-            older = [s for s in snaps if _ts(s["collected_at"]) <= t]
-            pick = mine[-1] if mine else (older[-1] if older else None)
-            if pick is not None:
-                current[host] = pick
-        states.append(State(scan_id, at, current))
-    return states
-
-
-def _ts(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def peer_groups(inventory: Inventory, hosts: Iterable[str]) -> dict[str, list[str]]:
@@ -184,7 +149,7 @@ def analyze(
     for st in window:
         hosts = [h for h in selected if h in st.snapshots]
         found = findings_for(st, inventory, hosts, standards, kinds, thresholds)
-        apply_waivers(found, waivers, _ts(st.at))
+        apply_waivers(found, waivers, ts(st.at))
         per_state.append(found)
         groups = peer_groups(inventory, hosts)
         trend.append(
@@ -243,24 +208,6 @@ def _scopes(
         scoped = {h.name for h in _match_any(inventory, std.applies_to)}
         out[std.name] = [h for h in hosts if h in scoped]
     return out
-
-
-def baseline_state(states: list[State], scan_id: str | None, instant: datetime) -> State:
-    """The state of scan ``scan_id``, or the last one at or before ``instant``."""
-    if scan_id:
-        for st in states:
-            if st.scan_id == scan_id:
-                return st
-        raise NotFoundError(
-            f"no scan {scan_id} in the snapshot history", hint="list scans: changekit facts scans"
-        )
-    before = [st for st in states if _ts(st.at) <= instant]
-    if not before:
-        raise NotFoundError(
-            f"no scan at or before {instant.isoformat(timespec='seconds')}",
-            hint="pick a later time or a scan id",
-        )
-    return before[-1]
 
 
 def _set_since(
