@@ -35,7 +35,10 @@ def _prompt_missing(fields: dict[str, Any]) -> None:
         ],
     }
     for name in actions.missing_fields(fields):
-        fields[name] = asks[name]()
+        if name in asks:
+            fields[name] = asks[name]()
+    if "emergency-reason" in actions.missing_fields(fields):
+        fields["emergency"] = {"reason": click.prompt("Why can this not wait (emergency reason)")}
     for name, label in (
         ("description", "Description"),
         ("implementation", "Implementation steps"),

@@ -33,7 +33,11 @@ class Outcome:
 
 
 def missing_fields(data: dict[str, Any]) -> list[str]:
-    return [f for f in REQUIRED if data.get(f) in (None, "", [])]
+    """Required fields still empty; an emergency must also say why it cannot wait."""
+    missing = [f for f in REQUIRED if data.get(f) in (None, "", [])]
+    if data.get("type") == "emergency" and not (data.get("emergency") or {}).get("reason"):
+        missing.append("emergency-reason")
+    return missing
 
 
 def new_record_data(
@@ -46,13 +50,12 @@ def new_record_data(
         data["template"] = template.name
     missing = missing_fields(data)
     if missing:
+        flag = {"hosts": "host", "type": "type"}.get(missing[0], missing[0])
         raise InputError(
             "missing required fields: " + ", ".join(missing),
-            field=missing[0],
-            hint="give them as flags (e.g. --"
-            + missing[0]
-            + "), in --from-file, or run on a terminal "
-            "without --no-input to be asked",
+            field="emergency.reason" if missing[0] == "emergency-reason" else missing[0],
+            hint=f"give them as flags (e.g. --{flag}), in --from-file, "
+            "or run on a terminal without --no-input to be asked",
         )
     moment = times.now()
     data["id"] = new_id(moment, taken=taken)

@@ -135,6 +135,30 @@ def test_emergency_starts_before_approval_and_is_approved_afterwards(ws):
     )
 
 
+def test_emergency_must_say_why(ws):
+    result = ck(
+        ws,
+        "change",
+        "new",
+        "--no-input",
+        "--title",
+        "Hotfix",
+        "--type",
+        "emergency",
+        "--category",
+        "change",
+        "--risk",
+        "high",
+        "--impact",
+        "high",
+        "--host",
+        "web1",
+    )
+    assert result.exit_code == 3
+    assert "missing required fields: emergency-reason" in result.stderr
+    assert "field: emergency.reason" in result.stderr
+
+
 def test_fail_then_roll_back(ws):
     rid = new_record(ws, "--type", "emergency", "--emergency-reason", "x")
     for step in ("submit", "start", "fail", "rollback"):
