@@ -307,3 +307,19 @@ def test_files_and_modules_a_standard_names_are_collected(fleet, workspace, know
     files = data["snapshots"][0]["facts"]["files"]
     assert set(files) == {"/etc/apache2/ports.conf", "/etc/hostname"}
     assert files["/etc/apache2/ports.conf"]["owner"] == "root"
+
+
+def test_a_key_the_host_does_not_accept_is_auth_failed(fleet, workspace, known_hosts, tmp_path):
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", tmp_path / "stranger"], check=True
+    )
+    inv = tmp_path / "inv.yaml"
+    inv.write_text(
+        f"version: 1\nhosts:\n  web01:\n    address: {fleet.hosts['web01'].address}\n    user: root\n"
+        f"    key_file: {tmp_path / 'stranger'}\n"
+    )
+    code, data = scan_json(
+        "-i", str(inv), "--known-hosts", str(known_hosts), "--collectors", "os", cwd=workspace
+    )
+    assert code == 1 and data["hosts"][0]["reason"] == "auth failed"
+    assert "authentication failed for user 'root'" in data["hosts"][0]["message"]

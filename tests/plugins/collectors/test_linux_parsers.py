@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -128,6 +129,10 @@ def test_python_distributions_match_importlib_metadata():
 
 def test_python_collector_agrees_with_the_system_interpreter():
     if not Path("/usr/bin/python3").exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(
+                "the system python3 (/usr/bin/python3) is needed to check the python collector"
+            )
         pytest.skip("no system python3 on this machine to compare with")
     collector = PythonCollector()
     out = subprocess.run(
