@@ -6,6 +6,7 @@ import difflib
 import sys
 
 import click
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from changekit.cli.inventory import inventory_options, load_from_options
@@ -44,10 +45,15 @@ def standards_context(workspace) -> dict:
     return scan_context(load_standards(workspace.standards_dir, available_collectors()))
 
 
+def _shown(text: str) -> str:
+    """A host name safe on one table line: control characters escaped."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
 def _detail(r: HostResult) -> str:
     if r.status == "ok":
         return ""
-    return f"{r.reason}: {r.message}" if r.message else str(r.reason)
+    return _shown(f"{r.reason}: {r.message}" if r.message else str(r.reason))
 
 
 @click.command()
@@ -174,7 +180,7 @@ def scan(
     else:
         print_table(
             ["host", "status", "seconds", "detail"],
-            [(r.host, r.status, f"{r.duration:.1f}", _detail(r)) for r in results],
+            [(_shown(r.host), r.status, f"{r.duration:.1f}", _detail(r)) for r in results],
             title=f"scan {job.scan_id}",
         )
         counts = {s: sum(1 for r in results if r.status == s) for s in ("ok", "partial", "failed")}
@@ -208,7 +214,8 @@ def _run_with_progress(job: Scan, total: int) -> list[HostResult]:
             progress.update(task, advance=1, failed=failed)
             if result.status == "failed":
                 progress.console.print(
-                    f"[red]{result.host}[/]: {result.reason}: {result.message}", highlight=False
+                    f"[red]{escape(_shown(result.host))}[/]: {escape(_detail(result))}",
+                    highlight=False,
                 )
 
         return job.run(on_result=done)

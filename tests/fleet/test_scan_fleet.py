@@ -323,3 +323,22 @@ def test_a_key_the_host_does_not_accept_is_auth_failed(fleet, workspace, known_h
     )
     assert code == 1 and data["hosts"][0]["reason"] == "auth failed"
     assert "authentication failed for user 'root'" in data["hosts"][0]["message"]
+
+
+def test_progress_bar_and_failures_as_they_happen_on_a_terminal(
+    fleet, workspace, known_hosts, monkeypatch
+):
+    import io
+
+    from rich.console import Console
+
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=160)
+    monkeypatch.setattr("changekit.cli.scan.console", lambda stderr=False: terminal)
+    code, out, err = run("scan", "web01", "down01", "-i", str(fleet.inventory), "--known-hosts", str(known_hosts),
+                         "--collectors", "os", cwd=workspace)  # fmt: skip
+    assert code == 1
+    shown = screen.getvalue()
+    assert (
+        "scanning" in shown and "down01" in shown and "unreachable: down01: cannot connect" in shown
+    )
