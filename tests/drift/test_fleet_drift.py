@@ -212,3 +212,27 @@ def test_unrecorded_change_is_flagged(scanned, fleet):
         assert ck(scanned, "drift", "--kind", "time", "--fail-on", "high", "db*").exit_code == 1
     finally:
         fleet.ssh("db03", "rm -f /etc/ld.so.preload /etc/ld.so.preload.tmp")
+
+
+def test_module_to_package_mapping_matches_real_hosts(scanned):
+    """The packages the hook names for modules really ship them on the fleet's hosts."""
+    from changekit.plugins import hook
+
+    for host, ecosystem, module in (
+        ("web01", "perl", "PDF::API2"),
+        ("app01", "perl", "JSON"),
+        ("app01", "python", "PyYAML"),
+    ):
+        snap = json.loads((scanned / "facts" / "hosts" / f"{host}.json").read_text())
+        name = module if ecosystem == "perl" else module.lower()
+        assert name in snap["facts"][ecosystem], (host, module)
+        package = hook().package_for_module(ecosystem=ecosystem, module=module, os_family="debian")
+        assert package in snap["facts"]["dpkg"], (host, module, package)
+
+
+def test_propose_for_the_missing_module_installs_its_package(scanned):
+    data = drift_json(scanned, "--kind", "peers", "web*")
+    pdf = next(f for f in data["findings"] if f["item"] == "perl:PDF::API2")
+    result = ck(scanned, "drift", "--propose", pdf["id"], "--kind", "peers", "web*")
+    assert result.exit_code == 0, result.output
+    assert "on web07: apt-get install -y libpdf-api2-perl" in result.stdout
