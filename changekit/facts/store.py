@@ -75,23 +75,24 @@ class SnapshotStore:
         failed = failed or {}
         repo = gitops.open_repo(self.workspace.root)
         with self.workspace.lock():
-            index = {"scan_id": scan_id, "started_at": scan_time(scan_id).isoformat(), "hosts": {}}
+            statuses: dict[str, dict[str, Any]] = {}
+            index = {"scan_id": scan_id, "started_at": scan_time(scan_id).isoformat(), "hosts": statuses}
             writes: dict[Path, str] = {}
             for snap in snapshots:
                 host = snap["host"]
                 merged = self._carry_over(snap)
                 writes[self.hosts_dir / host_filename(host)] = canonical(merged)
-                index["hosts"][host] = {"status": "partial" if snap.get("errors") else "ok"}
+                statuses[host] = {"status": "partial" if snap.get("errors") else "ok"}
                 if snap.get("errors"):
-                    index["hosts"][host]["errors"] = dict(snap["errors"])
+                    statuses[host]["errors"] = dict(snap["errors"])
             for host, why in failed.items():
-                index["hosts"][host] = {"status": "failed", **why}
+                statuses[host] = {"status": "failed", **why}
             writes[self.scans_dir / f"{scan_id}.json"] = canonical(index)
             before = {p: (p.read_bytes() if p.exists() else None) for p in writes}
             try:
                 for path, text in writes.items():
                     atomic_write(path, text)
-                ok = sum(1 for h in index["hosts"].values() if h["status"] != "failed")
+                ok = sum(1 for h in statuses.values() if h["status"] != "failed")
                 return gitops.commit_paths(
                     repo,
                     list(writes),

@@ -6,6 +6,7 @@ more than the key exchange, and 200 hosts usually share one key.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def keys_to_offer(key_file: str | None, options: ConnectOptions) -> list:
         path = Path.home() / ".ssh" / name
         if path.exists():
             try:
-                keys.append(options.cached(f"key:{path}", lambda p=str(path): _load(p)))
+                keys.append(options.cached(f"key:{path}", functools.partial(_load, str(path))))
             except AuthFailed:
                 continue  # an encrypted default key is skipped, as ssh does without a tty
     return keys

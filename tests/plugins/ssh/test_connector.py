@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -190,3 +194,33 @@ def test_put_and_remove_file_quote_hostile_paths(fleet, tmp_path):
         conn.remove_file(path)
     assert not seen.exists()
     assert not any(m.exists() for m in markers)
+
+
+def test_default_key_in_home_is_used_when_the_inventory_names_none(fleet, tmp_path, isolated_env):
+    ssh_dir = isolated_env / ".ssh"
+    ssh_dir.mkdir(exist_ok=True)
+    shutil.copy(fleet.key_file, ssh_dir / "id_ed25519")
+    (ssh_dir / "id_ed25519").chmod(0o600)
+    host = _host(fleet)
+    host.key_file = None
+    with SSHConnector(host, _options(tmp_path, fleet)) as conn:
+        assert conn.run("true", timeout=10).ok
+
+
+def test_ssh_agent_keys_are_offered(fleet, tmp_path, monkeypatch):
+    agent = subprocess.run(["ssh-agent", "-s"], capture_output=True, text=True, check=True).stdout
+    env = dict(re.findall(r"(SSH_AUTH_SOCK|SSH_AGENT_PID)=([^;]+);", agent))
+    try:
+        monkeypatch.setenv("SSH_AUTH_SOCK", env["SSH_AUTH_SOCK"])
+        subprocess.run(
+            ["ssh-add", "-q", str(fleet.key_file)],
+            check=True,
+            capture_output=True,
+            env={**os.environ, **env},
+        )
+        host = _host(fleet)
+        host.key_file = None
+        with SSHConnector(host, _options(tmp_path, fleet)) as conn:
+            assert conn.run("true", timeout=10).ok
+    finally:
+        os.kill(int(env["SSH_AGENT_PID"]), signal.SIGTERM)
