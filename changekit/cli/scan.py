@@ -129,6 +129,9 @@ def scan(
             hint="run inside a workspace (changekit init), or add --format json to print them",
         )
     hosts = load_from_options(ctx, inventory, ssh_config).select(list(selectors))
+    store = SnapshotStore(workspace) if workspace is not None else None
+    if store is not None:
+        store.repo  # noqa: B018 - no git repository: say so before scanning, not after
     chosen = choose_collectors(collectors)
     options = ConnectOptions(
         connect_timeout=connect_timeout,
@@ -149,15 +152,13 @@ def scan(
     )
     results = _run_with_progress(job, len(hosts))
     stored = None
-    if workspace is not None:
+    if store is not None:
         failed = {
             r.host: {"reason": r.reason or "", "message": r.message or ""}
             for r in results
             if r.snapshot is None
         }
-        SnapshotStore(workspace).save(
-            job.scan_id, [r.snapshot for r in results if r.snapshot], failed
-        )
+        store.save(job.scan_id, [r.snapshot for r in results if r.snapshot], failed)
         stored = job.scan_id
     if fmt == "json":
         print_json(
