@@ -89,6 +89,11 @@ def message(subject: str, trailers: dict[str, str], body: str | None = None) -> 
     return "\n\n".join(parts) + "\n"
 
 
+def _relative(repo: git.Repo, paths: Iterable[Path | str]) -> list[str]:
+    top = Path(str(repo.working_tree_dir)).resolve()
+    return [str(Path(p).resolve().relative_to(top)) for p in paths]
+
+
 def commit_paths(
     repo: git.Repo,
     paths: Sequence[Path | str],
@@ -97,7 +102,7 @@ def commit_paths(
     body: str | None = None,
 ) -> str:
     """Commit exactly ``paths`` (others' staged work stays staged) and return the new commit."""
-    rel = [str(Path(p).resolve().relative_to(Path(repo.working_tree_dir).resolve())) for p in paths]
+    rel = _relative(repo, paths)
     try:
         repo.git.add("--", *rel)
         repo.git.commit("-q", "-m", message(subject, trailers, body), "--", *rel)
@@ -112,7 +117,7 @@ def commit_paths(
 
 def unstage(repo: git.Repo, paths: Iterable[Path | str]) -> None:
     """Put the index entries of ``paths`` back to HEAD (after a failed commit)."""
-    rel = [str(Path(p).resolve().relative_to(Path(repo.working_tree_dir).resolve())) for p in paths]
+    rel = _relative(repo, paths)
     try:
         if head(repo):
             repo.git.reset("-q", "HEAD", "--", *rel)

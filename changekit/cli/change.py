@@ -147,4 +147,4 @@ def new(state, **opts: Any) -> None:
 
 
 for _cmd in (*change_lifecycle.COMMANDS, *change_view.COMMANDS, *change_show.COMMANDS):
-    change.add_command(_cmd)
+    change.add_command(_cmd)  # type: ignore[arg-type]

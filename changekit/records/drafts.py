@@ -19,16 +19,16 @@ DRAFT_KEYS = tuple(k for k in TEMPLATE_KEYS if k != "about") + ("template",)
 def make_window(start: str, end: str, tz: str | None, *, field: str = "window") -> dict[str, str]:
     """``{start, end, timezone}`` with offsets computed for each date in ``tz`` (DST-correct)."""
     if not tz:
-        # an explicit offset is enough to place it; keep the zone the start was written in
-        s = times.parse_moment(start, None, field=f"{field}.start")
-        tzname = "UTC" if s.utcoffset() is not None and s.utcoffset().total_seconds() == 0 else None
-        if tzname is None:
+        # only a UTC time names its zone; +01:00 could be Berlin, Lagos or Paris, whose
+        # offsets differ on other dates, so a reschedule would not know which to keep
+        offset = times.parse_moment(start, None, field=f"{field}.start").utcoffset()
+        if offset is None or offset.total_seconds() != 0:
             raise InputError(
                 "the window needs a time zone",
                 field=f"{field}.timezone",
                 hint="add --tz ZONE, e.g. --tz Europe/Berlin",
             )
-        tz = tzname
+        tz = "UTC"
     times.zone(tz, field=f"{field}.timezone")
     s = times.parse_moment(start, tz, field=f"{field}.start")
     e = times.parse_moment(end, tz, field=f"{field}.end")
