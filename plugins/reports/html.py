@@ -11,6 +11,7 @@ import jinja2
 from changekit.api import ReportRenderer, hookimpl
 
 W, H, PAD = 640, 220, 36
+PALETTE = ("#8250df", "#bf3989", "#1a7f37", "#9a6700", "#cf222e", "#57606a")
 
 
 def chart(trend: list[dict[str, Any]]) -> dict[str, Any]:
@@ -33,6 +34,14 @@ def chart(trend: list[dict[str, Any]]) -> dict[str, Any]:
     grid = [
         {"y": round(PAD + (100 - v) * (H - 2 * PAD) / 100, 1), "v": v} for v in (0, 25, 50, 75, 100)
     ]
+    series = []  # one dashed line per group, under the overall one
+    for k, group in enumerate(sorted({g for t in trend for g in t["groups"]})):
+        pts = [
+            f"{p['x']},{_y(t['groups'][group])}"
+            for p, t in zip(points, trend, strict=True)
+            if group in t["groups"]
+        ]
+        series.append({"name": group, "points": " ".join(pts), "color": PALETTE[k % len(PALETTE)]})
     return {
         "w": W,
         "h": H,
@@ -40,7 +49,12 @@ def chart(trend: list[dict[str, Any]]) -> dict[str, Any]:
         "points": points,
         "grid": grid,
         "polyline": " ".join(f"{p['x']},{p['y']}" for p in points),
+        "series": series,
     }
+
+
+def _y(value: float) -> float:
+    return round(PAD + (100 - value) * (H - 2 * PAD) / 100, 1)
 
 
 def _env() -> jinja2.Environment:

@@ -36,6 +36,9 @@ def test_html_report_loads_without_errors_and_shows_the_matrix(tmp_path):
         assert page.evaluate("document.querySelectorAll('svg.chart circle').length") == len(
             report["summary"]["trend"]
         )
+        assert page.evaluate("document.querySelectorAll('svg.chart polyline.group').length") == len(
+            report["groups"]
+        )
         assert page.evaluate("document.querySelectorAll('script').length") == 0
         resources = page.evaluate("performance.getEntriesByType('resource').length")
         assert resources == 0  # nothing fetched: the file is self-contained
