@@ -3,6 +3,7 @@ waivers and change records. Kept apart from the pure analyzers in ``engine``."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -24,11 +25,14 @@ def known_collectors() -> frozenset[str]:
 
 
 def workspace_standards(ws: Workspace) -> list[Standard]:
-    return load_standards(ws.standards_dir, known_collectors())
+    """The workspace's standards, their paths relative to it (reports name them)."""
+    found = load_standards(ws.standards_dir, known_collectors())
+    return [replace(s, path=ws.relpath(s.path)) if s.path else s for s in found]
 
 
 def workspace_waivers(ws: Workspace) -> list[Waiver]:
-    return load_waivers(ws.root / "waivers")
+    found = load_waivers(ws.root / "waivers")
+    return [replace(w, path=ws.relpath(w.path)) if w.path else w for w in found]
 
 
 def workspace_inventory(ws: Workspace) -> Inventory:

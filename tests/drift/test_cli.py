@@ -155,3 +155,8 @@ def test_without_an_inventory_the_stored_hosts_are_used(ws):
     data = json.loads(ok(ws, "drift", "--format", "json", "--kind", "time").stdout)
     assert data["hosts"] == HOSTS
     assert {f["host"] for f in data["findings"]} == {"web02", "web04"}
+
+
+def test_report_names_workspace_files_relative_to_it(ws):
+    data = json.loads(ok(ws, "report", "--format", "json").stdout)
+    assert [w["path"] for w in data["waivers"]] == ["waivers/tz.yaml"]
