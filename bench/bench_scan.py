@@ -139,6 +139,9 @@ def main() -> int:
         hosts = fleet.names()
         (workdir / "home" / ".ssh").mkdir(parents=True)
         shutil.copy(fleet.known_hosts, workdir / "home" / ".ssh" / "known_hosts")
+        (workdir / "home" / ".gitconfig").write_text(
+            "[user]\n\tname = Bench Runner\n\temail = bench@example.org\n"
+        )
         only = args.collectors.split(",") if args.collectors else None
         text, names = collector_script(only)
         print(f"{len(hosts)} hosts, concurrency {args.concurrency}, collectors: {', '.join(names)}")
