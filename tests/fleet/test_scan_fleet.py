@@ -222,6 +222,10 @@ def test_snapshots_over_time_and_facts_diff_on_a_real_host(fleet, workspace, kno
     root = fleet.root("app03")
     perl_dir = root / "usr/local/share/perl/5.36.0/Ck"
     dist = root / "usr/local/lib/python3.11/dist-packages/ckdemo-1.0.dist-info"
+    # remove afterwards every directory the test creates, so the shared host is as it was
+    created = [
+        d for d in (*perl_dir.parents, *dist.parents) if d.is_relative_to(root) and not d.exists()
+    ]
     motd = root / "etc/motd"
     old_motd = motd.read_bytes() if motd.exists() else None
     args = ("app03", "-i", str(fleet.inventory), "--known-hosts", str(known_hosts), "--collectors",
@@ -238,7 +242,9 @@ def test_snapshots_over_time_and_facts_diff_on_a_real_host(fleet, workspace, kno
         assert code == 0
     finally:
         shutil.rmtree(perl_dir, ignore_errors=True)
-        shutil.rmtree(dist.parent / "ckdemo-1.0.dist-info", ignore_errors=True)
+        shutil.rmtree(dist, ignore_errors=True)
+        for d in sorted(created, key=lambda p: len(p.parts), reverse=True):
+            d.rmdir()
         if old_motd is None:
             motd.unlink(missing_ok=True)
         else:
