@@ -76,7 +76,11 @@ class SnapshotStore:
         repo = gitops.open_repo(self.workspace.root)
         with self.workspace.lock():
             statuses: dict[str, dict[str, Any]] = {}
-            index = {"scan_id": scan_id, "started_at": scan_time(scan_id).isoformat(), "hosts": statuses}
+            index = {
+                "scan_id": scan_id,
+                "started_at": scan_time(scan_id).isoformat(),
+                "hosts": statuses,
+            }
             writes: dict[Path, str] = {}
             for snap in snapshots:
                 host = snap["host"]
