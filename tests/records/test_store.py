@@ -118,3 +118,21 @@ def test_find_by_prefix_and_ambiguous(ws):
     rid = new_record(ws)
     w = Workspace(ws)
     assert store.find_record(w, rid[:14]).id == rid
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1\nb: yes\nc: No\nd: ~\ne: [1, x, 2.5]\nf: 0x10\ng: '007'\nh: 2026-01-01\n",
+        "base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n",
+        "a: 1\na: 2\n",
+        "",
+        "- a\n- b\n",
+        "x: !!str 5\n",
+        "t: 12:30\nn: -5\no: off\nk: 1_000\n",
+    ],
+)
+def test_fast_yaml_path_reads_like_pyyaml(text):
+    import yaml
+
+    assert store._fast_parse(text) == yaml.load(text, Loader=store._FastLoader)  # noqa: S506
