@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PYTHON="${PYTHON:-python3}"
 # no openssh-server: a machine sshd on 0.0.0.0:22 would block the fleet's 127.x.y.z:22
-APT_PACKAGES=(git openssh-client debootstrap iproute2 util-linux chromium rpm)
+APT_PACKAGES=(git openssh-client debootstrap iproute2 util-linux chromium rpm perl python3)
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     missing=()
