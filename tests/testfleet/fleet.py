@@ -9,7 +9,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.testfleet import instance
+from tests.testfleet import build, instance
 from tests.testfleet.layout import DOWN, MUTE, SSH, Layout, get_layout
 
 REQUIRED_TOOLS = ("debootstrap", "unshare", "chroot", "ssh", "ssh-keygen", "mount")
@@ -38,6 +38,13 @@ def missing_requirements() -> str | None:
         return f"the test fleet needs {', '.join(missing)}: run .ci/setup-fleet"
     if "overlay" not in Path("/proc/filesystems").read_text():
         return "the test fleet needs overlayfs (modprobe overlay)"
+    cache = build.cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    fstype = subprocess.run(
+        ["stat", "-f", "-c", "%T", str(cache)], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    if fstype == "overlayfs":
+        return f"{cache} is on overlayfs, which cannot hold overlay layers: set CHANGEKIT_TESTFLEET_CACHE to a directory on ext4/xfs/tmpfs"
     with socket.socket() as s:
         try:
             s.bind(("127.254.254.254", 22))
