@@ -198,6 +198,8 @@ def transition(
         note = reason or comment
         if action == "approve":
             note = f"approved by {actor.email}" + (f": {comment}" if comment else "")
+        elif action == "schedule" and target == "submitted":
+            note = "new window: approvals withdrawn" + (f": {comment}" if comment else "")
         elif action == "schedule" and previous == "scheduled":
             note = "rescheduled" + (f": {comment}" if comment else "")
         if note:

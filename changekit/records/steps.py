@@ -43,6 +43,29 @@ def _others(ws: Workspace, record: ChangeRecord) -> list[ChangeRecord]:
     return [r for r in store.load_all(ws).records if r.id != record.id]
 
 
+def _preapproved(record: ChangeRecord, policy: Any | None) -> bool:
+    return (
+        record.type == "standard"
+        and policy is not None
+        and policy.is_preapproved_template(record.template)
+    )
+
+
+def _withdraw_approvals(record: ChangeRecord, notes: list[str]) -> str:
+    """A new window voids the approvals given for the old one: ask for them again.
+
+    ``changekit check`` only counts approvals given after the window last changed, so
+    keeping them would leave a record that looks approved and fails the gate.
+    """
+    who = ", ".join(a["by"]["email"] for a in record.approvals)
+    record.data.pop("approvals")
+    notes.append(
+        f"the window changed, so the approvals by {who} were withdrawn; the change is submitted "
+        f"again: reviewers approve it (`changekit change approve {record.id}`), then schedule it"
+    )
+    return "submitted"
+
+
 def apply_step(
     ws: Workspace,
     record: ChangeRecord,
@@ -100,14 +123,8 @@ def apply_step(
         data["rejection"] = {"by": actor.as_dict(), "at": times.iso(moment), "reason": reason}
         return target
     if action == "schedule":
-        if window and window != data.get("window"):
-            if record.approvals and not (
-                policy is not None and policy.is_preapproved_template(record.template)
-            ):
-                notes.append(
-                    f"the window changed: the {len(record.approvals)} earlier approval(s) no longer count; "
-                    f"reviewers approve again with `changekit change approve {record.id}`"
-                )
+        moved = bool(window) and window != data.get("window")
+        if moved:
             data["window"] = window
         if policy is not None:
             _refuse(
@@ -123,6 +140,8 @@ def apply_step(
                 field="window",
                 hint="give --start, --end and --tz",
             )
+        if moved and record.approvals and not _preapproved(record, policy):
+            return _withdraw_approvals(record, notes)
         return target
     if action in lifecycle.OUTCOME_ACTIONS:
         out: dict[str, Any] = {"result": lifecycle.OUTCOME_ACTIONS[action], "at": times.iso(moment)}

@@ -51,11 +51,14 @@ def test_full_lifecycle_commits_each_step_as_its_actor(ws):
         ("alice", ("submit", rid), "submitted"),
         ("bob", ("approve", rid, "--comment", "ok"), "approved"),
         ("alice", ("schedule", rid), "scheduled"),
+        # a new window voids the approval given for the old one (as `changekit check` judges)
         (
             "alice",
             ("reschedule", rid, "--start", "2026-12-13 02:00", "--end", "2026-12-13 03:00"),
-            "scheduled",
+            "submitted",
         ),
+        ("bob", ("approve", rid), "approved"),
+        ("alice", ("schedule", rid), "scheduled"),
         ("carol", ("start", rid), "in_progress"),
         ("carol", ("complete", rid, "--notes", "went fine"), "completed"),
     ]
@@ -63,7 +66,7 @@ def test_full_lifecycle_commits_each_step_as_its_actor(ws):
         _as(ws, who)
         out = ok(ws, "change", *args).stdout
         if args[0] == "reschedule":
-            assert "the window changed: the 1 earlier approval(s) no longer count" in out
+            assert "the window changed, so the approvals by bob@example.org were withdrawn" in out
         author, trailers = _last(ws)
         assert author == f"{who}@example.org"
         action = "schedule" if args[0] == "reschedule" else args[0]
@@ -76,19 +79,55 @@ def test_full_lifecycle_commits_each_step_as_its_actor(ws):
     assert data["status"] == "completed"
     assert data["window"]["start"] == "2026-12-13T02:00:00+01:00"
     assert data["window"]["timezone"] == "Europe/Berlin"  # reschedule kept the record's zone
+    assert [a.get("comment") for a in data["approvals"]] == [None]  # only the renewed approval
     assert data["outcome"]["result"] == "completed" and data["outcome"]["notes"] == "went fine"
     assert [h["status"] for h in data["history"]] == [
         "draft",
         "submitted",
         "approved",
         "scheduled",
+        "submitted",
+        "approved",
         "scheduled",
         "in_progress",
         "completed",
     ]
-    assert data["history"][4]["note"] == "rescheduled"
+    assert data["history"][4]["note"] == "new window: approvals withdrawn"
     final = ck(ws, "change", "cancel", rid)
     assert final.exit_code == 4 and "completed is final: no further steps" in final.stderr
+
+
+def test_reschedule_of_a_preapproved_standard_change_stays_scheduled(ws):
+    (ws / "changekit.yaml").write_text(
+        policy_with(["bob@example.org"], standard=["security-updates"])
+    )
+    git(ws, "commit", "-qam", "standard templates")
+    filed = ok(
+        ws,
+        "change",
+        "new",
+        "--no-input",
+        "--format",
+        "json",
+        "--template",
+        "security-updates",
+        "--host",
+        "web1",
+        "--start",
+        "2027-02-06 02:00",
+        "--end",
+        "2027-02-06 03:00",
+        "--tz",
+        "UTC",
+    )
+    rid = json.loads(filed.stdout)["id"]
+    assert "draft -> approved" in ok(ws, "change", "submit", rid).stdout
+    ok(ws, "change", "schedule", rid)
+    out = ok(
+        ws, "change", "reschedule", rid, "--start", "2027-02-07 02:00", "--end", "2027-02-07 03:00"
+    )
+    assert "still scheduled" in out.stdout and "withdrawn" not in out.stdout
+    assert _record(ws, rid)["history"][-1]["note"] == "rescheduled"
 
 
 def test_reject_needs_a_reason_and_can_be_resubmitted(ws):
@@ -190,7 +229,7 @@ def test_schedule_into_a_freeze_is_refused_with_the_reason(ws):
     assert "hint:" in result.stderr
     assert git(ws, "rev-parse", "HEAD") == head and git(ws, "status", "--porcelain") == ""
     assert "window" not in _record(ws, rid)
-    ok(
+    moved = ok(
         ws,
         "change",
         "schedule",
@@ -202,6 +241,10 @@ def test_schedule_into_a_freeze_is_refused_with_the_reason(ws):
         "--tz",
         "Europe/Berlin",
     )
+    assert "approved -> submitted" in moved.stdout  # the approval was for no window at all
+    ok(ws, "change", "approve", rid)
+    _as(ws, "alice")
+    assert "approved -> scheduled" in ok(ws, "change", "schedule", rid).stdout
 
 
 def test_window_stays_right_across_daylight_saving(ws):
