@@ -16,11 +16,28 @@ from typing import Any
 
 import yaml
 
+from changekit.policy.access import SUBSTANCE_FIELDS
 from changekit.records.store import _FastLoader
 
 _KEY = re.compile(rb"^([A-Za-z_][A-Za-z0-9_-]*):", re.M)
 _ALIAS = re.compile(rb"(^|[\s\[{,:-])[&*][A-Za-z0-9_-]")
-_MISSING = object()
+_TOP = re.compile(rb"^[A-Za-z_][A-Za-z0-9_-]*:", re.M)
+_KEY_AT: dict[str, re.Pattern[bytes]] = {}
+_SUBSTANCE_KEY = re.compile(rb"^(" + b"|".join(k.encode() for k in SUBSTANCE_FIELDS) + rb"):", re.M)
+
+
+def block(raw: bytes, key: str) -> bytes | None | bool:
+    """The text of top-level ``key`` (key line included); None when absent, False when ambiguous."""
+    pattern = _KEY_AT.get(key)
+    if pattern is None:
+        pattern = _KEY_AT[key] = re.compile(rb"^" + re.escape(key.encode()) + rb":", re.M)
+    found = pattern.search(raw)
+    if found is None:
+        return None
+    if pattern.search(raw, found.end()) is not None:
+        return False  # the key twice: let the full parser decide which wins
+    following = _TOP.search(raw, found.end())
+    return raw[found.start() : following.start() if following else len(raw)].rstrip(b"\n") + b"\n"
 
 
 def split(raw: bytes) -> dict[str, bytes] | None:
@@ -43,14 +60,38 @@ def _load(text: bytes) -> Any:
     return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - a SafeLoader
 
 
+class Current:
+    """The record as it is now: its bytes, its data, and (split once, on first use) its blocks."""
+
+    def __init__(self, raw: bytes, data: dict) -> None:
+        self.raw = raw
+        self.data = data
+        self._blocks: dict[str, bytes] | None | bool = False
+        self.versions: dict[bytes, Blob] = {}
+        self.approvals_block = block(raw, "approvals")
+
+    @property
+    def blocks(self) -> dict[str, bytes] | None:
+        if self._blocks is False:
+            self._blocks = split(self.raw)
+        return self._blocks  # type: ignore[return-value]
+
+    def version(self, raw: bytes) -> Blob:
+        """One ``Blob`` per distinct content: a commit's old side is often the previous one's new side."""
+        blob = self.versions.get(raw)
+        if blob is None:
+            blob = self.versions[raw] = Blob(raw, self)
+        return blob
+
+
 class Blob:
     """One version of a record, read lazily against the current version."""
 
-    def __init__(self, raw: bytes, current_raw: bytes, current: dict) -> None:
+    def __init__(self, raw: bytes, current: Current) -> None:
         self.raw = raw
-        self.current = current
-        self.current_raw = current_raw
-        self.same = raw == current_raw
+        self.current = current.data
+        self._current = current
+        self.same = raw == current.raw
         self._split: tuple[dict[str, bytes] | None, dict[str, bytes] | None] | None = None
         self._full: dict | None = None
 
@@ -58,7 +99,7 @@ class Blob:
     def pair(self) -> tuple[dict[str, bytes] | None, dict[str, bytes] | None]:
         """(this version's blocks, the current version's blocks), split on first use."""
         if self._split is None:
-            current_blocks = split(self.current_raw)
+            current_blocks = self._current.blocks
             self._split = (split(self.raw) if current_blocks is not None else None, current_blocks)
         return self._split
 
@@ -71,6 +112,46 @@ class Blob:
             self._full = data if isinstance(data, dict) else {}
         return self._full
 
+    def substance(self) -> dict[str, Any]:
+        """The substance fields of this version.
+
+        Fast path: records are written with every substance field before ``approvals``; when
+        everything before ``approvals`` is byte-for-byte the record's current text (and no
+        substance key appears again later), the substance is the current one.
+        """
+        if not self.same:
+            cut, cur_cut = self.raw.find(b"\napprovals:"), self._current.raw.find(b"\napprovals:")
+            if (
+                cut <= 0
+                or cut != cur_cut
+                or self.raw[:cut] != self._current.raw[:cut]
+                or _SUBSTANCE_KEY.search(self.raw, cut) is not None
+            ):
+                return {k: self.get(k) for k in SUBSTANCE_FIELDS}
+        return {k: self.current.get(k) for k in SUBSTANCE_FIELDS}
+
+    def approvals(self) -> Any:
+        """The approvals list of this version, parsing only that field when it differs."""
+        if self.same:
+            return self.current.get("approvals")
+        mine = block(self.raw, "approvals")
+        if (
+            mine is None or mine is False or _ALIAS.search(mine)
+        ):  # absent, flow style, twice, aliased
+            return self.full().get("approvals")
+        if mine == self._current.approvals_block:
+            return self.current.get("approvals")
+        return self._parse_field("approvals", mine)
+
+    def _parse_field(self, key: str, text: bytes) -> Any:
+        try:
+            value = _load(text)
+        except yaml.YAMLError:
+            return self.full().get(key)
+        if not isinstance(value, dict) or list(value) != [key]:
+            return self.full().get(key)
+        return value[key]
+
     def get(self, key: str) -> Any:
         if self.same:
             return self.current.get(key)
@@ -82,10 +163,4 @@ class Blob:
             return None
         if theirs.get(key) == text:
             return self.current.get(key)
-        try:
-            value = _load(text)
-        except yaml.YAMLError:
-            return self.full().get(key)
-        if not isinstance(value, dict) or list(value) != [key]:
-            return self.full().get(key)
-        return value[key]
+        return self._parse_field(key, text)

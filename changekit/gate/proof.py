@@ -16,7 +16,7 @@ from typing import Any
 
 from changekit.gate import blocks
 from changekit.gate.history import Commit, FileChange
-from changekit.policy import SUBSTANCE_FIELDS, substance
+from changekit.policy import substance
 from changekit.policy.access import email_of
 from changekit.problems import Problem
 
@@ -37,7 +37,7 @@ def attribute(
     pending: dict[str, dict],
     changes: list[FileChange],
     read: Callable[[str], bytes | None],
-    current: tuple[bytes, dict],
+    current: blocks.Current,
 ) -> dict[str, Attributed]:
     """Find, newest first, the commit that last added each pending approval entry.
 
@@ -46,9 +46,7 @@ def attribute(
     and only when an approver's email occurs in them at all.
     """
     found: dict[str, Attributed] = {}
-
-    def version(raw: bytes) -> blocks.Blob:
-        return blocks.Blob(raw, current[0], current[1])
+    version = current.version
 
     for change in changes:
         if not pending:
@@ -62,19 +60,17 @@ def attribute(
         if not any(email_of(e.get("by")).encode() in lowered for e in pending.values()):
             continue
         new = version(raw_new)
-        new_keys = {entry_key(e) for e in new.get("approvals") or ()}
+        new_keys = {entry_key(e) for e in new.approvals() or ()}
         hits = [k for k in pending if k in new_keys]
         if not hits:
             continue
         raw_old = read(change.old_blob) if change.old_blob else None
         old_keys: set[str] = set()
         if raw_old and any(str(pending[k].get("at", "")).encode() in raw_old for k in hits):
-            old_keys = {entry_key(e) for e in version(raw_old).get("approvals") or ()}
+            old_keys = {entry_key(e) for e in version(raw_old).approvals() or ()}
         for key in hits:
             if key not in old_keys:
-                found[key] = Attributed(
-                    pending.pop(key), change.commit, {k: new.get(k) for k in SUBSTANCE_FIELDS}
-                )
+                found[key] = Attributed(pending.pop(key), change.commit, new.substance())
     return found
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from changekit.errors import ChangekitError, WorkspaceError
-from changekit.gate import history, proof
+from changekit.gate import blocks, history, proof
 from changekit.plugins import hook
 from changekit.policy import Policy, load_policy
 from changekit.policy.conflicts import ConflictIndex
@@ -105,9 +105,15 @@ def run_check(ws: Workspace, *, base: str | None = None, now: datetime | None = 
             report.problems.append(problem)
             report.bad_input = report.bad_input or problem.code == "invalid-record"
 
+    rels: dict[int, str] = {}
+
     def rel(record: Any) -> str:
         # the store reads change_records/ only; no resolve() per record (10,000 of them)
-        return f"change_records/{record.path.name if record.path else record.id + '.yaml'}"
+        key = id(record)
+        if key not in rels:
+            path = record.path
+            rels[key] = f"change_records/{path.name if path else record.id + '.yaml'}"
+        return rels[key]
 
     chosen = [r for r in loaded.records if changed is None or rel(r) in changed]
     report.checked = len(chosen) + len(
@@ -140,11 +146,13 @@ def _attribute_all(
     hints = history.commits_by_record(ws.root)
     found: dict[str, dict] = {}
     pending: dict[str, dict] = {}
-    current: dict[str, tuple[bytes, dict]] = {}
+    current: dict[str, blocks.Current] = {}
     with history.BlobReader(ws.root) as blobs:
         for record in needing:
             path = prefix + rel(record)
-            current[record.id] = ((record.path.read_bytes() if record.path else b""), record.data)
+            current[record.id] = blocks.Current(
+                record.path.read_bytes() if record.path else b"", record.data
+            )
             todo = proof.pending_entries(record.data["approvals"])
             changes = [
                 history.FileChange(c, f"{c.sha}^:{path}", f"{c.sha}:{path}")
