@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from changekit.records.ids import ID_RE, is_id, new_id
+from changekit.records.ids import ALPHABET, ID_RE, is_id, new_id
 
 
 def test_format_and_utc_date():
@@ -14,9 +14,18 @@ def test_format_and_utc_date():
     assert is_id(rid) and not is_id("CHG-1")
 
 
-def test_ids_do_not_repeat():
-    ids = {new_id() for _ in range(20000)}
-    assert len(ids) == 20000
+def test_suffixes_use_the_whole_alphabet_at_every_position():
+    # 2,000 ids: a character missing at a position by chance has odds of about 1e-23
+    suffixes = [new_id()[-6:] for _ in range(2000)]
+    for pos in range(6):
+        assert {s[pos] for s in suffixes} == set(ALPHABET)
+
+
+def test_taken_ids_never_repeat():
+    taken: set[str] = set()
+    for _ in range(5000):
+        taken.add(new_id(taken=taken))
+    assert len(taken) == 5000
 
 
 def test_taken_ids_are_skipped(monkeypatch):
