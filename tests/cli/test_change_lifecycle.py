@@ -14,7 +14,7 @@ from changekit.plugins import get_manager
 from tests.records.gitrepos import ck, git, new_record, ok, policy_with, set_identity
 
 FREEZE = (
-    "freezes:\n  - name: year-end closing\n    from: '2026-12-15'\n    to: '2027-01-15'\n"
+    "freezes:\n  - name: year-end closing\n    from: '2030-12-15'\n    to: '2031-01-15'\n"
     "    timezone: Europe/Berlin\n"
 )
 
@@ -45,7 +45,7 @@ def _last(ws: Path) -> tuple[str, dict[str, str]]:
 
 def test_full_lifecycle_commits_each_step_as_its_actor(ws):
     rid = new_record(
-        ws, "--start", "2026-12-06 02:00", "--end", "2026-12-06 04:00", "--tz", "Europe/Berlin"
+        ws, "--start", "2030-12-06 02:00", "--end", "2030-12-06 04:00", "--tz", "Europe/Berlin"
     )
     steps = [
         ("alice", ("submit", rid), "submitted"),
@@ -54,7 +54,7 @@ def test_full_lifecycle_commits_each_step_as_its_actor(ws):
         # a new window voids the approval given for the old one (as `changekit check` judges)
         (
             "alice",
-            ("reschedule", rid, "--start", "2026-12-13 02:00", "--end", "2026-12-13 03:00"),
+            ("reschedule", rid, "--start", "2030-12-13 02:00", "--end", "2030-12-13 03:00"),
             "submitted",
         ),
         ("bob", ("approve", rid), "approved"),
@@ -77,7 +77,7 @@ def test_full_lifecycle_commits_each_step_as_its_actor(ws):
         }
     data = _record(ws, rid)
     assert data["status"] == "completed"
-    assert data["window"]["start"] == "2026-12-13T02:00:00+01:00"
+    assert data["window"]["start"] == "2030-12-13T02:00:00+01:00"
     assert data["window"]["timezone"] == "Europe/Berlin"  # reschedule kept the record's zone
     assert [a.get("comment") for a in data["approvals"]] == [None]  # only the renewed approval
     assert data["outcome"]["result"] == "completed" and data["outcome"]["notes"] == "went fine"
@@ -114,9 +114,9 @@ def test_reschedule_of_a_preapproved_standard_change_stays_scheduled(ws):
         "--host",
         "web1",
         "--start",
-        "2027-02-06 02:00",
+        "2031-02-06 02:00",
         "--end",
-        "2027-02-06 03:00",
+        "2031-02-06 03:00",
         "--tz",
         "UTC",
     )
@@ -124,7 +124,7 @@ def test_reschedule_of_a_preapproved_standard_change_stays_scheduled(ws):
     assert "draft -> approved" in ok(ws, "change", "submit", rid).stdout
     ok(ws, "change", "schedule", rid)
     out = ok(
-        ws, "change", "reschedule", rid, "--start", "2027-02-07 02:00", "--end", "2027-02-07 03:00"
+        ws, "change", "reschedule", rid, "--start", "2031-02-07 02:00", "--end", "2031-02-07 03:00"
     )
     assert "still scheduled" in out.stdout and "withdrawn" not in out.stdout
     assert _record(ws, rid)["history"][-1]["note"] == "rescheduled"
@@ -218,9 +218,9 @@ def test_schedule_into_a_freeze_is_refused_with_the_reason(ws):
         "schedule",
         rid,
         "--start",
-        "2026-12-20 02:00",
+        "2030-12-20 02:00",
         "--end",
-        "2026-12-20 03:00",
+        "2030-12-20 03:00",
         "--tz",
         "Europe/Berlin",
     )
@@ -235,9 +235,9 @@ def test_schedule_into_a_freeze_is_refused_with_the_reason(ws):
         "schedule",
         rid,
         "--start",
-        "2027-02-01 02:00",
+        "2031-02-01 02:00",
         "--end",
-        "2027-02-01 03:00",
+        "2031-02-01 03:00",
         "--tz",
         "Europe/Berlin",
     )
@@ -249,24 +249,24 @@ def test_schedule_into_a_freeze_is_refused_with_the_reason(ws):
 
 def test_window_stays_right_across_daylight_saving(ws):
     rid = new_record(
-        ws, "--start", "2026-03-28 02:00", "--end", "2026-03-28 03:00", "--tz", "Europe/Berlin"
+        ws, "--start", "2030-03-29 02:00", "--end", "2030-03-29 03:00", "--tz", "Europe/Berlin"
     )
     ok(ws, "change", "submit", rid)
     _as(ws, "bob")
     ok(ws, "change", "approve", rid)
     # the day after the clocks go forward: the same wall time is one hour earlier in UTC
-    ok(ws, "change", "schedule", rid, "--start", "2026-03-30 02:00", "--end", "2026-03-30 03:00")
+    ok(ws, "change", "schedule", rid, "--start", "2030-04-01 02:00", "--end", "2030-04-01 03:00")
     window = _record(ws, rid)["window"]
     assert window == {
-        "start": "2026-03-30T02:00:00+02:00",
-        "end": "2026-03-30T03:00:00+02:00",
+        "start": "2030-04-01T02:00:00+02:00",
+        "end": "2030-04-01T03:00:00+02:00",
         "timezone": "Europe/Berlin",
     }
     gap = ck(
-        ws, "change", "reschedule", rid, "--start", "2026-03-29 02:30", "--end", "2026-03-29 04:00"
+        ws, "change", "reschedule", rid, "--start", "2030-03-31 02:30", "--end", "2030-03-31 04:00"
     )
     assert gap.exit_code == 3
-    assert "2026-03-29 02:30 does not exist in Europe/Berlin" in gap.stderr
+    assert "2030-03-31 02:30 does not exist in Europe/Berlin" in gap.stderr
 
 
 def test_hooks_see_each_transition_and_can_refuse(ws):
