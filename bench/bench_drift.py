@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def generate(hosts: int, packages: int, groups: int, seed: int = 7):
+def generate(hosts: int, packages: int, groups: int, seed: int = 7, deviating: float = 0.02):
     """``({host: snapshot}, {group: [hosts]})`` with planted deviations."""
     rng = random.Random(seed)
     names = [
@@ -49,7 +49,7 @@ def generate(hosts: int, packages: int, groups: int, seed: int = 7):
         for i in range(per_group):
             host = f"{group}-h{i:04d}"
             data = dict(base)  # each host its own table, as loaded from its own file
-            if rng.random() < 0.02:
+            if rng.random() < deviating:
                 kind = rng.randrange(3)
                 victim = rng.choice(names)
                 if kind == 0:
@@ -192,9 +192,9 @@ def run_naive(snapshots, members, names, versions) -> tuple[int, int]:
     return std_findings, peer_findings
 
 
-def child(impl: str, hosts: int, packages: int, groups: int) -> None:
+def child(impl: str, hosts: int, packages: int, groups: int, deviating: float) -> None:
     t0 = time.perf_counter()
-    data = generate(hosts, packages, groups)
+    data = generate(hosts, packages, groups, deviating=deviating)
     gen = time.perf_counter() - t0
     import changekit.drift.peers  # noqa: F401  imports are not part of the analysis
     import changekit.drift.standard_check  # noqa: F401
@@ -227,10 +227,11 @@ def main() -> None:
     ap.add_argument("--hosts", type=int, default=10_000)
     ap.add_argument("--packages", type=int, default=2_000)
     ap.add_argument("--groups", type=int, default=20)
+    ap.add_argument("--deviating", type=float, default=0.02, help="share of hosts that deviate")
     ap.add_argument("--child", choices=["changekit", "engine", "naive"])
     args = ap.parse_args()
     if args.child:
-        child(args.child, args.hosts, args.packages, args.groups)
+        child(args.child, args.hosts, args.packages, args.groups, args.deviating)
         return
     results = {}
     for impl in ("changekit", "engine", "naive"):
@@ -246,6 +247,8 @@ def main() -> None:
                 str(args.packages),
                 "--groups",
                 str(args.groups),
+                "--deviating",
+                str(args.deviating),
             ],
             capture_output=True,
             text=True,
@@ -253,7 +256,8 @@ def main() -> None:
         )
         results[impl] = json.loads(out.stdout.strip().splitlines()[-1])
     print(
-        f"drift analysis: {args.hosts} hosts x {args.packages} packages, {args.groups} groups, 200 requirements"
+        f"drift analysis: {args.hosts} hosts x {args.packages} packages, {args.groups} groups, "
+        f"200 requirements, {args.deviating:.0%} of hosts deviating"
     )
     print(f"{'':24}{'analyzers':>14}{'analyze()':>14}{'naive sets':>14}")
     for key, label in (

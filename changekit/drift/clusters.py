@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-MAX_SEARCH = 64
+MAX_SEARCH = 8
 """Compare a host against at most this many of the largest clusters before opening its own."""
 
 

@@ -8,7 +8,9 @@ for the few distinct shapes, not a Python loop over every host x item.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import compress
+from operator import ne
 from typing import Any
 
 from changekit.drift.clusters import cluster
@@ -43,7 +45,6 @@ def compare_peers(
     findings: list[Finding] = []
     if len(snapshots) < thresholds.min_group_size:
         return findings
-    scope = f"group:{group}"
     collectors = sorted({c for s in snapshots.values() for c in s["facts"]})
     for collector in collectors:
         datas = {h: s["facts"][collector] for h, s in snapshots.items() if collector in s["facts"]}
@@ -55,91 +56,174 @@ def compare_peers(
         if len(clusters) == 1:
             continue  # every host alike: nothing to say
         n = len(datas)
-        holders: dict[str, list[int]] = defaultdict(list)  # item -> cluster indexes
-        values: dict[str, Counter[str]] = defaultdict(Counter)
         items_per_cluster = [
             (collector_items(collector, rep) or {}, members) for rep, members in clusters
         ]
         items_on = {h: items for items, members in items_per_cluster for h in members}
-        for ci, (items, members) in enumerate(items_per_cluster):
-            size = len(members)
-            for item, entry in items.items():
-                holders[item].append(ci)
-                values[item][item_value(entry)] += size
-        for item, held_by in holders.items():
-            spread = values[item]
-            count = sum(spread.values())
-            if count == n and len(spread) == 1:
-                continue  # on every host, one version: the common case, decided at once
-            have = [h for ci in held_by for h in items_per_cluster[ci][1]]
-            key = f"{collector}:{item}"
-            norm, norm_count = spread.most_common(1)[0]
-            if count < n and count / n >= thresholds.majority:
-                missing = sorted(set(datas) - set(have))
-                shown = f"{item} {norm}".strip() if norm else item
-                for host in missing:
-                    findings.append(
-                        Finding(
-                            kind="peers",
-                            scope=scope,
-                            rule="missing-vs-peers",
-                            host=host,
-                            item=key,
-                            expected=f"{norm or 'present'} (on {count} of {n})",
-                            actual="missing",
-                            severity=thresholds.severity_missing,
-                            message=f"{shown} is on {count} of {n} hosts of group {group}; missing on {', '.join(missing)}",
-                            evidence=_evidence(snapshots[host], None),
-                        )
-                    )
-            elif count <= thresholds.unique_max_hosts and count < n - count:
-                for host in sorted(have):
-                    value = _value_on(items_on, host, item)
-                    findings.append(
-                        Finding(
-                            kind="peers",
-                            scope=scope,
-                            rule="only-on-few-hosts",
-                            host=host,
-                            item=key,
-                            expected=f"absent (like {n - count} of {n})",
-                            actual=value or "present",
-                            severity=thresholds.severity_unique,
-                            message=f"{item} is only on {', '.join(sorted(have))} of group {group} ({count} of {n})",
-                            evidence=_evidence(snapshots[host], value),
-                        )
-                    )
-            deviants = count - norm_count
-            # a version split on a package every peer has is drift when most agree, or when
-            # all but a few (unique_max_hosts) agree: 2 of 3 db hosts on one tzdata, 1 not
-            if (
-                deviants
-                and len(spread) > 1
-                and count >= thresholds.min_group_size
-                and (
-                    norm_count / count >= thresholds.majority
-                    or (deviants <= thresholds.unique_max_hosts and norm_count > deviants)
-                )
-            ):
-                for host in sorted(have):
-                    value = _value_on(items_on, host, item)
-                    if value == norm:
-                        continue
-                    findings.append(
-                        Finding(
-                            kind="peers",
-                            scope=scope,
-                            rule="version-outlier",
-                            host=host,
-                            item=key,
-                            expected=f"{norm} (on {norm_count} of {count})",
-                            actual=value,
-                            severity=thresholds.severity_version,
-                            message=f"{item} is {value} on {host} but {norm} on {norm_count} of {count} hosts of group {group}",
-                            evidence=_evidence(snapshots[host], value),
-                        )
-                    )
+        for spread in _spreads(items_per_cluster):
+            findings += _judge_item(collector, spread, n, group, snapshots, items_on, thresholds)
     return _fold_submodules(findings)
+
+
+@dataclass
+class _Spread:
+    """How one item that is not alike on every host is spread over the clusters."""
+
+    item: str
+    clusters: list[tuple[dict[str, Any], list[str]]]
+    direct: list[int]
+    """Cluster indexes: those WITHOUT the item when ``ref_has`` (a reference item), else those with it."""
+    ref_has: bool
+    changed: list[int] = field(default_factory=list)
+    """Clusters whose value differs from the reference cluster's (reference items only)."""
+
+    def present(self) -> list[int]:
+        if not self.ref_has:
+            return self.direct
+        skip = set(self.direct)
+        return [ci for ci in range(len(self.clusters)) if ci not in skip]
+
+    def absent(self) -> list[int]:
+        if self.ref_has:
+            return self.direct
+        skip = set(self.direct)
+        return [ci for ci in range(len(self.clusters)) if ci not in skip]
+
+    def hosts(self, idxs: list[int]) -> list[str]:
+        return [h for ci in idxs for h in self.clusters[ci][1]]
+
+    def values(self) -> Counter[str]:
+        """Value -> number of hosts, computed from the deltas (never host by host)."""
+        out: Counter[str] = Counter()
+        if self.ref_has:
+            ref_items, ref_members = self.clusters[0]
+            n = sum(len(m) for _i, m in self.clusters)
+            rest = n - sum(len(self.clusters[ci][1]) for ci in self.direct)
+            for ci in self.changed:
+                items, members = self.clusters[ci]
+                out[item_value(items[self.item])] += len(members)
+                rest -= len(members)
+            out[item_value(ref_items[self.item])] += rest
+        else:
+            for ci in self.direct:
+                items, members = self.clusters[ci]
+                out[item_value(items[self.item])] += len(members)
+        return out
+
+
+def _spreads(clusters: list[tuple[dict[str, Any], list[str]]]) -> list[_Spread]:
+    """Items not alike on every host, found by diffing each cluster against the largest one
+    with set operations and C-level maps (no Python loop over every item of every host)."""
+    ref = clusters[0][0]
+    ref_keys = ref.keys()
+    missing_in: dict[str, list[int]] = defaultdict(list)
+    changed_in: dict[str, list[int]] = defaultdict(list)
+    extra_in: dict[str, list[int]] = defaultdict(list)
+    for ci in range(1, len(clusters)):
+        items = clusters[ci][0]
+        keys = items.keys()
+        for k in ref_keys - keys:
+            missing_in[k].append(ci)
+        for k in keys - ref_keys:
+            extra_in[k].append(ci)
+        common = list(ref_keys & keys)
+        differs = map(ne, map(items.__getitem__, common), map(ref.__getitem__, common))
+        for k in compress(common, differs):
+            changed_in[k].append(ci)
+    out = [
+        _Spread(k, clusters, missing_in.get(k, []), True, changed_in.get(k, []))
+        for k in sorted(set(missing_in) | set(changed_in))
+    ]
+    out += [_Spread(k, clusters, extra_in[k], False) for k in sorted(extra_in)]
+    return out
+
+
+def _judge_item(
+    collector: str,
+    sp: _Spread,
+    n: int,
+    group: str,
+    snapshots: dict[str, dict[str, Any]],
+    items_on: dict[str, dict],
+    thresholds: PeerThresholds,
+) -> list[Finding]:
+    findings: list[Finding] = []
+    item = sp.item
+    spread = sp.values()
+    count = sum(spread.values())
+    key = f"{collector}:{item}"
+    scope = f"group:{group}"
+    norm, norm_count = spread.most_common(1)[0]
+    if count < n and count / n >= thresholds.majority:
+        missing = sorted(sp.hosts(sp.absent()))
+        shown = f"{item} {norm}".strip() if norm else item
+        for host in missing:
+            findings.append(
+                Finding(
+                    kind="peers",
+                    scope=scope,
+                    rule="missing-vs-peers",
+                    host=host,
+                    item=key,
+                    expected=f"{norm or 'present'} (on {count} of {n})",
+                    actual="missing",
+                    severity=thresholds.severity_missing,
+                    message=f"{shown} is on {count} of {n} hosts of group {group}; missing on {', '.join(missing)}",
+                    evidence=_evidence(snapshots[host], None),
+                )
+            )
+    elif count <= thresholds.unique_max_hosts and count < n - count:
+        have = sorted(sp.hosts(sp.present()))
+        for host in have:
+            value = _value_on(items_on, host, item)
+            findings.append(
+                Finding(
+                    kind="peers",
+                    scope=scope,
+                    rule="only-on-few-hosts",
+                    host=host,
+                    item=key,
+                    expected=f"absent (like {n - count} of {n})",
+                    actual=value or "present",
+                    severity=thresholds.severity_unique,
+                    message=f"{item} is only on {', '.join(have)} of group {group} ({count} of {n})",
+                    evidence=_evidence(snapshots[host], value),
+                )
+            )
+    deviants = count - norm_count
+    # a version split on a package every peer has is drift when most agree, or when
+    # all but a few (unique_max_hosts) agree: 2 of 3 db hosts on one tzdata, 1 not
+    if not (
+        deviants
+        and len(spread) > 1
+        and count >= thresholds.min_group_size
+        and (
+            norm_count / count >= thresholds.majority
+            or (deviants <= thresholds.unique_max_hosts and norm_count > deviants)
+        )
+    ):
+        return findings
+    ref_value = item_value(sp.clusters[0][0][item]) if sp.ref_has else None
+    candidates = sp.changed if norm == ref_value else sp.present()
+    for host in sorted(sp.hosts(candidates)):
+        value = _value_on(items_on, host, item)
+        if value == norm:
+            continue
+        findings.append(
+            Finding(
+                kind="peers",
+                scope=scope,
+                rule="version-outlier",
+                host=host,
+                item=key,
+                expected=f"{norm} (on {norm_count} of {count})",
+                actual=value,
+                severity=thresholds.severity_version,
+                message=f"{item} is {value} on {host} but {norm} on {norm_count} of {count} hosts of group {group}",
+                evidence=_evidence(snapshots[host], value),
+            )
+        )
+    return findings
 
 
 def _fold_submodules(findings: list[Finding]) -> list[Finding]:

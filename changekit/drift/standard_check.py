@@ -36,11 +36,15 @@ def _same_target(req: Requirement, shapes: list[tuple[Any, list[str]]]) -> str |
     return max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0]
 
 
-def _matching(pattern: str, data: dict[str, Any]) -> list[str]:
-    """Item names matching a glob; a plain name is a dict lookup, not a scan."""
+def _matching(pattern: str, data: dict[str, Any], cache: dict) -> list[str]:
+    """Item names matching a glob; a plain name is a dict lookup, not a scan. A glob is
+    matched once against every name any host has (``cache``), then looked up per host."""
     if not any(c in pattern for c in "*?["):
         return [pattern] if pattern in data else []
-    return sorted(filter(_glob(pattern).match, data))
+    candidates = cache.get(("glob", pattern))
+    if candidates is None:
+        return sorted(filter(_glob(pattern).match, data))
+    return [k for k in candidates if k in data]
 
 
 @lru_cache(maxsize=1024)
@@ -68,7 +72,7 @@ def _judge(
             ok = cache[value] = req.constraint.satisfied_by(value)
         return None if ok else (req.expected, value)
     if req.kind == "absent":
-        hits = _matching(req.item, data)
+        hits = _matching(req.item, data, cache)
         return ("absent", "present: " + ", ".join(hits)) if hits else None
     if req.kind == "enabled":
         entry = data.get(req.item, data.get(f"{req.item}.service"))
@@ -116,7 +120,13 @@ def check_standard(standard: Standard, snapshots: dict[str, dict[str, Any]]) -> 
         target = None
         if req.constraint is not None and req.constraint.same:
             target = _same_target(req, shapes)
-        cache: dict[str, bool] = {}
+        cache: dict[Any, Any] = {}
+        if req.kind == "absent" and any(c in req.item for c in "*?["):
+            names: set[str] = set()
+            for raw, _members in shapes:
+                if raw is not None:
+                    names.update((collector_items(req.collector, raw) or {}).keys())
+            cache[("glob", req.item)] = sorted(filter(_glob(req.item).match, names))
         for raw, members in shapes:
             if raw is None:
                 snap = snapshots[members[0]]

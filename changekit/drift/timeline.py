@@ -36,7 +36,9 @@ class RecordSpan:
             return False
         if self.start is None or self.end is None:
             return False
-        return self.start < before and self.end > after
+        # inclusive: scan and record times are kept to the second, and a quick change can
+        # start, finish and be re-scanned within one
+        return self.start <= before and self.end >= after
 
 
 @dataclass

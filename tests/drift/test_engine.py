@@ -148,3 +148,11 @@ def test_a_standard_for_all_hosts(tmp_path):
     result = run(histories({2: {"web04": NO_PDF}}), kinds=["standard"], standards=[std])
     assert [(f.host, f.rule) for f in result.findings] == [("web04", "present perl:PDF::API2")]
     assert len(result.checks) == len(HOSTS)
+
+
+def test_a_change_within_the_same_second_as_the_scan_is_covered():
+    hist = histories({2: {"web03": {"dpkg__gcc": {"version": "1"}}}})
+    at = datetime(2026, 11, 22, 10, tzinfo=UTC)  # the second scan's own second
+    rec = RecordSpan("CHG-20261122-quick0", "completed", frozenset({"web03"}), at, at)
+    [f] = run(hist, kinds=["time"], records=[rec]).findings
+    assert (f.status, f.change) == ("explained", rec.id)
