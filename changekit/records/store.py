@@ -11,10 +11,13 @@ from __future__ import annotations
 import contextlib
 import difflib
 import marshal
+import multiprocessing
 import os
 import re
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -225,6 +228,39 @@ def _read_cache(ws: Workspace) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+PARALLEL_MIN = 1000
+"""Uncached files from which parsing is spread over the CPUs (a fresh CI clone of a big repo)."""
+
+
+def _parse_files(paths: list[str]) -> list[dict[str, Any] | None]:
+    """Worker: parsed, valid data per file, or ``None`` (the parent re-reads it for the error)."""
+    out: list[dict[str, Any] | None] = []
+    for path in paths:
+        try:
+            out.append(load_record(Path(path), shown=path).data)
+        except Exception:  # noqa: BLE001 - reported exactly by the serial re-read
+            out.append(None)
+    return out
+
+
+def _parse_in_parallel(paths: list[str]) -> dict[str, dict[str, Any] | None]:
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return {}
+    size = -(-len(paths) // (workers * 4))
+    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            results = list(pool.map(_parse_files, chunks))
+    except (OSError, BrokenProcessPool):
+        return {}  # no processes here (a sandbox): the serial path still works
+    return {
+        p: d
+        for chunk, datas in zip(chunks, results, strict=True)
+        for p, d in zip(chunk, datas, strict=True)
+    }
+
+
 def load_all(ws: Workspace, *, use_cache: bool = True) -> LoadResult:
     """Load every record; broken files become errors, duplicate ids too (both files named)."""
     result = LoadResult()
@@ -243,15 +279,19 @@ def load_all(ws: Workspace, *, use_cache: bool = True) -> LoadResult:
         entries = []
     seen: dict[str, str] = {}
     racy = time.time_ns() - 2_000_000_000
-    changed = False
-    for entry in entries:
-        st = entry.stat()
-        key = [st.st_mtime_ns, st.st_size, st.st_ino]
+    stats = [(entry, entry.stat()) for entry in entries]
+    keys = {e.name: [st.st_mtime_ns, st.st_size, st.st_ino] for e, st in stats}
+    misses = [e.path for e, _st in stats if (cache.get(e.name) or [None])[0] != keys[e.name]]
+    parsed = _parse_in_parallel(misses) if len(misses) >= PARALLEL_MIN else {}
+    changed = bool(misses)
+    for entry, st in stats:
+        key = keys[entry.name]
         hit = cache.get(entry.name)
         if hit and hit[0] == key:
             record = ChangeRecord(hit[1], entry.path)
-        else:
-            changed = True
+        elif parsed.get(entry.path) is not None:
+            record = ChangeRecord(parsed[entry.path], entry.path)
+        else:  # serially: for the exact error of a broken file, or when nothing ran in parallel
             try:
                 record = load_record(Path(entry.path), shown=f"change_records/{entry.name}")
             except ChangekitError as exc:

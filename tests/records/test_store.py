@@ -136,3 +136,22 @@ def test_fast_yaml_path_reads_like_pyyaml(text):
     import yaml
 
     assert store._fast_parse(text) == yaml.load(text, Loader=store._FastLoader)  # noqa: S506
+
+
+def test_parallel_cold_load_equals_serial(ws, monkeypatch):
+    ids = {new_record(ws, title=f"Record number {i}") for i in range(6)}
+    shutil.copy(EXAMPLES / "bad" / "unknown-key.yaml", ws / "change_records" / "bad.yaml")
+    w = Workspace(ws)
+    serial = store.load_all(w, use_cache=False)
+    monkeypatch.setattr(store, "PARALLEL_MIN", 1)
+    parallel = store.load_all(w, use_cache=False)
+    assert {r.id for r in parallel.records} == ids
+    assert [r.data for r in parallel.records] == [r.data for r in serial.records]
+    assert [e.format() for e in parallel.errors] == [e.format() for e in serial.errors]
+    assert (
+        parallel.errors[0].format().startswith("change_records/bad.yaml:8:8: unknown key 'hosst'")
+    )
+    if (os.cpu_count() or 1) > 1:  # the pool really ran: every good file came back parsed
+        paths = sorted(str(p) for p in (ws / "change_records").glob("*.yaml"))
+        done = store._parse_in_parallel(paths)
+        assert sum(d is not None for d in done.values()) == 6 and len(done) == 7
