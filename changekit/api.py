@@ -26,6 +26,7 @@ from changekit.notices.calendar import uid as calendar_uid
 from changekit.notices.calendar import upcoming as upcoming_calendar
 from changekit.notices.model import Audience, ChannelError, Notice, NoticeChannel, Receipt
 from changekit.notices.plan import NoticePlan
+from changekit.policy import Policy
 from changekit.problems import Problem
 from changekit.records.model import ChangeRecord, Identity
 from changekit.reports.renderer import ReportRenderer
@@ -67,6 +68,7 @@ __all__ = [
     "Inventory",
     "NotFoundError",
     "PolicyError",
+    "Policy",
     "Problem",
     "ReportRenderer",
     "RefusedError",
