@@ -57,7 +57,9 @@ def load_yaml(path: str | Path) -> tuple[Any, str]:
 
 def dump_yaml(data: Any) -> str:
     """Dump in the house format: block style, keys in the given order, unicode kept."""
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    return yaml.safe_dump(
+        data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
+    )
 
 
 @cache
@@ -114,7 +116,11 @@ def _describe(error: jsonschema.ValidationError, schema: dict) -> tuple[str, lis
     hint = None
     if error.validator == "additionalProperties":
         allowed = sorted((error.schema.get("properties") or {}).keys())
-        extras = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
+        extras = (
+            [k for k in error.instance if k not in allowed]
+            if isinstance(error.instance, dict)
+            else []
+        )
         if extras:
             key = extras[0]
             path = path + [key]
@@ -126,20 +132,26 @@ def _describe(error: jsonschema.ValidationError, schema: dict) -> tuple[str, lis
         return error.message.replace("is a required property", "is required"), path, None
     if error.validator == "enum":
         choices = ", ".join(map(str, error.validator_value))
-        close = difflib.get_close_matches(str(error.instance), [str(c) for c in error.validator_value], n=1)
+        close = difflib.get_close_matches(
+            str(error.instance), [str(c) for c in error.validator_value], n=1
+        )
         hint = f"did you mean {close[0]!r}?" if close else None
         return f"{error.instance!r} is not one of: {choices}", path, hint
     return error.message, path, hint
 
 
-def validate(data: Any, schema_name: str, *, path: str | Path = "<input>", text: str | None = None) -> None:
+def validate(
+    data: Any, schema_name: str, *, path: str | Path = "<input>", text: str | None = None
+) -> None:
     """Validate against a shipped schema; raise one ``SchemaError`` listing every problem.
 
     The first problem gives the error's line, column and field; the rest follow in the message.
     """
     schema = load_schema(schema_name)
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
-    errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    errors = sorted(
+        validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message)
+    )
     if not errors:
         return
     described = []
@@ -156,7 +168,9 @@ def validate(data: Any, schema_name: str, *, path: str | Path = "<input>", text:
             ln, _ = position(text, p)
             more.append(f"  - {field_path_str(p)}{f' (line {ln})' if ln else ''}: {m}")
         message += f"\n  and {len(described) - 1} more:\n" + "\n".join(more)
-    raise SchemaError(message, path=path, line=line, column=col, field=field_path_str(fpath), hint=hint)
+    raise SchemaError(
+        message, path=path, line=line, column=col, field=field_path_str(fpath), hint=hint
+    )
 
 
 def load_validated(path: str | Path, schema_name: str) -> Any:

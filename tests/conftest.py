@@ -26,8 +26,15 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         "[user]\n\tname = Test Runner\n\temail = runner@example.org\n"
         "[init]\n\tdefaultBranch = main\n"
     )
-    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
-                "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "SSH_AUTH_SOCK"):
+    for var in (
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+        "SSH_AUTH_SOCK",
+    ):
         monkeypatch.delenv(var, raising=False)
     get_manager.cache_clear()
     yield home

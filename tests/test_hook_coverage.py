@@ -16,7 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_every_hook_is_exercised_by_some_test(hook):
     used = False
     for path in (ROOT / "tests").rglob("*.py"):
-        if path.name in ("test_plugins.py", "test_hook_coverage.py") and hook not in ("check_record", "register_commands"):
+        if path.name in ("test_plugins.py", "test_hook_coverage.py") and hook not in (
+            "check_record",
+            "register_commands",
+        ):
             continue
         if re.search(rf"\b{hook}\b", path.read_text(encoding="utf-8", errors="replace")):
             used = True

@@ -11,7 +11,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_every_package_is_listed_in_pyproject():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     listed = set(config["packages"])
-    mapping = {"changekit": ROOT / "changekit", **{k: ROOT / v for k, v in config["package-dir"].items()}}
+    mapping = {
+        "changekit": ROOT / "changekit",
+        **{k: ROOT / v for k, v in config["package-dir"].items()},
+    }
     found = set()
     for top, base in mapping.items():
         # a folder with an __init__.py, or with data files, is a package setuptools must be told of
@@ -21,7 +24,9 @@ def test_every_package_is_listed_in_pyproject():
             rel = folder.relative_to(base).parts
             found.add(".".join((top, *rel)))
     missing = found - listed
-    assert not missing, f"add these to [tool.setuptools] packages in pyproject.toml: {sorted(missing)}"
+    assert not missing, (
+        f"add these to [tool.setuptools] packages in pyproject.toml: {sorted(missing)}"
+    )
 
 
 def test_schemas_ship_inside_the_package():

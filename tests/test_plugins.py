@@ -21,8 +21,18 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def pip_install_target(src: Path, target: Path) -> None:
     """Install a fixture distribution with real pip, as a user would, into ``target``."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(src)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(src),
+        ],
         check=True,
         capture_output=True,
     )
@@ -90,7 +100,8 @@ def test_throwaway_hook_implementation_is_called():
 
 
 HOOKS = sorted(
-    name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
+    name
+    for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
     if hasattr(fn, "changekit_spec")
 )
 

@@ -68,7 +68,11 @@ def test_bad_enum_names_field_line_and_choices(tmp_path):
 
 def test_nested_field_path_and_every_problem_listed(tmp_path):
     f = tmp_path / "r.yaml"
-    f.write_text(GOOD.replace("email: ada@example.org}\nhosts", "email: not-an-email}\nhosts").replace("hosts: [web07]", "hosts: []"))
+    f.write_text(
+        GOOD.replace("email: ada@example.org}\nhosts", "email: not-an-email}\nhosts").replace(
+            "hosts: [web07]", "hosts: []"
+        )
+    )
     with pytest.raises(SchemaError) as err:
         load_validated(f, "change-record")
     text = err.value.format()

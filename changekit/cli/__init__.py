@@ -16,23 +16,24 @@ from changekit.errors import EXIT_INTERNAL, ChangekitError
 from changekit.plugins import get_manager
 from changekit.workspace import Workspace, find_workspace
 
-# "module:attribute" of each built-in command or group, in help order.
-COMMANDS: tuple[str, ...] = (
-    "changekit.cli.plugins_cmd:plugins",
-    "changekit.cli.schema_cmd:schema",
-    "changekit.cli.drift:drift",
-    "changekit.cli.report:report",
-    "changekit.cli.scan:scan",
-    "changekit.cli.facts:facts",
-    "changekit.cli.check:check",
-    "changekit.cli.codeowners:codeowners",
-    "changekit.cli.ci:ci",
-    "changekit.cli.inventory:inventory",
-    "changekit.cli.init:init",
-    "changekit.cli.change:change",
-    "changekit.cli.notices:announce",
-    "changekit.cli.notices:notices",
-)
+# Each built-in command: its name and the "module:attribute" that defines it. Modules are
+# imported only when their command runs (or for --help), so every command starts fast.
+COMMANDS: dict[str, str] = {
+    "plugins": "changekit.cli.plugins_cmd:plugins",
+    "schema": "changekit.cli.schema_cmd:schema",
+    "drift": "changekit.cli.drift:drift",
+    "report": "changekit.cli.report:report",
+    "scan": "changekit.cli.scan:scan",
+    "facts": "changekit.cli.facts:facts",
+    "inventory": "changekit.cli.inventory:inventory",
+    "check": "changekit.cli.check:check",
+    "codeowners": "changekit.cli.codeowners:codeowners",
+    "ci": "changekit.cli.ci:ci",
+    "init": "changekit.cli.init:init",
+    "change": "changekit.cli.change:change",
+    "announce": "changekit.cli.notices:announce",
+    "notices": "changekit.cli.notices:notices",
+}
 
 
 def debug_log_path() -> Path:
@@ -61,7 +62,43 @@ class State:
 
 
 class ChangekitGroup(click.Group):
-    """Turns expected errors into one readable message and unexpected ones into one line."""
+    """Loads commands lazily, turns expected errors into one readable message and unexpected
+    ones into one line."""
+
+    _plugin_commands_loaded = False
+
+    def _builtin(self, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMANDS:
+            module_name, attr = COMMANDS[name].split(":")
+            self.add_command(getattr(importlib.import_module(module_name), attr), name)
+        return self.commands.get(name)
+
+    def _load_plugin_commands(self) -> None:
+        if self._plugin_commands_loaded:
+            return
+        self._plugin_commands_loaded = True
+        for name in COMMANDS:
+            self._builtin(name)
+        builtins = {name: self.commands[name] for name in COMMANDS}
+        get_manager().hook.register_commands(cli=self)
+        for name, command in builtins.items():
+            if self.commands.get(name) is not command:  # built-ins are not replaceable
+                click.echo(
+                    f"warning: a plugin's command {name!r} clashes with the built-in one; ignored",
+                    err=True,
+                )
+                self.commands[name] = command
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = self._builtin(cmd_name)
+        if command is None:
+            self._load_plugin_commands()
+            command = self.commands.get(cmd_name)
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        return sorted(self.commands)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -79,7 +116,9 @@ class ChangekitGroup(click.Group):
             try:
                 log.parent.mkdir(parents=True, exist_ok=True)
                 with log.open("a", encoding="utf-8") as fh:
-                    fh.write(f"--- {datetime.now(UTC).isoformat()} changekit {__version__} {sys.argv!r}\n")
+                    fh.write(
+                        f"--- {datetime.now(UTC).isoformat()} changekit {__version__} {sys.argv!r}\n"
+                    )
                     fh.write(traceback.format_exc())
                 where = f"; traceback in {log}"
             except OSError:
@@ -103,29 +142,14 @@ def cli(ctx: click.Context, directory: str | None) -> None:
     ctx.obj = State(directory)
 
 
-def _load_commands() -> None:
-    for spec in COMMANDS:
-        module_name, attr = spec.split(":")
-        cli.add_command(getattr(importlib.import_module(module_name), attr))
-    get_manager().hook.register_commands(cli=cli)
-
-
-_loaded = False
-
-
 def get_cli() -> click.Group:
-    """The root group with every built-in and plugin command added (done once)."""
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        _load_commands()
+    """The root group; built-in commands load on first use, plugin commands when needed."""
     return cli
 
 
 def main() -> None:
     try:
-        group = get_cli()
-    except ChangekitError as exc:  # e.g. a broken plugin: still one readable message
+        cli.main(prog_name="changekit")
+    except ChangekitError as exc:  # raised outside a command, e.g. a broken plugin during --help
         click.echo(f"error: {exc.format()}", err=True)
         sys.exit(exc.exit_code)
-    group(prog_name="changekit")

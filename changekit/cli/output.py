@@ -33,7 +33,9 @@ def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, soft_wrap=False, highlight=False)
 
 
-def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str | None = None) -> None:
+def print_table(
+    columns: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str | None = None
+) -> None:
     """A table on a terminal; tab-separated lines when piped, so grep and cut still work."""
     rows = list(rows)
     if not sys.stdout.isatty():

@@ -39,5 +39,12 @@ def plugins(fmt: str) -> None:
         return
     print_table(
         ("plugin", "distribution", "hooks"),
-        ((r["name"], r["distribution"] or "", "(blocked)" if r["blocked"] else ", ".join(r["hooks"])) for r in rows),
+        (
+            (
+                r["name"],
+                r["distribution"] or "",
+                "(blocked)" if r["blocked"] else ", ".join(r["hooks"]),
+            )
+            for r in rows
+        ),
     )
