@@ -96,11 +96,7 @@ def snapshot_states(ws: Workspace, hosts: list[Host], history: int) -> list[Stat
     for host in (h.name for h in hosts if h.name in stored):
         entries = store.history(host)[-history:]
         # one `git show` per old snapshot; store.get() would re-read the history each time
-        read_at = getattr(store, "read_at", None) or getattr(store, "_read_at", None)
-        snaps = [
-            read_at(e["commit"], host) if read_at else store.get(e["scan_id"], host)
-            for e in entries[:-1]
-        ]
+        snaps = [store.read_at(e["commit"], host) for e in entries[:-1]]
         latest = store.latest(host)
         if latest is not None:
             snaps.append(latest)

@@ -181,7 +181,7 @@ class SnapshotStore:
         """The snapshot of ``host`` that scan ``scan_id`` stored."""
         for entry in self.history(host):
             if entry["scan_id"] == scan_id:
-                return self._read_at(entry["commit"], host)
+                return self.read_at(entry["commit"], host)
         index = self.scans_dir / f"{scan_id}.json"
         if index.exists():
             why = json.loads(index.read_text()).get("hosts", {}).get(host)
@@ -209,9 +209,10 @@ class SnapshotStore:
                 f"no snapshot of {host} at or before {instant.isoformat(timespec='seconds')}",
                 hint="scan it first (changekit scan HOST) or pick a later time",
             )
-        return self._read_at(entries[-1]["commit"], host)
+        return self.read_at(entries[-1]["commit"], host)
 
-    def _read_at(self, commit: str, host: str) -> dict[str, Any]:
+    def read_at(self, commit: str, host: str) -> dict[str, Any]:
+        """The snapshot of ``host`` as stored in ``commit`` (an entry of ``history``)."""
         repo = self.repo
         blob = repo.commit(commit).tree / self._rel(repo, host)
         return json.loads(blob.data_stream.read())
