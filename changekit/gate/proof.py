@@ -74,6 +74,37 @@ def attribute(
     return found
 
 
+def facts_of(raw_new: bytes | None, raw_old: bytes | None, current: blocks.Current) -> dict:
+    """What one commit did to one record: the approval entries it added and the substance after.
+
+    Facts about a commit never change, so they are cached between runs (``ApprovalCache``).
+    """
+    if raw_new is None:
+        return {"added": [], "substance": None}
+    new = current.version(raw_new)
+    entries = [e for e in new.approvals() or () if isinstance(e, dict)]
+    keys = [entry_key(e) for e in entries]
+    old_keys: set[str] = set()
+    if raw_old and any(str(e.get("at", "")).encode() in raw_old for e in entries):
+        old_keys = {entry_key(e) for e in current.version(raw_old).approvals() or ()}
+    added = [k for k in keys if k not in old_keys]
+    return {"added": added, "substance": new.substance() if added else None}
+
+
+def attribute_facts(
+    pending: dict[str, dict], commits: list[tuple[Commit, dict]]
+) -> dict[str, Attributed]:
+    """Like ``attribute``, from cached or fresh facts, newest commit first."""
+    found: dict[str, Attributed] = {}
+    for commit, facts in commits:
+        if not pending:
+            break
+        for key in facts["added"]:
+            if key in pending:
+                found[key] = Attributed(pending.pop(key), commit, facts["substance"])
+    return found
+
+
 def pending_entries(approvals: list) -> dict[str, dict]:
     return {entry_key(e): e for e in approvals if isinstance(e, dict)}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -9,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from changekit.errors import ChangekitError, WorkspaceError
+from changekit.fileio import atomic_write
 from changekit.gate import blocks, history, proof
 from changekit.plugins import hook
 from changekit.policy import Policy, load_policy
+from changekit.policy.access import email_of
 from changekit.policy.conflicts import ConflictIndex
 from changekit.problems import Problem
 from changekit.records import store
@@ -144,21 +148,42 @@ def _attribute_all(
 ) -> dict[str, list[proof.Attributed]]:
     """Find the commit behind every approval entry: trailer hints first, then path history."""
     hints = history.commits_by_record(ws.root)
+    cache = ApprovalCache(ws)
     found: dict[str, dict] = {}
     pending: dict[str, dict] = {}
     current: dict[str, blocks.Current] = {}
+    # only commits by someone whose approval is in the record can have added it legitimately
+    plan: dict[str, list[history.Commit]] = {}
+    for record in needing:
+        emails = {email_of(e.get("by")) for e in record.data["approvals"] if isinstance(e, dict)}
+        plan[record.id] = [c for c in hints.get(record.id, ()) if c.author_email in emails]
+        current[record.id] = blocks.Current(
+            record.path.read_bytes() if record.path else b"", record.data
+        )
+    unknown = [
+        c.sha for r in needing for c in plan[r.id] if cache.get(c.sha, prefix + rel(r)) is None
+    ]
+    blob_ids = history.changed_blobs(
+        ws.root, list(dict.fromkeys(unknown)), folder=prefix + "change_records"
+    )
     with history.BlobReader(ws.root) as blobs:
         for record in needing:
             path = prefix + rel(record)
-            current[record.id] = blocks.Current(
-                record.path.read_bytes() if record.path else b"", record.data
-            )
+            commits = []
+            for c in plan[record.id]:
+                facts = cache.get(c.sha, path)
+                if facts is None:
+                    if (c.sha, path) not in blob_ids:
+                        continue  # the trailer named the record, but the commit did not touch it
+                    old, new = blob_ids[(c.sha, path)]
+                    raw_new = blobs.read(new) if new else None
+                    raw_old = blobs.read(old) if old else None
+                    facts = cache.put(
+                        c.sha, path, proof.facts_of(raw_new, raw_old, current[record.id])
+                    )
+                commits.append((c, facts))
             todo = proof.pending_entries(record.data["approvals"])
-            changes = [
-                history.FileChange(c, f"{c.sha}^:{path}", f"{c.sha}:{path}")
-                for c in hints.get(record.id, ())
-            ]
-            found[record.id] = proof.attribute(todo, changes, blobs.read, current[record.id])
+            found[record.id] = proof.attribute_facts(todo, commits)
             if todo:
                 pending[record.id] = todo
         if pending:
@@ -173,7 +198,42 @@ def _attribute_all(
                     found[record.id].update(
                         proof.attribute(pending[record.id], changes, blobs.read, current[record.id])
                     )
+    cache.save()
     return {r.id: proof.in_order(r.data["approvals"], found[r.id]) for r in needing}
+
+
+class ApprovalCache:
+    """Facts about (commit, record file) pairs, kept in ``.git/changekit/``.
+
+    A commit never changes, so neither does what it did to a file: a fact, once computed, is
+    true forever. Warm runs then read no old record versions at all.
+    """
+
+    NAME = "changekit/approvals-v1.json"
+
+    def __init__(self, ws: Workspace) -> None:
+        # inside .git, where no commit can put a file: a pull request cannot plant false facts
+        git_path = history.git(ws.root, "rev-parse", "--git-path", self.NAME).decode().strip()
+        self.path = ws.root / git_path
+        try:
+            self.data: dict[str, dict] = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.data = {}
+        self.dirty = False
+
+    def get(self, sha: str, path: str) -> dict | None:
+        return self.data.get(f"{sha}:{path}")
+
+    def put(self, sha: str, path: str, facts: dict) -> dict:
+        self.data[f"{sha}:{path}"] = facts
+        self.dirty = True
+        return facts
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        with contextlib.suppress(OSError):  # a read-only checkout still checks, just without it
+            atomic_write(self.path, json.dumps(self.data, separators=(",", ":")))
 
 
 def _prove(

@@ -151,3 +151,18 @@ def test_high_risk_needs_two_approvers_from_ops(team):
     team.approve_on_branch(team.bob, rid)
     pr = team.ci(f"change/{rid}")
     assert pr.check("--base", "origin/main", code=0)["ok"]
+
+
+def test_approval_facts_are_cached_inside_git_and_give_the_same_verdict(team):
+    rid = submit_and_approve(team)
+    pr = team.ci(f"change/{rid}")
+    first = pr.check(code=0)
+    cache = pr.path / ".git" / "changekit" / "approvals-v1.json"
+    assert cache.is_file() and rid in cache.read_text()
+    assert pr.check(code=0) == first
+    # a stale approval is still found stale from the cached facts
+    path = pr.record_path(rid)
+    path.write_text(path.read_text().replace("web1", "web2"))
+    pr.git("commit", "-q", "-am", "other host")
+    stale = pr.check(code=1)
+    assert {p["code"] for p in stale["problems"]} == {"approval-stale", "not-approved"}
