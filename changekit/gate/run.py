@@ -160,28 +160,25 @@ def _attribute_all(
         current[record.id] = blocks.Current(
             record.path.read_bytes() if record.path else b"", record.data
         )
-    unknown = [
-        c.sha for r in needing for c in plan[r.id] if cache.get(c.sha, prefix + rel(r)) is None
-    ]
-    blob_ids = history.changed_blobs(
-        ws.root, list(dict.fromkeys(unknown)), folder=prefix + "change_records"
-    )
+    wanted: dict[tuple[str, str], str] = {}  # (commit, path) not in the cache -> record id
+    for r in needing:
+        for c in plan[r.id]:
+            if cache.get(c.sha, prefix + rel(r)) is None:
+                wanted[(c.sha, prefix + rel(r))] = r.id
     with history.BlobReader(ws.root) as blobs:
+        shas = list(dict.fromkeys(sha for sha, _path in wanted))
+        for sha, path, old, new in history.changed_blobs(
+            ws.root, shas, folder=prefix + "change_records"
+        ):
+            rid = wanted.get((sha, path))
+            if rid is not None:
+                raw_new = blobs.read(new) if new else None
+                raw_old = blobs.read(old) if old else None
+                cache.put(sha, path, proof.facts_of(raw_new, raw_old, current[rid]))
         for record in needing:
             path = prefix + rel(record)
-            commits = []
-            for c in plan[record.id]:
-                facts = cache.get(c.sha, path)
-                if facts is None:
-                    if (c.sha, path) not in blob_ids:
-                        continue  # the trailer named the record, but the commit did not touch it
-                    old, new = blob_ids[(c.sha, path)]
-                    raw_new = blobs.read(new) if new else None
-                    raw_old = blobs.read(old) if old else None
-                    facts = cache.put(
-                        c.sha, path, proof.facts_of(raw_new, raw_old, current[record.id])
-                    )
-                commits.append((c, facts))
+            # a commit whose trailer names the record but which did not touch it has no facts
+            commits = [(c, f) for c in plan[record.id] if (f := cache.get(c.sha, path)) is not None]
             todo = proof.pending_entries(record.data["approvals"])
             found[record.id] = proof.attribute_facts(todo, commits)
             if todo:
