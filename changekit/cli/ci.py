@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from changekit.errors import RefusedError
+from changekit.errors import InputError, RefusedError
 from changekit.fileio import atomic_write
 from changekit.gate.ci import CI_FILES, ci_template
 
@@ -13,10 +13,20 @@ from changekit.gate.ci import CI_FILES, ci_template
 @click.argument("forge", type=click.Choice(sorted(CI_FILES)))
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print it instead of writing it.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option(
+    "--install",
+    "install",
+    metavar="SPEC",
+    help="What the job pip-installs [default: changekit==<this version>]; e.g. a git URL "
+    "'changekit @ git+https://git.example.org/ops/changekit@v0.1.0' or your mirror's name.",
+)
 @click.pass_obj
-def ci(state, forge: str, to_stdout: bool, force: bool) -> None:
+def ci(state, forge: str, to_stdout: bool, force: bool, install: str | None) -> None:
     """Write the GitHub Actions workflow or GitLab CI job that runs `changekit check`."""
-    text = ci_template(forge)
+    try:
+        text = ci_template(forge, install)
+    except ValueError as exc:
+        raise InputError(str(exc), field="--install", hint="pass a plain pip requirement") from None
     if to_stdout:
         click.echo(text, nl=False)
         return

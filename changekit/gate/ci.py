@@ -13,8 +13,20 @@ CI_FILES = {
 """forge -> (template shipped in changekit/templates/ci/, where it goes in a workspace)."""
 
 
-def ci_template(forge: str) -> str:
-    """The CI file for ``forge`` (``github`` or ``gitlab``), pinned to this changekit version."""
+def default_install_spec() -> str:
+    """What the CI job installs by default: this very changekit version, from the package index."""
+    return f"changekit=={__version__}"
+
+
+def ci_template(forge: str, install: str | None = None) -> str:
+    """The CI file for ``forge`` (``github`` or ``gitlab``).
+
+    ``install`` is the pip requirement the job installs (default: this changekit version from
+    the package index; a team that installs from its own mirror or a git URL passes that).
+    """
     name, _dest = CI_FILES[forge]
     text = (resources.files("changekit") / "templates" / "ci" / name).read_text(encoding="utf-8")
-    return text.replace("@VERSION@", __version__)
+    spec = install or default_install_spec()
+    if any(c in spec for c in '"$`\\\n'):
+        raise ValueError(f"install spec may not contain quotes, $, backticks or newlines: {spec!r}")
+    return text.replace("@INSTALL@", spec)
