@@ -74,10 +74,17 @@ class Clone:
         result = self.ck("check", "--format", "json", *args, code=code)
         return json.loads(result.stdout)
 
-    def new(self, title: str = "Upgrade the kernel", *extra: str, window: tuple = WINDOW) -> str:
+    def new(
+        self,
+        title: str = "Upgrade the kernel",
+        *extra: str,
+        window: tuple = WINDOW,
+        hosts: tuple = ("web1",),
+    ) -> str:
         out = self.ck(
             "change", "new", "--no-input", "--format", "json", "--title", title, "--type", "normal",
-            "--category", "change", "--risk", "low", "--impact", "low", "--host", "web1",
+            "--category", "change", "--risk", "low", "--impact", "low",
+            *(arg for host in hosts for arg in ("--host", host)),
             "--implementation", "apt-get upgrade", "--rollback", "boot the previous kernel", *window, *extra,
         )  # fmt: skip
         return json.loads(out.stdout)["id"]
