@@ -17,7 +17,7 @@ from changekit.drift.history import State, baseline_state, states_from_histories
 from changekit.drift.peers import PeerThresholds, compare_peers
 from changekit.drift.standard_check import check_standard
 from changekit.drift.standards import Standard
-from changekit.drift.timeline import RecordSpan, changes_between
+from changekit.drift.timeline import PackageOf, RecordSpan, changes_between
 from changekit.drift.waivers import Waiver, apply_waivers
 from changekit.inventory.model import Inventory
 
@@ -134,21 +134,39 @@ def analyze(
     now: datetime,
     history: int = 12,
     since: tuple[str | None, datetime] | None = None,
+    package_of: PackageOf | None = None,
 ) -> DriftResult:
     """Findings for the latest state, with since-when, waivers, explained and resolved ones.
 
     ``since`` (scan id or ``None``, instant) picks the baseline for drift against time;
-    by default it is the scan before the latest."""
+    by default it is the oldest scan of the ``history`` window. Drift over time lists every
+    change between consecutive scans from the baseline to the latest."""
     kinds = tuple(kinds)
     thresholds = thresholds or PeerThresholds()
     selected = [h.name for h in inventory.select(list(selectors))]
+    chosen = set(selected)
+    # peers are judged against their whole group even when only some hosts are selected
+    universe = sorted(
+        chosen
+        | {
+            h
+            for m in peer_groups(inventory, inventory.hosts).values()
+            if chosen & set(m)
+            for h in m
+        }
+    )
     standards, waivers, records = list(standards), list(waivers), list(records)
     window = states[-history:] if states else []
     per_state: list[list[Finding]] = []
     trend = []
     for st in window:
         hosts = [h for h in selected if h in st.snapshots]
-        found = findings_for(st, inventory, hosts, standards, kinds, thresholds)
+        present = [h for h in universe if h in st.snapshots]
+        found = [
+            f
+            for f in findings_for(st, inventory, present, standards, kinds, thresholds)
+            if f.host in chosen
+        ]
         apply_waivers(found, waivers, ts(st.at))
         per_state.append(found)
         groups = peer_groups(inventory, hosts)
@@ -162,25 +180,20 @@ def analyze(
         )
     latest = window[-1] if window else None
     previous = window[-2] if len(window) > 1 else None
+    first = window[0] if window else None
     if since is not None:
-        previous = baseline_state(states, *since)
+        previous = first = baseline_state(states, *since)
     findings = per_state[-1] if per_state else []
     _set_since(findings, window, per_state)
     for f in findings:  # re-judge the latest findings against today, not the scan day
         if f.status == WAIVED:
             f.status, f.waiver = OPEN, None
     expired = apply_waivers(findings, waivers, now)
-    if "time" in kinds and latest is not None and previous is not None:
-        chosen = set(selected)
-        old = {h: s for h, s in previous.snapshots.items() if h in chosen}
-        new = {
-            h: s
-            for h, s in latest.snapshots.items()
-            if h in old and s["scan_id"] != old[h]["scan_id"]  # re-scanned since the baseline
-        }
-        timed = changes_between(old, new, records)
+    if "time" in kinds and latest is not None and first is not None:
+        # every change between consecutive scans of the period, not only the last interval:
+        # an unrecorded change stays visible for as long as its scan is in the history
         # a waiver accepts a state, not an unrecorded change: those stay visible
-        findings += timed
+        findings += changes_over(states, first, latest, chosen, records, package_of)
     resolved = _resolved(findings, per_state, records)
     hosts = [h for h in selected if latest and h in latest.snapshots]
     return DriftResult(
@@ -198,6 +211,26 @@ def analyze(
         unscanned=[h for h in selected if not latest or h not in latest.snapshots],
         scopes=_scopes(inventory, hosts, standards) if "standard" in kinds else {},
     )
+
+
+def changes_over(
+    states: list[State],
+    first: State,
+    latest: State,
+    hosts: set[str],
+    records: list[RecordSpan],
+    package_of: PackageOf | None = None,
+) -> list[Finding]:
+    """Time findings for each interval between consecutive states from ``first`` to ``latest``
+    (a host's snapshot pairs: a host not re-scanned in a state adds no interval)."""
+    start = next(i for i, st in enumerate(states) if st is first or st.scan_id == first.scan_id)
+    end = next(i for i, st in enumerate(states) if st is latest or st.scan_id == latest.scan_id)
+    out: list[Finding] = []
+    for old_st, new_st in zip(states[start:end], states[start + 1 : end + 1], strict=True):
+        old = {h: s for h, s in old_st.snapshots.items() if h in hosts}
+        new = {h: s for h, s in new_st.snapshots.items() if h in old}
+        out += changes_between(old, new, records, package_of=package_of)
+    return out
 
 
 def _scopes(

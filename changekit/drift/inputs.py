@@ -7,7 +7,14 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from changekit.drift.engine import DriftResult, State, analyze, states_from_histories
+from changekit.drift import remediation
+from changekit.drift.engine import (
+    DriftResult,
+    State,
+    analyze,
+    peer_groups,
+    states_from_histories,
+)
 from changekit.drift.peers import PeerThresholds
 from changekit.drift.standards import FALLBACK_COLLECTORS, Standard, load_standards
 from changekit.drift.timeline import RecordSpan
@@ -124,10 +131,16 @@ def analyze_workspace(
 
         inventory = Inventory(hosts={h: Host(h) for h in SnapshotStore(ws).hosts()})
     selected = inventory.select(list(selectors))
+    names = {h.name for h in selected}
+    for members in peer_groups(inventory, inventory.hosts).values():
+        if names & set(members):  # a host's peers are read too: drift is judged against them
+            names |= set(members)
     baseline = resolve(since, now=now) if since else None
     return analyze(
         inventory,
-        snapshot_states(ws, selected, 100_000 if baseline else history),
+        snapshot_states(
+            ws, [inventory.hosts[n] for n in sorted(names)], 100_000 if baseline else history
+        ),
         since=baseline,
         standards=workspace_standards(ws),
         waivers=workspace_waivers(ws),
@@ -137,4 +150,5 @@ def analyze_workspace(
         thresholds=thresholds,
         now=now,
         history=history,
+        package_of=remediation.package_for,
     )

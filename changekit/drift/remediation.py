@@ -23,14 +23,14 @@ MANAGERS = {
         "remove": "apt-get purge -y {p}",
         "pin": "apt-get install -y --allow-downgrades {p}={v}",
         "upgrade": "apt-get install -y --only-upgrade {p}",
-        "reinstall": 'apt-get install -y --reinstall "$(dpkg -S {f} | cut -d: -f1)"',
+        "reinstall": "apt-get install -y --reinstall $(dpkg -S {f} | cut -d: -f1 | sort -u)",
     },
     "redhat": {
         "install": "dnf install -y {p}",
         "remove": "dnf remove -y {p}",
         "pin": "dnf install -y --allowerasing {p}-{v}",
         "upgrade": "dnf upgrade -y {p}",
-        "reinstall": 'dnf reinstall -y "$(rpm -qf {f})"',
+        "reinstall": "dnf reinstall -y $(rpm -qf {f} | sort -u)",
     },
 }
 
@@ -67,15 +67,20 @@ def package_for(collector: str, item: str, family: str) -> str | None:
 def _steps_for(f: Finding, family: str) -> list[Step] | str:
     cmd = MANAGERS[family]
     q = shlex.quote
-    collector, item = split_key(f.item)
+    try:
+        collector, item = split_key(f.item)
+    except ValueError:
+        return f"no command known for item {f.item!r}"
     if collector == "integrity":
-        return [Step(f.host, cmd["reinstall"].format(f=q(item)), None, f.id)]
-    if f.rule.startswith("integrity "):
-        return [
-            Step(f.host, cmd["reinstall"].format(f=q(p.strip())), None, f.id)
-            for p in f.actual.split(":", 1)[-1].split(",")
-            if p.strip().startswith("/")
-        ]
+        # a standard's finding lists the failing files; a peer finding is one file
+        files = f.evidence.get("files") if f.kind == "standard" else [item]
+        files = [p for p in files or [] if isinstance(p, str) and p.startswith("/")]
+        if not files:
+            return f"no failing file listed for {f.item}: reinstall the package by hand"
+        # the package that owns each file is looked up on the host itself (dpkg -S / rpm -qf):
+        # the integrity facts name files, not packages
+        joined = " ".join(q(p) for p in files)
+        return [Step(f.host, cmd["reinstall"].format(f=joined), None, f.id)]
     if collector == "services":
         name = q(item)
         return [

@@ -88,14 +88,19 @@ def _judge(
             return req.expected, "missing" if entry.get("missing") else "unreadable"
         value = item_value(entry)
         return None if value == req.sha256 else (req.expected, f"sha256 {value}")
-    failed = sorted(  # integrity: every reported file of that manager fails
+    failed = _failing(req, data)
+    return (req.expected, f"{len(failed)} failed: " + ", ".join(failed[:5])) if failed else None
+
+
+def _failing(req: Requirement, data: dict[str, Any]) -> list[str]:
+    """Integrity: every reported file of the requirement's package manager fails."""
+    return sorted(
         path
         for path, entry in data.items()
         if req.manager == "any"
         or not isinstance(entry, dict)
         or entry.get("manager", req.manager) == req.manager
     )
-    return (req.expected, f"{len(failed)} failed: " + ", ".join(failed[:5])) if failed else None
 
 
 def _shapes(req: Requirement, snapshots: dict[str, dict[str, Any]]) -> list[tuple[Any, list[str]]]:
@@ -141,6 +146,7 @@ def check_standard(standard: Standard, snapshots: dict[str, dict[str, Any]]) -> 
             expected, actual = verdict
             entry = data.get(req.item) if req.item else None
             hashed = entry.get("sha256") if isinstance(entry, dict) else None
+            failing = _failing(req, data) if req.kind == "integrity" else None
             for host in members:
                 findings.append(
                     Finding(
@@ -154,7 +160,11 @@ def check_standard(standard: Standard, snapshots: dict[str, dict[str, Any]]) -> 
                         severity=req.severity,
                         message=f"{req.key}: expected {expected}, found {actual}",
                         evidence=_evidence(
-                            snapshots[host], hash=hashed, standard_path=standard.path, line=req.line
+                            snapshots[host],
+                            hash=hashed,
+                            files=failing,
+                            standard_path=standard.path,
+                            line=req.line,
                         ),
                     )
                 )

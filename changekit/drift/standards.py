@@ -47,6 +47,10 @@ class Requirement:
 
     @property
     def key(self) -> str:
+        """``COLLECTOR:ITEM``; an integrity requirement is ``integrity:MANAGER`` (waivable
+        like any other item: ``item: "integrity:*"``)."""
+        if self.kind == "integrity":
+            return f"{self.collector}:{self.manager}"
         return f"{self.collector}:{self.item}" if self.item else self.collector
 
     @property

@@ -3,6 +3,7 @@ covers each change. A change no approved record covers is an "unrecorded change"
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -41,6 +42,12 @@ class RecordSpan:
         return self.start <= before and self.end >= after
 
 
+SCOPED_COLLECTORS = frozenset({"files"})
+"""Collectors that report only what they were asked for: an item one snapshot has and the
+other lacks entirely was not collected there (a file that really appears or goes shows as
+``missing`` on one side), so it is "first seen" / "no longer collected", not a change."""
+
+
 @dataclass
 class Change:
     host: str
@@ -49,6 +56,8 @@ class Change:
     after: str | None
     old: dict[str, Any] = field(default_factory=dict)
     new: dict[str, Any] = field(default_factory=dict)
+    folded: list[str] = field(default_factory=list)
+    """Items that changed with this one and are counted in it (submodules, a package's modules)."""
 
     @property
     def what(self) -> str:
@@ -69,7 +78,8 @@ def diff_snapshots(host: str, old: dict[str, Any], new: dict[str, Any]) -> list[
         if a == b or not (is_itemised(a, collector) and is_itemised(b, collector)):
             continue
         ia, ib = collector_items(collector, a) or {}, collector_items(collector, b) or {}
-        for item in sorted(set(ia) | set(ib)):
+        keys = set(ia) & set(ib) if collector in SCOPED_COLLECTORS else set(ia) | set(ib)
+        for item in sorted(keys):
             va = item_value(ia[item]) if item in ia else None
             vb = item_value(ib[item]) if item in ib else None
             if va != vb:
@@ -81,23 +91,72 @@ def _parse(ts: str) -> datetime:
     return datetime.fromisoformat(ts.replace("Z", "+00:00"))
 
 
+PackageOf = Callable[[str, str, str], "str | None"]
+"""(collector, item, os family) -> the OS package that ships the item, or ``None``."""
+
+
+def _fold(changes: list[Change], package_of: PackageOf | None, family: str) -> list[Change]:
+    """One change per removed/added thing, not one per file of it: a Perl submodule that
+    went (or came) with its parent module folds into it, and a module that went with the
+    OS package shipping it folds into that package's change. ``folded`` lists them."""
+    by_key = {(ch.item, ch.what): ch for ch in changes}
+    modules: list[Change] = []
+    for ch in changes:  # pass 1: submodules into their top-most changed parent module
+        collector, _, name = ch.item.partition(":")
+        parent = None
+        if ch.what != "changed" and collector == "perl" and "::" in name:
+            parts = name.split("::")
+            heads = (("perl:" + "::".join(parts[:i]), ch.what) for i in range(1, len(parts)))
+            parent = next((by_key[k] for k in heads if k in by_key), None)
+        if parent is None:
+            modules.append(ch)
+        else:
+            parent.folded.append(ch.item)
+    kept: list[Change] = []
+    for ch in modules:  # pass 2: modules into the OS package that went (or came) with them
+        collector, _, name = ch.item.partition(":")
+        target = None
+        if ch.what != "changed" and collector in ("perl", "python") and package_of:
+            pkg = package_of(collector, name, family)
+            target = by_key.get((f"dpkg:{pkg}", ch.what)) or by_key.get((f"rpm:{pkg}", ch.what))
+        if target is None:
+            kept.append(ch)
+        else:
+            target.folded += [ch.item, *ch.folded]
+    return kept
+
+
 def changes_between(
     old: dict[str, dict[str, Any]],
     new: dict[str, dict[str, Any]],
     records: list[RecordSpan],
     severity: str = "high",
+    package_of: PackageOf | None = None,
 ) -> list[Finding]:
-    """One finding per change between two scans; explained ones carry their record's id."""
+    """One finding per change between two scans; explained ones carry their record's id.
+
+    ``since`` is the scan that first showed the change; ``evidence`` says between which
+    two scans it happened."""
     findings: list[Finding] = []
     for host in sorted(set(old) & set(new)):
         before, after = old[host], new[host]
-        changes = diff_snapshots(host, before, after)
+        if before.get("scan_id") == after.get("scan_id"):
+            continue
+        family = ((after.get("facts") or {}).get("os") or {}).get("family") or "debian"
+        changes = _fold(diff_snapshots(host, before, after), package_of, family)
         if not changes:
             continue
         t0, t1 = _parse(before["collected_at"]), _parse(after["collected_at"])
         cover = next((r for r in records if r.covers(host, t0, t1)), None)
         scope = f"{before['scan_id']}..{after['scan_id']}"
         for ch in changes:
+            more = (
+                f" (with {len(ch.folded)} more: {', '.join(ch.folded[:3])}"
+                + (", ..." if len(ch.folded) > 3 else "")
+                + ")"
+                if ch.folded
+                else ""
+            )
             f = Finding(
                 kind="time",
                 scope=scope,
@@ -107,15 +166,16 @@ def changes_between(
                 expected=ch.before if ch.before is not None else "absent",
                 actual=ch.after if ch.after is not None else "absent",
                 severity=severity,
-                message=f"{ch.item} {ch.what} between {before['collected_at']} and {after['collected_at']}"
+                message=f"{ch.item} {ch.what}{more} between {before['collected_at']} and {after['collected_at']}"
                 + (f" (by {cover.id})" if cover else ": no change record covers it"),
                 evidence={
                     "scan_id": after["scan_id"],
                     "collected_at": after["collected_at"],
                     "previous_scan_id": before["scan_id"],
                     "previous_collected_at": before["collected_at"],
+                    **({"folded": list(ch.folded)} if ch.folded else {}),
                 },
-                since=before["collected_at"],
+                since=after["collected_at"],
             )
             # the id must not depend on whether a record covers it, only on what changed
             f.id = finding_id("time", scope, "change", host, ch.item)

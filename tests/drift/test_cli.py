@@ -129,23 +129,20 @@ def test_drift_over_time_since_a_chosen_scan(ws):
         ("web04", "perl:PDF::API2"),
     }
     assert {f["evidence"]["previous_scan_id"] for f in first["findings"]} == {SCANS[1][0]}
-    since = json.loads(
-        ok(ws, "drift", "--format", "json", "--kind", "time", "--since", SCANS[0][0]).stdout
+    assert {f["since"] for f in first["findings"]} == {SCANS[2][1]}  # the scan that showed it
+    # from an earlier scan: every interval since then, each change where it happened
+    for when in (SCANS[0][0], "2026-11-20T12:00:00+00:00"):
+        since = json.loads(
+            ok(ws, "drift", "--format", "json", "--kind", "time", "--since", when).stdout
+        )
+        assert {(f["host"], f["evidence"]["previous_scan_id"]) for f in since["findings"]} == {
+            ("web02", SCANS[1][0]),
+            ("web04", SCANS[1][0]),
+        }
+    later = json.loads(
+        ok(ws, "drift", "--format", "json", "--kind", "time", "--since", SCANS[2][0]).stdout
     )
-    assert {f["evidence"]["previous_scan_id"] for f in since["findings"]} == {SCANS[0][0]}
-    by_date = json.loads(
-        ok(
-            ws,
-            "drift",
-            "--format",
-            "json",
-            "--kind",
-            "time",
-            "--since",
-            "2026-11-20T12:00:00+00:00",
-        ).stdout
-    )
-    assert {f["evidence"]["previous_scan_id"] for f in by_date["findings"]} == {SCANS[0][0]}
+    assert later["findings"] == []
     missing = ck(ws, "drift", "--kind", "time", "--since", "20200101T000000Z-zzzz")
     assert missing.exit_code == 3 and "no scan 20200101T000000Z-zzzz" in missing.stderr
 
@@ -160,3 +157,32 @@ def test_without_an_inventory_the_stored_hosts_are_used(ws):
 def test_report_names_workspace_files_relative_to_it(ws):
     data = json.loads(ok(ws, "report", "--format", "json").stdout)
     assert [w["path"] for w in data["waivers"]] == ["waivers/tz.yaml"]
+
+
+def test_an_unrecorded_change_stays_visible_after_later_scans(ws):
+    """QA #5: a quiet scan after the change must not make it disappear (drift and report)."""
+    store = SnapshotStore(Workspace(ws))
+    quiet = ("20261123T100000Z-dddd", "2026-11-23T10:00:00+00:00")
+    planted = {
+        "web04": {"perl__PDF_COLON_API2": None},
+        "web02": {"dpkg__tzdata": {"version": "2024a-1"}},
+    }
+    store.save(quiet[0], [snapshot(h, *quiet, **planted.get(h, {})) for h in HOSTS])
+    data = json.loads(ok(ws, "drift", "--format", "json", "--kind", "time").stdout)
+    assert {(f["host"], f["item"], f["rule"], f["since"]) for f in data["findings"]} == {
+        ("web02", "dpkg:tzdata", "unrecorded-change", SCANS[2][1]),
+        ("web04", "perl:PDF::API2", "unrecorded-change", SCANS[2][1]),
+    }
+    report = json.loads(ok(ws, "report", "--format", "json").stdout)
+    assert {f["host"] for f in report["unrecorded_changes"]} == {"web02", "web04"}
+    # a history window that no longer holds the change's interval does not show it
+    short = json.loads(
+        ok(ws, "drift", "--format", "json", "--kind", "time", "--history", "2").stdout
+    )
+    assert short["findings"] == []
+
+
+def test_a_selected_host_is_judged_against_its_whole_group(ws):
+    """QA #21: with a selector, peer findings (and resolved ones) are those of the group."""
+    data = json.loads(ok(ws, "drift", "web04", "--format", "json", "--kind", "peers").stdout)
+    assert [(f["host"], f["item"]) for f in data["findings"]] == [("web04", "perl:PDF::API2")]
