@@ -7,9 +7,11 @@ listed as expired, so nobody mistakes an old exception for a current one.
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from changekit import yamlfile
 from changekit.drift.findings import OPEN, WAIVED, Finding
@@ -63,6 +65,29 @@ class Waiver:
         }
 
 
+ITEM = re.compile(r"^[A-Za-z0-9_.*-]+:.+$")
+
+
+def _check_items(data: Any, path: Path, text: str) -> None:
+    """``item:`` must be COLLECTOR:ITEM; say so in words (the schema would quote its regex)."""
+    rows = data.get("waivers") if isinstance(data, dict) else None
+    for i, raw in enumerate(rows if isinstance(rows, list) else []):
+        item = raw.get("item") if isinstance(raw, dict) else None
+        if not isinstance(item, str) or ITEM.match(item):
+            continue
+        line, col = yamlfile.position(text, ["waivers", i, "item"])
+        guess = f"{item.rstrip('*') or 'dpkg'}:*"
+        raise InputError(
+            f"item {item!r} is not COLLECTOR:ITEM (a collector, a colon, then the item)",
+            path=path,
+            line=line,
+            column=col,
+            field=f"waivers[{i}].item",
+            hint=f"did you mean {guess!r}? e.g. 'dpkg:gcc*', 'perl:PDF::API2', "
+            "'integrity:dpkg' (a standard's integrity requirement), 'integrity:/etc/*'",
+        )
+
+
 def load_waivers(directory: Path) -> list[Waiver]:
     """Every waiver in ``directory/*.yaml`` (none when the folder does not exist)."""
     if not directory.is_dir():
@@ -71,6 +96,7 @@ def load_waivers(directory: Path) -> list[Waiver]:
     seen: dict[str, str] = {}
     for path in sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml")):
         data, text = yamlfile.load_yaml(path)
+        _check_items(data, path, text)
         yamlfile.validate(data, SCHEMA, path=path, text=text)
         for i, raw in enumerate(data["waivers"]):
             line, _ = yamlfile.position(text, ["waivers", i])

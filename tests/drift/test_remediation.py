@@ -114,3 +114,24 @@ def test_a_site_plugin_overrides_the_builtin_package_map():
         )
     finally:
         pm.unregister(name="local-map")
+
+
+def test_a_standard_integrity_finding_proposes_reinstalling_the_owning_packages():
+    """QA #7: integrity findings have a COLLECTOR:ITEM item and a command, never a crash."""
+    f = finding(
+        "web03",
+        "integrity:dpkg",
+        "integrity dpkg",
+        "no dpkg package file fails",
+        "2 failed: ...",
+        kind="standard",
+    )
+    f.evidence["files"] = ["/etc/apache2/apache2.conf", "/usr/share/perl5/PDF/API2.pm"]
+    p = remediation.plan([f], {"web03": snapshot("web03", S, T)})
+    assert [s.command for s in p.steps] == [
+        "apt-get install -y --reinstall $(dpkg -S /etc/apache2/apache2.conf "
+        "/usr/share/perl5/PDF/API2.pm | cut -d: -f1 | sort -u)"
+    ]
+    bare = finding("web03", "oddity", "x", "y", "z", kind="standard")
+    skipped = remediation.plan([bare], {})
+    assert skipped.steps == [] and "no command known" in skipped.skipped[0][1]

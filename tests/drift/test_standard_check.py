@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from changekit.drift.standard_check import check_standard
 from changekit.drift.standards import FALLBACK_COLLECTORS, parse_standard
+from changekit.drift.waivers import Waiver
 from tests.drift.fleetdata import snapshot
 
 T = "2026-11-20T10:00:00+00:00"
@@ -74,6 +77,11 @@ def test_each_requirement_kind_reports_its_deviation(tmp_path):
         ),
     }
     assert {f.rule for f in found if f.host == "web01"} == {"present perl:PDF::API2"}
+    integrity = next(f for f in found if f.rule == "integrity dpkg")
+    assert integrity.item == "integrity:dpkg"  # COLLECTOR:ITEM like every finding (QA #7)
+    assert integrity.evidence["files"] == ["/usr/share/perl5/PDF/API2.pm"]
+    waiver = Waiver("W-i", ("web03",), "tuned by hand", "A <a@example.org>", date(2099, 1, 1))
+    assert replace(waiver, item="integrity:*").matches(integrity)
     preload = next(f for f in found if f.rule == "absent preload:*")
     assert preload.severity == "critical"
     assert preload.evidence["scan_id"] == S and preload.evidence["collected_at"] == T
