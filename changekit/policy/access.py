@@ -77,3 +77,14 @@ def history_time(record: Any, status: str) -> datetime | None:
             except (KeyError, ValueError):
                 return None
     return None
+
+
+def announced_at(record: Any) -> datetime | None:
+    """When the record's maintenance notice went out, if it has."""
+    ann = data_of(record).get("announcement") or {}
+    if ann.get("announced_at"):
+        try:
+            return parse_timestamp(ann["announced_at"])
+        except ValueError:
+            return None
+    return None
