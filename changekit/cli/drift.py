@@ -147,6 +147,7 @@ def drift(
                 "scan_id": result.state.scan_id if result.state else None,
                 "hosts": result.hosts,
                 "unscanned": result.unscanned,
+                "scan_failed": result.scan_failed,
                 "findings": [f.as_dict() for f in shown],
                 "resolved": [f.as_dict() for f in result.resolved],
                 "expired_waivers": sorted(result.expired_waivers),
@@ -183,6 +184,16 @@ def drift(
             ),
             err=True,
         )
+        for host, why in sorted(result.scan_failed.items()):
+            click.echo(
+                f"scan failed: {host}: {why['reason']}"
+                + (
+                    f" (judged on its snapshot from {why['last_good']})"
+                    if why.get("last_good")
+                    else " (no snapshot to judge)"
+                ),
+                err=True,
+            )
         if result.unscanned:
             click.echo(f"never scanned: {', '.join(result.unscanned)}", err=True)
     if fail_on and any(

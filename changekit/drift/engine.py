@@ -41,6 +41,10 @@ class DriftResult:
     previous: State | None
     now: datetime
     unscanned: list[str] = field(default_factory=list)
+    """Selected hosts with no snapshot and no failed scan either: never scanned."""
+    scan_failed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Selected hosts whose latest scan failed: ``{"reason", "scan_id", "last_good"}``
+    (``last_good``: the scan whose snapshot is judged instead, or ``None``)."""
     scopes: dict[str, list[str]] = field(default_factory=dict)
     """Standard name -> the scanned hosts it applies to."""
 

@@ -136,7 +136,7 @@ def analyze_workspace(
         if names & set(members):  # a host's peers are read too: drift is judged against them
             names |= set(members)
     baseline = resolve(since, now=now) if since else None
-    return analyze(
+    result = analyze(
         inventory,
         snapshot_states(
             ws, [inventory.hosts[n] for n in sorted(names)], 100_000 if baseline else history
@@ -152,3 +152,31 @@ def analyze_workspace(
         history=history,
         package_of=remediation.package_for,
     )
+    failed = scan_failures(ws, result.hosts + result.unscanned)
+    for host, why in failed.items():
+        snap = result.state.snapshots.get(host) if result.state else None
+        why["last_good"] = snap["scan_id"] if snap else None
+    result.scan_failed = failed
+    result.unscanned = [h for h in result.unscanned if h not in failed]
+    return result
+
+
+def scan_failures(ws: Workspace, hosts: list[str]) -> dict[str, dict[str, Any]]:
+    """Hosts (of ``hosts``) whose latest scan attempt failed, with the reason it gave."""
+    from changekit.facts.store import SnapshotStore
+
+    wanted = set(hosts)
+    last: dict[str, dict[str, Any]] = {}
+    for index in SnapshotStore(ws).scans():  # oldest first: the last attempt wins
+        for host, status in (index.get("hosts") or {}).items():
+            if host in wanted:
+                last[host] = {"scan_id": index.get("scan_id"), **status}
+    return {
+        h: {
+            "reason": ": ".join(str(x) for x in (s.get("reason"), s.get("message")) if x)
+            or "failed",
+            "scan_id": s["scan_id"],
+        }
+        for h, s in sorted(last.items())
+        if s.get("status") == "failed"
+    }

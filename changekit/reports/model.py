@@ -43,6 +43,16 @@ def _matrix(result: DriftResult) -> tuple[list[str], list[dict[str, Any]]]:
     return items, rows
 
 
+def _conformance(result: DriftResult, scanned: float) -> float:
+    """Hosts whose latest scan failed count as not conforming: nobody can vouch for them."""
+    failed = set(result.scan_failed)
+    if not failed:
+        return scanned
+    counted = set(result.hosts) | failed
+    bad = {f.host for f in result.findings if f.is_open} | failed
+    return round(100.0 * len(counted - bad) / len(counted), 1)
+
+
 def build_report(result: DriftResult, *, title: str = "Standardisation report") -> dict[str, Any]:
     """The report for one drift analysis (see ``changekit.drift.engine.analyze``)."""
     findings = sorted(
@@ -73,7 +83,11 @@ def build_report(result: DriftResult, *, title: str = "Standardisation report") 
         "summary": {
             "hosts": len(result.hosts),
             "unscanned": list(result.unscanned),
-            "conformance": current["overall"],
+            "scan_failed": [
+                {"host": h, **{k: v for k, v in why.items() if v is not None}}
+                for h, why in sorted(result.scan_failed.items())
+            ],
+            "conformance": _conformance(result, current["overall"]),
             "groups": dict(current.get("groups", {})),
             "previous_conformance": previous["overall"] if previous else None,
             "trend": [

@@ -43,8 +43,17 @@ class MarkdownRenderer(ReportRenderer):
             f"- Open deviations: {s['open']}; waived: {s['waived']}; explained by change "
             f"records: {s['explained']}; resolved: {s['resolved']}",
         ]
+        for fail in s.get("scan_failed", []):
+            lines.append(
+                f"- Scan failed: {fail['host']}: {fail['reason']} (counted as not conforming"
+                + (
+                    f"; judged on its snapshot from {fail['last_good']})"
+                    if fail.get("last_good")
+                    else ")"
+                )
+            )
         if s["unscanned"]:
-            lines.append(f"- Not scanned: {', '.join(s['unscanned'])}")
+            lines.append(f"- Never scanned: {', '.join(s['unscanned'])}")
         lines.append("")
         lines += _table(
             ["group", "conformance"], [[g, f"{v:.1f} %"] for g, v in sorted(s["groups"].items())]

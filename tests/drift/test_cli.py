@@ -186,3 +186,31 @@ def test_a_selected_host_is_judged_against_its_whole_group(ws):
     """QA #21: with a selector, peer findings (and resolved ones) are those of the group."""
     data = json.loads(ok(ws, "drift", "web04", "--format", "json", "--kind", "peers").stdout)
     assert [(f["host"], f["item"]) for f in data["findings"]] == [("web04", "perl:PDF::API2")]
+
+
+def test_hosts_whose_scan_failed_are_shown_and_not_counted_as_conforming(ws):
+    """QA #22: a failed scan is "scan failed: <reason>", not "not scanned", and it counts."""
+    inv = yaml.safe_load((ws / "inventories" / "hosts.yaml").read_text())
+    inv["hosts"]["down01"] = {"address": "127.0.0.1"}
+    inv["groups"]["web"]["hosts"].append("down01")
+    (ws / "inventories" / "hosts.yaml").write_text(yaml.safe_dump(inv))
+    why = {"reason": "unreachable", "message": "cannot connect to 127.0.0.1:1"}
+    sid, at = "20261123T100000Z-dddd", "2026-11-23T10:00:00+00:00"
+    snaps = [snapshot(h, sid, at) for h in HOSTS if h != "web05"]
+    SnapshotStore(Workspace(ws)).save(sid, snaps, failed={"web05": why, "down01": why})
+    data = json.loads(ok(ws, "report", "--format", "json").stdout)
+    failed = {f["host"]: f for f in data["summary"]["scan_failed"]}
+    assert failed["down01"] == {
+        "host": "down01",
+        "reason": "unreachable: cannot connect to 127.0.0.1:1",
+        "scan_id": sid,
+    }
+    assert failed["web05"]["last_good"] == SCANS[2][0]
+    assert data["summary"]["unscanned"] == []
+    # 6 hosts counted: web05 and down01 failed, web02 and web04 had unrecorded changes
+    assert data["summary"]["conformance"] == 33.3
+    md = ok(ws, "report", "--format", "md").stdout
+    assert "- Scan failed: down01: unreachable: cannot connect to 127.0.0.1:1" in md
+    assert "Not scanned" not in md and "Never scanned" not in md
+    table = ck(ws, "drift")
+    assert "scan failed: down01: unreachable" in table.stderr
