@@ -179,5 +179,11 @@ def push(repo: git.Repo, branch: str, remote: str = "origin") -> None:
         raise _fail(
             f"git push of {branch} to {remote} failed",
             exc,
-            hint=f"the commit is made locally; `git pull --rebase {remote} {branch}` then `git push`",
+            hint=(
+                f"the commit is made locally. If someone pushed to {branch} first (e.g. another "
+                "approval), do not `git pull --rebase`: both commits edit the same record and "
+                f"conflict. Take theirs and redo yours: `git fetch {remote} {branch} && "
+                f"git switch {branch} && git reset --keep {remote}/{branch}`, then run the same "
+                "changekit command again"
+            ),
         ) from None

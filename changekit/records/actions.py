@@ -93,9 +93,15 @@ def _trailers(record: ChangeRecord, action: str) -> dict[str, str]:
 
 @contextlib.contextmanager
 def _change_branch(
-    repo: git.Repo, rid: str, enabled: bool, txn: Transaction
+    repo: git.Repo,
+    rid: str,
+    enabled: bool,
+    txn: Transaction,
+    notes: list[str] | None = None,
+    come_back: bool = True,
 ) -> Iterator[str | None]:
-    """Commit on ``change/<id>`` (created at HEAD); on failure go back to where we were."""
+    """Commit on ``change/<id>`` (created at HEAD); afterwards (and on failure) go back to
+    where we were, so the next record is not filed onto this change's pull request."""
     name = f"change/{rid}"
     original = gitops.current_branch(repo)
     if not enabled or original == name:
@@ -112,6 +118,26 @@ def _change_branch(
             if created:
                 gitops.delete_branch(repo, name)
         raise
+    if original and come_back:
+        gitops.switch_branch(repo, original)
+        if notes is not None:
+            notes.append(
+                f"committed on branch {name}; you are back on {original} "
+                f"(`git switch {name}` to work on this change again)"
+            )
+    elif notes is not None:
+        notes.append(f"you are now on branch {name}")
+
+
+def _on_other_change_branch(repo: git.Repo, rid: str) -> str | None:
+    """A warning when HEAD is another change's branch: a new commit would join its PR."""
+    current = gitops.current_branch(repo) or ""
+    if current.startswith("change/") and current != f"change/{rid}":
+        return (
+            f"you are on branch {current} (another change's branch): this commit joins it; "
+            "`git switch main` first unless that is what you want"
+        )
+    return None
 
 
 def create(
@@ -132,13 +158,18 @@ def create(
         record = ChangeRecord(new_record_data(fields, actor, template, taken))
         path = store.record_path(ws, record.id)
         store.validate_data(record.data, path=ws.relpath(path), text=store.dump_record(record))
-        with _change_branch(repo, record.id, branch, txn) as on:
+        notes: list[str] = []
+        warning = None if branch else _on_other_change_branch(repo, record.id)
+        if warning:
+            notes.append(warning)
+        # a new record is submitted next, on its branch: stay there unless it was pushed
+        with _change_branch(repo, record.id, branch, txn, notes, come_back=push) as on:
             txn.write(path, store.dump_record(record))
             record.path = path
             sha = txn.commit(_subject("new", record, actor), _trailers(record, "new"))
     if push:
         gitops.push(repo, on or gitops.current_branch(repo) or "HEAD")
-    return Outcome(record, sha, "", on, push)
+    return Outcome(record, sha, "", on, push, notes)
 
 
 def _find(ws: Workspace, repo: git.Repo, record_id: str) -> ChangeRecord:
@@ -208,7 +239,7 @@ def transition(
         record.data = record.ordered()
         path = record.path or store.record_path(ws, record.id)
         store.validate_data(record.data, path=ws.relpath(path), text=store.dump_record(record))
-        with _change_branch(repo, record.id, branch, txn) as on:
+        with _change_branch(repo, record.id, branch, txn, notes) as on:
             txn.write(path, store.dump_record(record))
             sha = txn.commit(_subject(action, record, actor), _trailers(record, action))
     hook().after_transition(record=record, previous=previous, actor=actor, workspace=ws)

@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import git
 
 from changekit import gitops
+from changekit.errors import LockedError
 from changekit.fileio import atomic_write
 from changekit.workspace import Workspace
 
 JOURNAL = "journal.json"
+GIT_WAIT_SECONDS = 120.0
 
 
 def warn(note: str) -> None:
@@ -71,6 +75,43 @@ def restore(repo: git.Repo, old: dict[str, str | None]) -> None:
         gitops.unstage(repo, list(old))
 
 
+def _git_processes(top: Path) -> list[int]:
+    """Live ``git commit`` processes working in ``top`` (Linux /proc; empty elsewhere)."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            # only a commit: GitPython keeps `git cat-file --batch` helpers alive in here
+            if Path(argv[0].decode()).name != "git" or b"commit" not in argv:
+                continue
+            if (proc / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                continue
+            cwd = Path(os.readlink(proc / "cwd"))
+        except (OSError, IndexError, UnicodeDecodeError):
+            continue
+        if cwd == top or top in cwd.parents:
+            found.append(int(proc.name))
+    return found
+
+
+def _wait_for_git(repo: git.Repo, index_lock: Path) -> None:
+    """Wait while a git process still holds the index lock in this repository."""
+    top = Path(str(repo.working_tree_dir)).resolve()
+    deadline = time.monotonic() + GIT_WAIT_SECONDS
+    told = False
+    while index_lock.exists() and _git_processes(top):
+        if time.monotonic() > deadline:
+            raise LockedError(
+                "a git command from an interrupted changekit run is still running here",
+                path=str(index_lock),
+                hint="wait for it to finish (or end it), then run the command again",
+            )
+        if not told:
+            warn("waiting for the git commit of an interrupted changekit run to finish")
+            told = True
+        time.sleep(0.2)
+
+
 def recover(ws: Workspace, repo: git.Repo) -> str | None:
     """Finish what a killed run left behind; returns a note for the user, or ``None``."""
     journal = ws.root / ".changekit" / JOURNAL
@@ -82,9 +123,12 @@ def recover(ws: Workspace, repo: git.Repo) -> str | None:
     except ValueError:
         journal.unlink(missing_ok=True)  # torn before anything was written: nothing to undo
         return None
+    # when only changekit was killed, its `git commit` child may still be running (a slow
+    # hook): wait for it, or HEAD would look unmoved and we would undo a commit that lands
+    index_lock = Path(repo.git_dir) / "index.lock"
+    _wait_for_git(repo, index_lock)
     # a `git commit` killed together with us leaves its index.lock behind; one created
     # after our journal is ours (we hold the workspace lock), an older one is not touched
-    index_lock = Path(repo.git_dir) / "index.lock"
     with contextlib.suppress(FileNotFoundError):
         if index_lock.stat().st_mtime >= started:
             index_lock.unlink()

@@ -117,3 +117,36 @@ def test_a_second_run_waits_for_the_lock(ws):
     assert done.returncode == LockedError.exit_code
     assert "the workspace is locked by another changekit run" in done.stderr
     assert git(ws, "status", "--porcelain") == ""
+
+
+def test_kill_of_only_changekit_never_undoes_the_commit_that_lands(ws):
+    """kill -9 of the changekit pid alone: its `git commit` child goes on and lands; the next
+    run must wait for it and keep the commit, not restore the old file (QA #18)."""
+    rid = new_record(ws)
+    path = ws / "change_records" / f"{rid}.yaml"
+    before = path.read_bytes()
+    _hook(ws, "sleep 3")
+    exe = shutil.which("changekit") or str(Path(sys.executable).parent / "changekit")
+    proc = subprocess.Popen(
+        [exe, "-C", str(ws), "change", "submit", rid],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while path.read_bytes() == before:
+        assert time.monotonic() < deadline, "changekit never wrote the record"
+        time.sleep(0.05)
+    time.sleep(0.3)
+    os.kill(proc.pid, signal.SIGKILL)  # only changekit: git and its hook keep running
+    proc.wait()
+    _hook(ws, "exit 0")
+    shown = ck(ws, "change", "show", rid, "--format", "json")
+    assert shown.exit_code == 0, shown.stderr
+    assert "waiting for the git commit of an interrupted changekit run" in shown.stderr
+    assert "was undone" not in shown.stderr
+    assert '"status": "submitted"' in shown.stdout
+    assert git(ws, "log", "-1", "--format=%s").startswith(f"Submit {rid}")
+    assert git(ws, "status", "--porcelain") == ""
+    again = ck(ws, "change", "submit", rid)
+    assert again.exit_code == 4  # already submitted: no second "Submit" commit
