@@ -64,7 +64,14 @@ def _inventory(ws: Workspace, policy: Policy) -> Any | None:
 
 
 def _repo_prefix(root: Path) -> str:
-    if history.git(root, "rev-parse", "--is-shallow-repository").strip() == b"true":
+    shallow = history.git(root, "rev-parse", "--is-shallow-repository", check=False).strip()
+    if shallow not in (b"true", b"false"):
+        raise WorkspaceError(
+            "not a git repository: approvals are proven from git history",
+            path=str(root),
+            hint="run `changekit check` in a clone of the change repository (`changekit init` makes one)",
+        )
+    if shallow == b"true":
         raise WorkspaceError(
             "this is a shallow clone: approvals cannot be proven without the full history",
             path=str(root),

@@ -164,3 +164,10 @@ def test_output_for_people_groups_by_record(team):
     )
     assert lines[2].startswith("      fix: remove the entry; alice@example.org must approve")
     assert lines[-1] == "FAILED: checked 1 of 1 records: 1 error, 0 warnings"
+
+
+def test_not_a_git_repository_is_a_workspace_error(tmp_path, run_cli):
+    (tmp_path / "changekit.yaml").write_text("version: 1\n")
+    result = run_cli("-C", str(tmp_path), "check")
+    assert result.exit_code == 5
+    assert "not a git repository" in result.stderr
