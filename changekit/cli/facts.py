@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from datetime import datetime
 
 import click
@@ -26,8 +27,30 @@ def _store(ctx: click.Context) -> SnapshotStore:
 def _snapshot(store: SnapshotStore, host: str, when: str | None) -> dict:
     snap = store.at(host, when) if when else store.latest(host)
     if snap is None:
-        raise NotFoundError(f"no snapshot of {host}", hint=f"scan it first: changekit scan {host}")
+        raise _why_no_snapshot(store, host)
     return snap
+
+
+def _why_no_snapshot(store: SnapshotStore, host: str) -> NotFoundError:
+    """Say what really happened: the host's scans failed, it is unknown, or never scanned."""
+    failed = store.failures([host]).get(host)
+    if failed:
+        return NotFoundError(
+            f"no snapshot of {host}: its last scan ({failed['scan_id']}) failed: {failed['reason']}",
+            hint=f"fix the cause, then scan it again: changekit scan {host}",
+        )
+    from changekit.inventory.load import load_inventory
+
+    inventory = load_inventory(None, store.workspace, ssh_config=False)
+    if inventory.hosts and host not in inventory.hosts:
+        close = difflib.get_close_matches(host, list(inventory.hosts), n=1)
+        return NotFoundError(
+            f"no host {host!r} in the inventory, and no snapshot of it",
+            hint=f"did you mean {close[0]!r}?" if close else "list hosts: changekit inventory list",
+        )
+    return NotFoundError(
+        f"no snapshot of {host}: it was never scanned", hint=f"scan it: changekit scan {host}"
+    )
 
 
 def _short(value: object) -> str:

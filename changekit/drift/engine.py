@@ -19,6 +19,7 @@ from changekit.drift.standard_check import check_standard
 from changekit.drift.standards import Standard
 from changekit.drift.timeline import PackageOf, RecordSpan, changes_between
 from changekit.drift.waivers import Waiver, apply_waivers
+from changekit.errors import InputError, NotFoundError
 from changekit.inventory.model import Inventory
 
 __all__ = ["DriftResult", "State", "analyze", "baseline_state", "states_from_histories"]
@@ -91,7 +92,7 @@ def findings_for(
     out: list[Finding] = []
     if "standard" in kinds:
         for std in standards:
-            scoped = {h.name for h in _match_any(inventory, std.applies_to)}
+            scoped = {h.name for h in _match_any(inventory, std)}
             out += check_standard(std, {h: s for h, s in present.items() if h in scoped})
     if "peers" in kinds:
         for group, members in peer_groups(inventory, present).items():
@@ -99,12 +100,24 @@ def findings_for(
     return out
 
 
-def _match_any(inventory: Inventory, selectors: Iterable[str]) -> list:
+def _match_any(inventory: Inventory, standard: Standard) -> list:
+    """The hosts a standard applies to; an unknown group is the standard's error, named there."""
     found = {}
-    for sel in selectors:
+    for i, sel in enumerate(standard.applies_to):
         if sel in ("all", "group:all"):  # Ansible's implicit group of every host
             return list(inventory.hosts.values())
-        for h in inventory.match(sel):
+        try:
+            matched = inventory.match(sel)
+        except NotFoundError as exc:
+            lines = standard.applies_lines
+            raise InputError(
+                f"standard {standard.name!r} applies to {sel!r}: {exc.message}",
+                path=standard.path,
+                line=lines[i] if i < len(lines) else None,
+                field=f"applies_to[{i}]",
+                hint=exc.hint,
+            ) from None
+        for h in matched:
             found[h.name] = h
     return list(found.values())
 
@@ -242,7 +255,7 @@ def _scopes(
 ) -> dict[str, list[str]]:
     out = {}
     for std in standards:
-        scoped = {h.name for h in _match_any(inventory, std.applies_to)}
+        scoped = {h.name for h in _match_any(inventory, std)}
         out[std.name] = [h for h in hosts if h in scoped]
     return out
 

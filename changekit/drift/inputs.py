@@ -165,18 +165,4 @@ def scan_failures(ws: Workspace, hosts: list[str]) -> dict[str, dict[str, Any]]:
     """Hosts (of ``hosts``) whose latest scan attempt failed, with the reason it gave."""
     from changekit.facts.store import SnapshotStore
 
-    wanted = set(hosts)
-    last: dict[str, dict[str, Any]] = {}
-    for index in SnapshotStore(ws).scans():  # oldest first: the last attempt wins
-        for host, status in (index.get("hosts") or {}).items():
-            if host in wanted:
-                last[host] = {"scan_id": index.get("scan_id"), **status}
-    return {
-        h: {
-            "reason": ": ".join(str(x) for x in (s.get("reason"), s.get("message")) if x)
-            or "failed",
-            "scan_id": s["scan_id"],
-        }
-        for h, s in sorted(last.items())
-        if s.get("status") == "failed"
-    }
+    return SnapshotStore(ws).failures(hosts)

@@ -74,6 +74,8 @@ class Standard:
     severity: str = "high"
     description: str = ""
     path: str | None = None
+    applies_lines: tuple[int | None, ...] = ()
+    """The line of each ``applies_to`` selector (errors about them point there)."""
 
 
 def _refuse(
@@ -206,6 +208,9 @@ def parse_standard(path: Path, known_collectors: Iterable[str]) -> Standard:
         severity=severity,
         description=data.get("description", ""),
         path=str(path),
+        applies_lines=tuple(
+            yamlfile.position(text, ["applies_to", i])[0] for i in range(len(data["applies_to"]))
+        ),
     )
 
 

@@ -148,6 +148,24 @@ class SnapshotStore:
             json.loads(p.read_text(encoding="utf-8")) for p in sorted(self.scans_dir.glob("*.json"))
         ]
 
+    def failures(self, hosts: list[str]) -> dict[str, dict[str, Any]]:
+        """Hosts (of ``hosts``) whose latest scan attempt failed: ``{"reason", "scan_id"}``."""
+        wanted = set(hosts)
+        last: dict[str, dict[str, Any]] = {}
+        for index in self.scans():  # oldest first: the last attempt wins
+            for host, status in (index.get("hosts") or {}).items():
+                if host in wanted:
+                    last[host] = {"scan_id": index.get("scan_id"), **status}
+        return {
+            h: {
+                "reason": ": ".join(str(x) for x in (s.get("reason"), s.get("message")) if x)
+                or "failed",
+                "scan_id": s["scan_id"],
+            }
+            for h, s in sorted(last.items())
+            if s.get("status") == "failed"
+        }
+
     def history(self, host: str) -> list[dict[str, Any]]:
         """``[{"scan_id", "commit", "time"}]`` for each stored snapshot of ``host``, oldest first."""
         repo = self.repo

@@ -214,3 +214,17 @@ def test_hosts_whose_scan_failed_are_shown_and_not_counted_as_conforming(ws):
     assert "Not scanned" not in md and "Never scanned" not in md
     table = ck(ws, "drift")
     assert "scan failed: down01: unreachable" in table.stderr
+
+
+def test_an_unknown_group_in_a_standard_is_the_standard_files_error(ws):
+    """QA #22: the error names standards/web.yaml and its line, not the inventory."""
+    (ws / "standards").mkdir(exist_ok=True)
+    (ws / "standards" / "web.yaml").write_text(
+        "name: web\napplies_to:\n  - group:web\n  - group:webz\nrequirements:\n"
+        "  - present: dpkg:apache2\n"
+    )
+    result = ck(ws, "drift")
+    assert result.exit_code == 3
+    assert "standards/web.yaml:4" in result.stderr
+    assert "applies to 'group:webz'" in result.stderr and "inventories" not in result.stderr
+    assert "field: applies_to[1]" in result.stderr or "applies_to[1]" in result.stderr

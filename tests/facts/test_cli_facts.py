@@ -16,6 +16,7 @@ EXAMPLE = (
     Path(__file__).resolve().parents[1] / "examples" / "records" / "good" / "normal-scheduled.yaml"
 )
 S1, S2 = "20261101T020000Z-aaaa01", "20261103T020000Z-bbbb02"
+S3 = "20261104T020000Z-cccc03"
 
 
 def record(root: Path, rid: str, hosts: list[str], start: str, end: str) -> None:
@@ -116,7 +117,18 @@ def test_show_latest_and_at_a_scan(ws, run_cli):
 
 
 def test_unknown_host_and_bad_when_are_readable_errors(ws, run_cli):
-    missing = run_cli("facts", "show", "nosuch", cwd=ws)
-    assert missing.exit_code == 3 and "no snapshot of nosuch" in missing.output
+    missing = run_cli("facts", "show", "web0l", cwd=ws)
+    assert missing.exit_code == 3 and "no host 'web0l' in the inventory" in missing.output
+    assert "did you mean 'web01'?" in missing.output
+    never = run_cli("facts", "show", "db01", cwd=ws)
+    assert never.exit_code == 3 and "db01: it was never scanned" in never.output
+    why = {"reason": "unreachable", "message": "cannot connect to 127.0.0.2:22"}
+    SnapshotStore(Workspace(ws)).save(S3, [], failed={"db01": why})
+    failed = run_cli("facts", "show", "db01", cwd=ws)
+    assert failed.exit_code == 3 and "scan it first" not in failed.output
+    assert (
+        f"no snapshot of db01: its last scan ({S3}) failed: unreachable: "
+        "cannot connect to 127.0.0.2:22" in failed.output
+    )
     bad = run_cli("facts", "diff", "web01", "--since", "last tuesday", cwd=ws)
     assert bad.exit_code == 3 and "cannot read 'last tuesday'" in bad.output
