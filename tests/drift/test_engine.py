@@ -127,6 +127,11 @@ def test_completed_change_resolves_its_findings():
     assert (res.id, res.status, res.change) == (f.id, "resolved", rec.id)
     # the re-install itself is a change the same record explains
     assert [(x.item, x.status) for x in after.findings] == [("perl:PDF::API2", "explained")]
+    # QA #21: selecting the host alone still judges it against its group, so the finding
+    # the record linked is found in the older scan and listed as resolved
+    alone = run(hist, kinds=["peers", "time"], records=[rec], selectors=["web04"])
+    assert [(x.id, x.status) for x in alone.resolved] == [(f.id, "resolved")]
+    assert alone.hosts == ["web04"]
 
 
 def test_partial_scan_keeps_other_hosts_latest_state():

@@ -127,6 +127,15 @@ def test_standards_on_the_fleet_and_fail_on(scanned, fleet):
             s for s in root.findall("testsuite") if s.get("name") == "standard prod-baseline"
         )
         assert int(std.get("tests")) == 18 * 5 and int(std.get("failures")) == 3
+        # QA #7: --propose with no id on an integrity finding gives a command, not a crash
+        set_identity(scanned, "Alice", "alice@example.org")
+        proposed = ck(scanned, "drift", "--propose", "--kind", "standard", "web03")
+        assert proposed.exit_code == 0, proposed.output
+        [step] = [ln for ln in proposed.stdout.splitlines() if "--reinstall" in ln]
+        assert "/etc/apache2/apache2.conf" in step
+        # the package lookup the command runs works on the real host
+        lookup = step.split("$(", 1)[1].rsplit(")", 1)[0]
+        assert fleet.ssh("web03", lookup).stdout.split() == ["apache2"]
     finally:
         for name in ("prod.yaml", "web.yaml"):
             (scanned / "standards" / name).unlink()
