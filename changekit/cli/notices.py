@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 
 from changekit.cli.output import print_json, print_table
@@ -9,9 +11,11 @@ from changekit.errors import EXIT_FAILED
 from changekit.inventory.load import load_inventory
 from changekit.notices import render
 from changekit.notices import runner as notice_runner
-from changekit.notices.audiences import affected_hosts, audiences_for, reader_zone
-from changekit.notices.config import load_config
-from changekit.notices.model import KINDS
+from changekit.notices.audiences import affected_hosts, audiences_for, find_audience, reader_zone
+from changekit.notices.config import load_config, parse_duration
+from changekit.notices.contacts import contact_key
+from changekit.notices.due import reminder_offsets
+from changekit.notices.model import KINDS, Audience
 from changekit.notices.send import Report
 from changekit.records import store
 
@@ -129,20 +133,34 @@ def preview(state, record_id, kind, audience, as_html) -> None:
     rec = store.find_record(ws, record_id)
     hosts = affected_hosts(rec.data, load_inventory(None, ws))
     readers = audiences_for(rec.data, hosts, config)
-    target = (
-        next((a for a in readers if a.name == audience), None)
-        if audience
-        else (readers[0] if readers else None)
-    )
-    zone = target.timezone if target else reader_zone(rec.data, config, audience)
+    target = readers[0] if readers else None
+    if audience:
+        # matched as sending matches: by address, any display name or case
+        target = find_audience(readers, audience)
+        if target is None:
+            key = contact_key(audience)
+            target = Audience(key, reader_zone(rec.data, config, key), config.audience_name(key))
+            click.echo(
+                f"warning: {audience} is not affected by {rec.id}, so it gets no notice "
+                f"(affected: {', '.join(a.name for a in readers) or 'nobody'})",
+                err=True,
+            )
+    zone = target.timezone if target else reader_zone(rec.data, config)
+    variant, moment = "", None
+    window = rec.data.get("window")
+    if kind == "reminder" and window:
+        # as the first configured reminder reads when it goes out
+        variant = (reminder_offsets(rec.data, config.reminders()) or ["P1D"])[0]
+        moment = datetime.fromisoformat(window["start"]) - parse_duration(variant)
     ctx = render.context(
         rec.data,
         kind=kind,
         zone=zone,
         hosts=[h.name for h in hosts],
         sequence=int((rec.data.get("announcement") or {}).get("sequence") or 0),
-        variant="P1D" if kind == "reminder" else "",
+        variant=variant,
         contact=config.data.get("contact"),
+        now=moment,
     )
     notice = render.render(render.environment(ws), ctx, audience=target)
     click.echo(f"Subject: {notice.subject}\n")

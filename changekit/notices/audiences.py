@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from changekit.errors import InputError
 from changekit.inventory.model import Host, Inventory
 from changekit.notices.config import NoticesConfig
+from changekit.notices.contacts import contact_key, parse_contact
 from changekit.notices.model import Audience
 
 
@@ -34,7 +36,10 @@ def audiences_for(
     record: dict[str, Any], hosts: list[Host], config: NoticesConfig
 ) -> list[Audience]:
     """Contacts of the affected hosts (their groups' included), of the affected services,
-    and any extra audiences the record names; each once, in a stable order."""
+    and any extra audiences the record names; each reader once, in a stable order.
+
+    Readers are matched by address (``DBA <dba@example.org>`` is ``dba@example.org``), so
+    the zone and name ``notices.yaml`` gives them apply whatever display name a source uses."""
     names: list[str] = []
     for host in hosts:
         names.extend(host.contacts)
@@ -43,11 +48,21 @@ def audiences_for(
     names.extend((record.get("announcement") or {}).get("audiences") or [])
     seen: dict[str, Audience] = {}
     for name in names:
-        name = name.strip()
-        if name and name not in seen:
-            seen[name] = Audience(
-                name=name,
-                timezone=reader_zone(record, config, name),
-                display_name=config.audience_name(name),
+        key, shown = parse_contact(name)
+        if not key:
+            continue
+        if key not in seen:
+            seen[key] = Audience(
+                name=key,
+                timezone=reader_zone(record, config, key),
+                display_name=config.audience_name(key) or shown or None,
             )
+        elif shown and not seen[key].display_name:
+            seen[key] = replace(seen[key], display_name=shown)
     return list(seen.values())
+
+
+def find_audience(audiences: list[Audience], contact: str) -> Audience | None:
+    """The affected reader ``contact`` names (by address, any display name or case)."""
+    key = contact_key(contact)
+    return next((a for a in audiences if a.name == key), None)

@@ -15,6 +15,7 @@ from typing import Any
 from icalendar import vDuration
 
 from changekit.errors import InputError
+from changekit.notices.contacts import contact_key
 from changekit.records.times import zone
 from changekit.workspace import Workspace
 from changekit.yamlfile import load_yaml, position, validate
@@ -43,11 +44,20 @@ class NoticesConfig:
     def reminders(self) -> list[str]:
         return list(self.data.get("reminders") or DEFAULT_REMINDERS)
 
+    def audience(self, contact: str) -> dict[str, Any]:
+        """A reader's settings, matched by address: ``DBA <dba@example.org>`` in the
+        inventory finds ``dba@example.org:`` here, whatever the case or display name."""
+        key = contact_key(contact)
+        for name, spec in (self.data.get("audiences") or {}).items():
+            if contact_key(name) == key:
+                return spec or {}
+        return {}
+
     def audience_zone(self, contact: str) -> str | None:
-        return ((self.data.get("audiences") or {}).get(contact) or {}).get("timezone")
+        return self.audience(contact).get("timezone")
 
     def audience_name(self, contact: str) -> str | None:
-        return ((self.data.get("audiences") or {}).get(contact) or {}).get("name")
+        return self.audience(contact).get("name")
 
     def service_contacts(self, service: str) -> list[str]:
         return list((self.data.get("services") or {}).get(service) or [])
@@ -66,18 +76,31 @@ def load_config(workspace: Workspace) -> NoticesConfig:
     shown = workspace.relpath(path)
     validate(data, "notices", path=shown, text=text)
     config = NoticesConfig(data=data, path=path)
-    zones = [("timezone", data.get("timezone"))] + [
-        (f"audiences.{name}.timezone", (spec or {}).get("timezone"))
+    zones = [(["timezone"], data.get("timezone"))] + [
+        (["audiences", name, "timezone"], (spec or {}).get("timezone"))
         for name, spec in (data.get("audiences") or {}).items()
     ]
-    for field_name, name in zones:
+    for where, name in zones:
         if name:
             try:
-                zone(name, field=field_name)
+                zone(name, field=".".join(where))
             except InputError as exc:
                 exc.path = shown
-                exc.line, exc.column = position(text, field_name.split("."))
+                exc.line, exc.column = position(text, where)
                 raise
+    seen: dict[str, str] = {}
+    for name in data.get("audiences") or {}:
+        other = seen.setdefault(contact_key(name), name)
+        if other != name:
+            line, column = position(text, ["audiences", name])
+            raise InputError(
+                f"audiences {other!r} and {name!r} are the same reader",
+                path=shown,
+                line=line,
+                column=column,
+                field=f"audiences.{name}",
+                hint="audiences match by address, whatever the display name or case: keep one",
+            )
     for name in data.get("channels") or []:
         if name not in config.configured_channels and name in CHANNEL_SECTIONS:
             raise InputError(

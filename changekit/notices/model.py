@@ -27,10 +27,12 @@ class Audience:
     """Someone who reads notices: a mailing list, an owner, a chat room, a host's users."""
 
     name: str
-    """The contact as the inventory spells it, e.g. ``web-team@example.org``."""
+    """Who it is: the lower-cased address for an email contact (``dba@example.org``, also
+    for ``DBA <DBA@example.org>``), else the name as written (a webhook target, a host)."""
     timezone: str
     """IANA zone the reader's times are shown in."""
     display_name: str | None = None
+    """How to address them: ``notices.yaml``'s ``name``, else the inventory's display name."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from changekit.fileio import atomic_write
 from changekit.fleet.connector import Connector
 from changekit.inventory.model import Host
 from changekit.notices.config import NoticesConfig
+from changekit.notices.contacts import contact_key
 from changekit.notices.model import Audience
 from changekit.workspace import Workspace
 
@@ -44,14 +45,20 @@ class NoticePlan:
             or "UTC"
         )
 
+    def affects(self, contacts: list[str]) -> bool:
+        """Whether any of ``contacts`` (any spelling of their address) reads this change."""
+        keys = {contact_key(c) for c in contacts}
+        return any(a.name in keys for a in self.audiences)
+
+    def _to(self, entry: dict[str, Any], channel: str, audience: str) -> bool:
+        return entry.get("channel") == channel and contact_key(
+            str(entry.get("audience"))
+        ) == contact_key(audience)
+
     def thread_root(self, channel: str, audience: str) -> str | None:
         """The message id of the announcement this audience got on this channel (for threading)."""
         for entry in self.sent:
-            if (entry.get("kind"), entry.get("channel"), entry.get("audience")) == (
-                "announcement",
-                channel,
-                audience,
-            ):
+            if entry.get("kind") == "announcement" and self._to(entry, channel, audience):
                 return entry.get("message_id")
         return None
 
@@ -60,7 +67,7 @@ class NoticePlan:
         return [
             e["message_id"]
             for e in self.sent
-            if e.get("channel") == channel and e.get("audience") == audience and e.get("message_id")
+            if self._to(e, channel, audience) and e.get("message_id")
         ]
 
     def write_file(self, path: str | Path, text: str) -> Path:

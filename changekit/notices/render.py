@@ -14,7 +14,8 @@ from typing import Any
 import jinja2
 
 from changekit.errors import InputError
-from changekit.notices import timetext
+from changekit.notices import moments, timetext
+from changekit.notices.config import parse_duration
 from changekit.notices.model import Audience, Notice
 from changekit.workspace import Workspace
 
@@ -52,16 +53,23 @@ def context(
     variant: str = "",
     previous_window: dict[str, str] | None = None,
     contact: str | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Everything a template may use, with times already in the reader's zone."""
+    """Everything a template may use, with times already in the reader's zone.
+
+    ``now`` is when the notice goes out: a reminder says the time really left until the
+    start, not the offset it was planned at (a late cron run must not say "in 1 hour")."""
     window = record.get("window") or {}
     outage = record.get("outage") or {}
+    emergency = record.get("type") == "emergency"
+    began, ended = moments.started_at(record), moments.finished_at(record)
     ctx: dict[str, Any] = {
         "kind": kind,
         "variant": variant,
         "sequence": sequence,
         "id": record["id"],
         "title": record["title"],
+        "type": record.get("type"),
         "what": (record.get("description") or record["title"]).strip(),
         "why": (record.get("justification") or "").strip(),
         "services": list(record.get("services") or []),
@@ -77,29 +85,44 @@ def context(
         "rollback_steps": _steps(record.get("rollback")),
         "contact": (record.get("contact") or contact or record["requester"]["email"]).strip(),
         "requester": record["requester"],
-        "emergency": (record.get("emergency") or {}).get("reason"),
+        "emergency": ((record.get("emergency") or {}).get("reason") or "").strip() or None
+        if emergency
+        else None,
         "outcome": {"result": None, "notes": "", **(record.get("outcome") or {})}
         if record.get("outcome")
         else None,
         "when": None,
+        "start_text": None,
+        "window_length": None,
+        "start_iso": None,
+        "end_iso": None,
         "previous_when": None,
         "reminder_in": None,
+        # what really happened, which may differ from the window (an early start)
+        "started_text": timetext.when(began, zone) if began else None,
+        "finished_text": timetext.when(ended, zone) if ended else None,
+        "started_iso": moments.iso(began),
+        "finished_iso": moments.iso(ended),
+        "early": False,
     }
     if window:
         start, end = datetime.fromisoformat(window["start"]), datetime.fromisoformat(window["end"])
         ctx["when"] = timetext.span(start, end, zone)
         ctx["window_length"] = timetext.duration(end - start)
         ctx["start_text"] = timetext.when(start, zone)
+        ctx["start_iso"], ctx["end_iso"] = moments.iso(start), moments.iso(end)
+        ctx["early"] = bool(began and began < start)
     if previous_window:
         ctx["previous_when"] = timetext.span(
             datetime.fromisoformat(previous_window["start"]),
             datetime.fromisoformat(previous_window["end"]),
             zone,
         )
-    if variant and kind == "reminder":
-        from changekit.notices.config import parse_duration
-
-        ctx["reminder_in"] = timetext.duration(parse_duration(variant))
+    if kind == "reminder":
+        if window and now is not None:
+            ctx["reminder_in"] = timetext.roughly(datetime.fromisoformat(window["start"]) - now)
+        elif variant:
+            ctx["reminder_in"] = timetext.duration(parse_duration(variant))
     return ctx
 
 

@@ -91,18 +91,25 @@ class Runner:
 
     def announce(self, record_id: str) -> None:
         rec = store.find_record(self.ws, record_id)
+        if duemod.unannounced_emergency(rec.data):
+            # under way already: announced with its start (or end) notice, as send-due would
+            self._run(rec.id, announce=False)
+            return
         if rec.status not in duemod.ANNOUNCEABLE:
             raise RefusedError(
                 f"{rec.id} is {rec.status}; only submitted, approved or scheduled changes are announced",
                 hint="submit the change first (`changekit change submit ID`)"
                 if rec.status == "draft"
+                else "`changekit notices send-due` sends its start, completion or cancellation notices"
+                if duemod.announced(rec.data)
                 else None,
             )
         if not rec.data.get("window"):
             raise RefusedError(
                 f"{rec.id} has no window, so a notice could not say when",
                 field="window",
-                hint="set the window first (`changekit change edit ID`)",
+                hint="give the record a window (window: start, end, timezone), commit it, "
+                "and announce again",
             )
         self._run(rec.id, announce=True)
 

@@ -15,6 +15,7 @@ import jinja2
 
 from changekit.errors import ChangekitError
 from changekit.notices import calendar, render
+from changekit.notices.contacts import notice_key
 from changekit.notices.due import Due
 from changekit.notices.model import Audience, NoticeChannel
 from changekit.notices.plan import NoticePlan
@@ -60,7 +61,8 @@ def deliver(
     """Send every due notice not sent before; return the entries to record."""
     record = plan.record
     cid = record["id"]
-    done = {e.get("key") for e in plan.sent}
+    # keys recorded under a display form ("DBA <dba@...>") count for the address
+    done = {notice_key(str(e["key"])) for e in plan.sent if e.get("key")}
     recorded: list[dict[str, Any]] = []
     names = channel_names(plan)
     if not names:
@@ -130,6 +132,7 @@ def _send_one(
         variant=due.variant,
         previous_window=previous_window if due.kind == "reschedule" else None,
         contact=plan.config.data.get("contact"),
+        now=plan.now,
     )
     # CANCEL must outrank the last PUBLISH for calendars to apply it
     ics_seq = due.sequence + (1 if due.kind == "cancellation" else 0)

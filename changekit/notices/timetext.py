@@ -38,3 +38,15 @@ def minutes_text(minutes: int) -> str:
         if n:
             parts.append(f"{n} {unit}{'s' if n != 1 else ''}")
     return " ".join(parts) or "less than a minute"
+
+
+def roughly(delta: timedelta) -> str:
+    """Time left as a reader wants it: ``40 minutes``, ``1 hour 35 minutes``, ``1 day``.
+
+    Exact to the minute when close, then to 5 minutes, to the hour within two days,
+    and to the day beyond; rounded to the nearest step, never below one step."""
+    minutes = delta.total_seconds() / 60
+    if minutes < 1:
+        return "less than a minute"
+    step = 1 if minutes < 10 else 5 if minutes < 120 else 60 if minutes < 48 * 60 else 24 * 60
+    return minutes_text(max(step, int(minutes / step + 0.5) * step))

@@ -44,7 +44,7 @@ def build(notice: Notice, target: Audience, plan: NoticePlan, settings: dict) ->
     msg["Subject"] = notice.subject
     msg["From"] = sender
     name, addr = parseaddr(target.name)
-    msg["To"] = str(Address(display_name=name or target.display_name or "", addr_spec=addr))
+    msg["To"] = str(Address(display_name=target.display_name or name or "", addr_spec=addr))
     if settings.get("reply_to"):
         msg["Reply-To"] = settings["reply_to"]
     msg["Date"] = format_datetime(plan.now)

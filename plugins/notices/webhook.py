@@ -66,11 +66,10 @@ class WebhookChannel(NoticeChannel):
     name = "webhook"
 
     def targets(self, plan: NoticePlan) -> list[Audience]:
-        affected = {a.name for a in plan.audiences}
         out = []
         for name, target in (plan.settings("webhook").get("targets") or {}).items():
             wanted = target.get("audiences")
-            if wanted and not affected.intersection(wanted):
+            if wanted and not plan.affects(list(wanted)):
                 continue
             out.append(Audience(name=name, timezone=plan.default_zone()))
         return out

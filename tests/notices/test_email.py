@@ -9,7 +9,7 @@ import yaml
 
 from tests.notices.helpers import attached_calendar, check_calendar, commits, parts
 from tests.notices.servers import SmtpServer, self_signed
-from tests.notices.workspace import RID, git, load, make_workspace, update
+from tests.notices.workspace import RID, git, load, make_workspace, record, update
 
 T0 = "2026-12-01T10:00:00+00:00"
 
@@ -31,6 +31,8 @@ def test_announcement_goes_to_the_affected_audiences_only_with_both_parts_and_th
     msgs = by_rcpt(smtp)
     msg = msgs["web-team@example.org"]
     assert msg["To"].addresses[0].display_name == "Web team"  # notices.yaml names the audience
+    # else the inventory's display name ("Intranet Editors <editors@example.org>")
+    assert msgs["editors@example.org"]["To"].addresses[0].display_name == "Intranet Editors"
     assert msg["From"] == "Ops <ops@example.org>"
     assert msg["Subject"] == (
         "[CHG-20261125-web001] Planned maintenance: Upgrade Apache on the web servers "
@@ -57,7 +59,7 @@ def test_announcement_goes_to_the_affected_audiences_only_with_both_parts_and_th
 
     sent = [n for n in load(ws)["notices"] if n["channel"] == "email"]
     assert sorted(n["audience"] for n in sent) == [
-        "Intranet Editors <editors@example.org>",
+        "editors@example.org",  # one reader per address, whatever the inventory's display name
         "intranet-users@example.org",
         "web-team@example.org",
     ]
@@ -73,7 +75,7 @@ def test_reminders_and_updates_thread_to_the_announcement(tmp_path, run_cli, smt
     announced = {m["To"].addresses[0].addr_spec: m["Message-ID"] for m in smtp.inbox.messages}
     smtp.inbox.messages.clear()
 
-    # a day before: the P1D reminder, in reply to the announcement
+    # 23 hours before: the P1D reminder, in reply to the announcement, saying the time left
     result = run_cli("-C", str(ws), "notices", "send-due", "--at", "2026-12-09T23:00:00+00:00")
     assert result.exit_code == 0, result.output
     assert len(smtp.inbox.messages) == 3
@@ -82,7 +84,7 @@ def test_reminders_and_updates_thread_to_the_announcement(tmp_path, run_cli, smt
         assert m["In-Reply-To"] == root
         assert m["References"].split()[0] == root
         assert m["Subject"].startswith("[CHG-20261125-web001] Reminder:")
-        assert "Reminder: this change starts in 1 day." in parts(m)["text/plain"].get_content()
+        assert "Reminder: this change starts in 23 hours." in parts(m)["text/plain"].get_content()
         assert m["Message-ID"] not in announced.values()
     reminders = {m["To"].addresses[0].addr_spec: m["Message-ID"] for m in smtp.inbox.messages}
     smtp.inbox.messages.clear()
@@ -184,3 +186,88 @@ def test_implicit_tls_checks_the_certificate(tmp_path, run_cli, monkeypatch, not
         assert len(server.inbox.messages) == 3 and server.logins == ["notifier"] * 3
     finally:
         server.stop()
+
+
+def test_a_contact_with_a_display_name_is_the_same_reader_everywhere(
+    tmp_path, run_cli, smtp, webhook, notices_config
+):
+    """QA #11: the inventory writes ``DBA <dba@example.org>``; notices.yaml knows the address."""
+    inventory = {
+        "hosts": {"db01": {"contacts": ["DBA <DBA@Example.org>"]}},
+        "groups": {"db": {"hosts": ["db01"], "contacts": ["dba@example.org"]}},
+    }
+    notices_config["audiences"] = {"dba@example.org": {"timezone": "Asia/Tokyo", "name": "DBAs"}}
+    notices_config["services"] = {}
+    notices_config["webhook"]["targets"] = {
+        "dba-room": {"url": webhook.url, "audiences": ["Database team <dba@EXAMPLE.org>"]}
+    }
+    rec = record(hosts=["db01"], services=[])
+    rec["announcement"] = {"audiences": ["The DBAs <dba@example.org>"]}
+    ws = make_workspace(tmp_path / "ws", notices_config, records=[rec], inventory=inventory)
+
+    tokyo = "Friday 11 December 2026, 07:00 to 08:30 JST (Asia/Tokyo)"
+    for spelling in ("dba@example.org", "DBA <dba@example.org>"):
+        shown = run_cli("-C", str(ws), "notices", "preview", RID, "--audience", spelling)
+        assert shown.exit_code == 0, shown.output
+        assert tokyo in shown.stdout and "warning" not in shown.stderr
+
+    result = run_cli("-C", str(ws), "announce", RID, "--at", T0)
+    assert result.exit_code == 0, result.output
+    (msg,) = smtp.inbox.messages  # one reader, however many ways it is written
+    assert [r for _f, rs in smtp.inbox.envelopes for r in rs] == ["dba@example.org"]
+    assert msg["To"].addresses[0].display_name == "DBAs"
+    assert tokyo in parts(msg)["text/plain"].get_content()  # what the preview promised
+    assert len(webhook.posts) == 1  # the room for that reader, however it is spelt
+    sent = {(n["channel"], n["audience"]) for n in load(ws)["notices"]}
+    assert ("email", "dba@example.org") in sent and ("webhook", "dba-room") in sent
+
+    # running again sends nothing twice
+    again = run_cli("-C", str(ws), "notices", "send-due", "--at", "2026-12-01T10:05:00+00:00")
+    assert again.stdout.strip() == "nothing due" and len(smtp.inbox.messages) == 1
+
+
+def test_preview_for_a_reader_the_change_does_not_affect_warns(tmp_path, run_cli, notices_config):
+    ws = make_workspace(tmp_path / "ws", notices_config)
+    shown = run_cli("-C", str(ws), "notices", "preview", RID, "--audience", "nobody@example.org")
+    assert shown.exit_code == 0
+    assert "warning: nobody@example.org is not affected by CHG-20261125-web001" in shown.stderr
+    assert "web-team@example.org" in shown.stderr  # who is
+
+
+def test_notices_recorded_under_a_display_name_are_not_sent_again(
+    tmp_path, run_cli, smtp, notices_config
+):
+    """Records written before readers were keyed by address keep working."""
+    notices_config["channels"] = ["email"]
+    rec = record()
+    rec["announcement"] = {"announced_at": T0, "sequence": 0,
+                           "window": {k: rec["window"][k] for k in ("start", "end")}}  # fmt: skip
+    rec["notices"] = [
+        {
+            "kind": "announcement",
+            "channel": "email",
+            "audience": audience,
+            "at": T0,
+            "sequence": 0,
+            "message_id": f"<{i}@example.org>",
+            "key": f"announcement/email/{audience}/0",
+        }  # fmt: skip
+        for i, audience in enumerate(
+            [
+                "web-team@example.org",
+                "Intranet Editors <editors@example.org>",
+                "intranet-users@example.org",
+            ]  # fmt: skip
+        )
+    ]
+    ws = make_workspace(tmp_path / "ws", notices_config, records=[rec])
+    result = run_cli("-C", str(ws), "notices", "send-due", "--at", "2026-12-09T22:30:00+00:00")
+    assert result.exit_code == 0, result.output
+    msgs = {m["To"].addresses[0].addr_spec: m for m in smtp.inbox.messages}
+    assert sorted(msgs) == [
+        "editors@example.org",
+        "intranet-users@example.org",
+        "web-team@example.org",
+    ]
+    assert all(m["Subject"].split("]")[1].startswith(" Reminder") for m in msgs.values())
+    assert msgs["editors@example.org"]["In-Reply-To"] == "<1@example.org>"  # still threads

@@ -50,7 +50,8 @@ def test_an_outage_cannot_be_scheduled_before_the_lead_time_after_its_announceme
 
     ok = schedule(run_cli, ws, now + dt.timedelta(days=3))
     assert ok.exit_code == 0, ok.output
-    assert load(ws)["status"] == "scheduled"
+    assert load(ws)["window"] == window(now + dt.timedelta(days=3))
+    assert load(ws)["status"] == "submitted"  # a new window withdraws the approvals
     # and the move is announced as a reschedule on the next cron run
     due = run_cli("-C", str(ws), "notices", "send-due")
     assert due.exit_code == 0 and "reschedule" in due.stdout

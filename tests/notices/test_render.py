@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 
-from changekit.notices import render
+import pytest
+
+from changekit.notices import render, timetext
 from changekit.notices.model import Audience
 from changekit.workspace import Workspace
 from tests.notices.workspace import record
@@ -23,7 +26,7 @@ class _Text(HTMLParser):
         self.chunks.append(data)
 
 
-def notice(kind="announcement", zone="America/New_York", ws=None, **over):
+def notice(kind="announcement", zone="America/New_York", ws=None, now=None, **over):
     ctx = render.context(
         record(**over),
         kind=kind,
@@ -31,6 +34,7 @@ def notice(kind="announcement", zone="America/New_York", ws=None, **over):
         hosts=["web01", "web02"],
         sequence=0,
         variant="PT2H" if kind == "reminder" else "",
+        now=datetime.fromisoformat(now) if now else None,
     )
     return render.render(
         render.environment(ws), ctx, audience=Audience("web-team@example.org", zone)
@@ -86,7 +90,7 @@ def test_every_kind_has_its_own_headline():
         "reminder": "Reminder: this change starts in 2 hours.",
         "reschedule": "This change has moved to a new time",
         "cancellation": "This change has been cancelled.",
-        "start": "Work on this change has started now",
+        "start": "Work on this change has started; expect the outage while the work runs.",
     }
     for kind, head in heads.items():
         assert notice(kind).text.startswith(head), kind
@@ -119,3 +123,93 @@ def test_workspace_template_overrides_the_shipped_one(tmp_path):
     )
     assert n.subject.startswith("[CHG-20261125-web001]")  # the others stay the shipped ones
     assert "<dl>" in n.html
+
+
+def started(at: str, status: str = "in_progress", **over):
+    """Record fields of a change that ``changekit change start`` moved to in_progress at ``at``."""
+    history = record()["history"] + [
+        {"status": "in_progress", "at": at, "by": {"name": "Ops", "email": "ops@example.org"}}
+    ]
+    return {"status": status, "history": history, **over}
+
+
+def test_a_start_notice_says_when_work_really_started_not_the_planned_window():
+    # QA #10: started on 25 November for a window on 10 December
+    n = notice("start", zone="Europe/Berlin", **started("2026-11-25T22:10:00+00:00"))
+    assert n.text.startswith(
+        "Work on this change started on Wednesday 25 November 2026, 23:10 CET, "
+        "earlier than the announced window; expect the outage while the work runs."
+    )
+    assert "now" not in n.text.split("\n")[0]
+    assert "Started: Wednesday 25 November 2026, 23:10 CET" in n.text
+    assert "Planned window: Thursday 10 December 2026, 23:00 to Friday" in n.text
+    assert n.subject == (
+        "[CHG-20261125-web001] Started: Upgrade Apache on the web servers "
+        "(started Wednesday 25 November 2026, 23:10 CET)"
+    )
+    assert "MAINTENANCE IN PROGRESS" in n.banner
+    assert "Started: Wednesday 25 November 2026, 23:10 CET" in n.banner
+    assert "Started: Wednesday 25 November 2026, 23:10 CET" in n.html
+
+
+def test_a_start_in_the_window_is_not_called_early_and_a_completion_says_when_it_ended():
+    on_time = notice("start", zone="Europe/Berlin", **started("2026-12-10T22:02:00+00:00"))
+    assert on_time.text.startswith(
+        "Work on this change started on Thursday 10 December 2026, 23:02 CET;"
+    )
+    done = notice(
+        "completion",
+        zone="Europe/Berlin",
+        outcome={"result": "completed", "at": "2026-12-10T22:40:00+00:00"},
+        **started("2026-12-10T22:02:00+00:00", status="completed"),
+    )
+    assert "Started: Thursday 10 December 2026, 23:02 CET" in done.text
+    assert "Ended: Thursday 10 December 2026, 23:40 CET" in done.text
+
+
+def test_an_emergency_announcement_says_it_is_one_and_why():
+    reason = {"type": "emergency", "emergency": {"reason": "CVE-2026-0002 is exploited"}}
+    ahead = notice(**reason)
+    assert ahead.subject.startswith("[CHG-20261125-web001] Emergency maintenance:")
+    assert (
+        "emergency change" in ahead.text
+        and "cannot wait: CVE-2026-0002 is exploited." in ahead.text
+    )
+    under_way = notice(zone="Europe/Berlin", **reason, **started("2026-11-25T22:10:00+00:00"))
+    assert under_way.text.startswith(
+        "This is an emergency change that affects you, with an outage. Work started on "
+        "Wednesday 25 November 2026, 23:10 CET, without the usual notice, because it could "
+        "not wait: CVE-2026-0002 is exploited."
+    )
+    assert under_way.subject.endswith("(started Wednesday 25 November 2026, 23:10 CET)")
+    assert "EMERGENCY" in ahead.banner
+    # a normal change that happens to carry an emergency block is not called one
+    assert "emergency" not in notice(emergency={"reason": "x"}).text
+
+
+def test_a_reminder_says_the_time_really_left():
+    # QA #19: the PT1H reminder went out 40 minutes before the start
+    n = notice("reminder", now="2026-12-10T21:20:00+00:00")
+    assert n.text.startswith("Reminder: this change starts in 40 minutes.")
+    late_cron = notice("reminder", now="2026-12-09T22:07:00+00:00")  # the P1D one, 7 min late
+    assert late_cron.text.startswith("Reminder: this change starts in 1 day.")
+
+
+@pytest.mark.parametrize(
+    ("left", "text"),
+    [
+        (timedelta(seconds=20), "less than a minute"),
+        (timedelta(minutes=4, seconds=40), "5 minutes"),
+        (timedelta(minutes=39, seconds=58), "40 minutes"),
+        (timedelta(minutes=52), "50 minutes"),
+        (timedelta(minutes=58), "1 hour"),
+        (timedelta(hours=1, minutes=33), "1 hour 35 minutes"),
+        (timedelta(hours=2, minutes=50), "3 hours"),
+        (timedelta(hours=23, minutes=53), "1 day"),
+        (timedelta(hours=23, minutes=20), "23 hours"),
+        (timedelta(hours=30, minutes=10), "1 day 6 hours"),
+        (timedelta(days=6, hours=13), "7 days"),
+    ],
+)
+def test_time_left_is_rounded_the_way_people_say_it(left, text):
+    assert timetext.roughly(left) == text

@@ -54,7 +54,7 @@ def test_a_failing_channel_is_reported_retried_and_never_recorded_early(
         failed = {(f["channel"], f["audience"]) for f in report["failed"]}
         assert failed == {
             ("email", "web-team@example.org"),
-            ("email", "Intranet Editors <editors@example.org>"),
+            ("email", "editors@example.org"),
             ("email", "intranet-users@example.org"),
             ("webhook", "ops-chat"),
         }
@@ -96,13 +96,20 @@ def test_start_and_completion_notices_follow_the_status(
     smtp.inbox.messages.clear()
     webhook.posts.clear()
 
-    update(ws, status="in_progress")
+    begun = {"status": "in_progress", "at": "2026-12-10T21:58:00+00:00",
+             "by": {"name": "Ops", "email": "ops@example.org"}}  # fmt: skip
+    update(ws, status="in_progress", history=load(ws)["history"] + [begun])
     started = run_cli("-C", str(ws), "notices", "send-due", "--at", "2026-12-10T22:01:00+00:00")
     assert started.exit_code == 0, started.output
     assert {m["Subject"].split(":")[0] for m in smtp.inbox.messages} == {
-        "[CHG-20261125-web001] Started now"
+        "[CHG-20261125-web001] Started"
     }
-    assert webhook.posts[0]["text"].startswith("*[CHG-20261125-web001] Started now:")
+    # the time work really began (cron ran three minutes later), in each reader's zone
+    assert {m["Subject"].split("(")[-1] for m in smtp.inbox.messages} == {
+        "started Thursday 10 December 2026, 16:58 EST)",
+        "started Thursday 10 December 2026, 22:58 CET)",
+    }
+    assert webhook.posts[0]["text"].startswith("*[CHG-20261125-web001] Started:")
 
     update(
         ws,
