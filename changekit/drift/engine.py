@@ -41,6 +41,8 @@ class DriftResult:
     state: State | None
     previous: State | None
     now: datetime
+    first: State | None = None
+    """The scan drift over time starts from (the history window's oldest, or ``--since``)."""
     unscanned: list[str] = field(default_factory=list)
     """Selected hosts with no snapshot and no failed scan either: never scanned."""
     scan_failed: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -224,6 +226,7 @@ def analyze(
         trend=trend,
         state=latest,
         previous=previous,
+        first=first,
         now=now,
         unscanned=[h for h in selected if not latest or h not in latest.snapshots],
         scopes=_scopes(inventory, hosts, standards) if "standard" in kinds else {},

@@ -79,6 +79,8 @@ def build_report(result: DriftResult, *, title: str = "Standardisation report") 
             "at": result.state.at if result.state else None,
             "previous_scan_id": result.previous.scan_id if result.previous else None,
             "previous_at": result.previous.at if result.previous else None,
+            "period_from_scan_id": result.first.scan_id if result.first else None,
+            "period_from_at": result.first.at if result.first else None,
         },
         "summary": {
             "hosts": len(result.hosts),

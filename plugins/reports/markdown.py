@@ -102,13 +102,24 @@ class MarkdownRenderer(ReportRenderer):
             ],
         )
         lines += ["## Unrecorded changes", ""]
+        if report["scan"].get("period_from_at"):
+            lines += [
+                f"Every change observed between the scans of {report['scan']['period_from_at']}"
+                f" and {report['scan']['at']}.",
+                "",
+            ]
         lines += (
             _table(
                 ["host", "item", "before", "after", "between"],
                 [
                     [
                         f["host"],
-                        f["item"],
+                        f["item"]
+                        + (
+                            f" (with {len(f['evidence']['folded'])} more)"
+                            if f["evidence"].get("folded")
+                            else ""
+                        ),
                         f["expected"],
                         f["actual"],
                         f"{f['evidence'].get('previous_collected_at')} – {f['evidence'].get('collected_at')}",

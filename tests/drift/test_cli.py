@@ -175,6 +175,9 @@ def test_an_unrecorded_change_stays_visible_after_later_scans(ws):
     }
     report = json.loads(ok(ws, "report", "--format", "json").stdout)
     assert {f["host"] for f in report["unrecorded_changes"]} == {"web02", "web04"}
+    assert report["scan"]["period_from_scan_id"] == SCANS[0][0]
+    md = ok(ws, "report", "--format", "md").stdout
+    assert f"Every change observed between the scans of {SCANS[0][1]}" in md
     # a history window that no longer holds the change's interval does not show it
     short = json.loads(
         ok(ws, "drift", "--format", "json", "--kind", "time", "--history", "2").stdout
