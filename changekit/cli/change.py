@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
 from changekit.cli import change_lifecycle, change_show, change_view
+from changekit.errors import InputError
 from changekit.records import actions, drafts
 from changekit.records import templates as tmpl
 from changekit.records.model import CATEGORIES, LEVELS, TYPES
+
+_FLAG = {"hosts": "host", "services": "service"}
+"""Record fields whose flag is named differently."""
 
 
 @click.group()
@@ -48,6 +53,49 @@ def _prompt_missing(fields: dict[str, Any]) -> None:
             fields[name] = (
                 click.prompt(f"{label} (optional)", default="", show_default=False) or None
             )
+    if not fields.get("window"):
+        fields["window"] = _prompt_window()
+    if not fields.get("outage"):
+        fields["outage"] = _prompt_outage()
+
+
+def _local_zone() -> str:
+    """The machine's IANA zone name (from /etc/localtime), else UTC."""
+    try:
+        target = str(Path("/etc/localtime").resolve())
+    except OSError:
+        return "UTC"
+    return target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else "UTC"
+
+
+def _prompt_window() -> dict[str, str] | None:
+    """Ask for the window; a wrong time is explained and asked again, empty means none yet."""
+    while True:
+        start = click.prompt(
+            "Window start, e.g. 2026-12-06 02:00 (empty: decide later)",
+            default="",
+            show_default=False,
+        )
+        if not start:
+            return None
+        end = click.prompt("Window end")
+        tz = click.prompt("Time zone of the window", default=_local_zone())
+        try:
+            return drafts.make_window(start, end, tz)
+        except InputError as exc:
+            click.echo(f"error: {exc.format()}", err=True)
+
+
+def _prompt_outage() -> dict[str, Any]:
+    if not click.confirm("Will users notice an outage?", default=False):
+        return {"expected": False}
+    minutes = click.prompt(
+        "Expected outage in minutes (empty: unknown)",
+        default="",
+        show_default=False,
+        value_proc=lambda v: click.IntRange(min=0)(v) if v else "",
+    )
+    return {"expected": True, **({"duration_minutes": minutes} if minutes != "" else {})}
 
 
 @change.command("new")
@@ -120,7 +168,10 @@ def new(state, **opts: Any) -> None:
         "user_action": opts["user_action"],
         "contact": opts["contact"],
     }
-    fields.update({k: v for k, v in flags.items() if v not in (None, "", [])})
+    origins = dict.fromkeys(fields, str(opts["from_file"]))
+    given = {k: v for k, v in flags.items() if v not in (None, "", [])}
+    fields.update(given)
+    origins.update({k: "--" + _FLAG.get(k, k).replace("_", "-") for k in given})
     if opts["outage"] is not None or opts["outage_minutes"] is not None:
         outage: dict[str, Any] = {
             "expected": bool(
@@ -130,18 +181,30 @@ def new(state, **opts: Any) -> None:
         if opts["outage_minutes"] is not None:
             outage["duration_minutes"] = opts["outage_minutes"]
         fields["outage"] = outage
+        origins["outage"] = "--outage-minutes"
     if opts["emergency_reason"]:
         fields["emergency"] = {"reason": opts["emergency_reason"]}
+        origins["emergency"] = "--emergency-reason"
     if opts["start"] or opts["end"]:
         if not (opts["start"] and opts["end"]):
             raise click.UsageError("give both --start and --end for the window")
         fields["window"] = drafts.make_window(opts["start"], opts["end"], opts["tz"])
+        origins["window"] = "--start/--end/--tz"
     if not opts["no_input"] and sys.stdin.isatty():
         merged = {**(template.defaults() if template else {}), **fields}
-        _prompt_missing(merged)
+        try:
+            _prompt_missing(merged)
+        except click.exceptions.Abort:  # Ctrl-C / Ctrl-D at a prompt: interrupted, not "no"
+            click.echo("\ninterrupted: nothing was filed", err=True)
+            sys.exit(130)
         fields = {k: v for k, v in merged.items() if k in fields or v not in (None, "", [])}
     result = actions.create(
-        ws, fields, template=template, branch=opts["branch"] or opts["push"], push=opts["push"]
+        ws,
+        fields,
+        template=template,
+        branch=opts["branch"] or opts["push"],
+        push=opts["push"],
+        origins=origins,
     )
     change_view.report(result, "new", opts["fmt"])
 

@@ -93,7 +93,12 @@ def _schedule_command(name: str, doc: str) -> Callable:
 schedule = _schedule_command(
     "schedule", "Schedule an approved change in its window (or a new one)."
 )
-reschedule = _schedule_command("reschedule", "Move a scheduled change to a new window.")
+reschedule = _schedule_command(
+    "reschedule",
+    "Move an approved or scheduled change to a new window. A new window voids the approvals "
+    "given for the old one: the change goes back to submitted for reviewers to approve again "
+    "(pre-approved standard changes keep theirs).",
+)
 
 
 def _simple(action: str, doc: str, note: str = "--notes") -> Callable:

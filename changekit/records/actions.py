@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import git
 
-from changekit import gitops
+from changekit import gitops, yamlfile
 from changekit.errors import InputError, NotFoundError
 from changekit.plugins import hook
 from changekit.records import lifecycle, steps, store, times
@@ -140,6 +142,34 @@ def _on_other_change_branch(repo: git.Repo, rid: str) -> str | None:
     return None
 
 
+def _field_path(field: str) -> list[str | int]:
+    """``implementation[1]`` / ``window.start`` as a path for ``yamlfile.position``."""
+    parts: list[str | int] = []
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", field):
+        parts.append(int(index) if index else name)
+    return parts
+
+
+def _blame_input(exc: InputError, origins: dict[str, str]) -> InputError:
+    """Point an invalid new record's error at the flag or draft the value came from."""
+    parts = _field_path(exc.field or "")
+    source = origins.get(str(parts[0])) if parts else None
+    if source is None:
+        exc.path, exc.line, exc.column = None, None, None
+        exc.message = f"the new record is not valid: {exc.message}"
+    elif source.startswith("--"):
+        exc.path, exc.line, exc.column = None, None, None
+        exc.message = f"{source}: {exc.message}"
+    else:
+        try:
+            text = Path(source).read_text(encoding="utf-8")
+        except OSError:
+            text = None
+        exc.path = source
+        exc.line, exc.column = yamlfile.position(text, parts)
+    return exc
+
+
 def create(
     ws: Workspace,
     fields: dict[str, Any],
@@ -147,8 +177,12 @@ def create(
     template: Template | None = None,
     branch: bool = False,
     push: bool = False,
+    origins: dict[str, str] | None = None,
 ) -> Outcome:
-    """File a new draft record and commit it as the acting identity."""
+    """File a new draft record and commit it as the acting identity.
+
+    ``origins`` says where each field came from (``--title``, or a draft file's path), so
+    an invalid value is reported there rather than in a record file not yet written."""
     repo = gitops.open_repo(ws.root)
     actor = gitops.acting_identity(repo)
     if push:
@@ -157,7 +191,10 @@ def create(
         taken = {p.stem for p in ws.records_dir.glob("*.yaml")}
         record = ChangeRecord(new_record_data(fields, actor, template, taken))
         path = store.record_path(ws, record.id)
-        store.validate_data(record.data, path=ws.relpath(path), text=store.dump_record(record))
+        try:
+            store.validate_data(record.data, path=ws.relpath(path), text=store.dump_record(record))
+        except InputError as exc:
+            raise _blame_input(exc, origins or {}) from None
         notes: list[str] = []
         warning = None if branch else _on_other_change_branch(repo, record.id)
         if warning:

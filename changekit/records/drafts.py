@@ -81,6 +81,8 @@ def load_draft(path: str | Path) -> dict[str, Any]:
                     hint=f"remove {key!r} from the draft",
                 )
             close = difflib.get_close_matches(str(key), DRAFT_KEYS, n=1)
+            if key in ("timezone", "tz", "start", "end"):
+                close = ["window." + ("timezone" if key == "tz" else str(key))]
             raise InputError(
                 f"unknown key {key!r}",
                 path=path,

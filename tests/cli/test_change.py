@@ -367,3 +367,25 @@ def test_change_commands_through_the_console_script(ws):
         f"error: change_records/{rid}.yaml: cannot start {rid}: it is draft\n"
         "  field: status\n  hint: allowed next steps: submit, cancel\n"
     )
+
+
+def test_invalid_flag_is_blamed_on_the_flag_not_a_record_file(ws):
+    """QA #15: the record file named in the error was never written."""
+    head = git(ws, "rev-parse", "HEAD")
+    result = ck(ws, "change", "new", "--no-input", *REQUIRED, "--title", "t", "--host", "web1")
+    assert result.exit_code == 3
+    assert result.stderr.startswith("error: --title: 't' is too short")
+    assert "change_records/" not in result.stderr
+    assert git(ws, "rev-parse", "HEAD") == head and git(ws, "status", "--porcelain") == ""
+
+
+def test_invalid_draft_value_is_blamed_on_the_draft_line(ws, tmp_path):
+    draft = tmp_path / "bt.yaml"
+    draft.write_text(
+        "title: Upgrade the database\ntype: norml\ncategory: change\n"
+        "risk: low\nimpact: low\nhosts: [db1]\n"
+    )
+    result = ck(ws, "change", "new", "--no-input", "--from-file", str(draft))
+    assert result.exit_code == 3
+    assert f"error: {draft}:2:7: 'norml' is not one of" in result.stderr
+    assert "did you mean 'normal'?" in result.stderr and "change_records/" not in result.stderr

@@ -6,6 +6,7 @@ import json
 import os
 import select
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -52,6 +53,8 @@ def test_prompts_for_missing_fields_on_a_terminal(tmp_path):
             ("Description", "grow the LV"),
             ("Implementation", "lvextend -r -L +10G /dev/vg/var"),
             ("Rollback", ""),
+            ("Window start", ""),
+            ("outage", "n"),
         ]:
             _read_until(master, prompt, seen)
             seen.clear()
@@ -68,5 +71,94 @@ def test_prompts_for_missing_fields_on_a_terminal(tmp_path):
     assert data["type"] == "normal" and data["impact"] == "low"  # the default was taken
     assert data["hosts"] == ["mail1", "group:mail"]
     assert data["implementation"] == "lvextend -r -L +10G /dev/vg/var"
-    assert "rollback" not in data
+    assert "rollback" not in data and "window" not in data
+    assert data["outage"] == {"expected": False}
     assert git(ws, "status", "--porcelain") == ""
+
+
+def _terminal(ws: Path, *args: str) -> tuple[subprocess.Popen, int]:
+    exe = shutil.which("changekit") or str(Path(sys.executable).parent / "changekit")
+    master, slave = os.openpty()
+    proc = subprocess.Popen(
+        [exe, "change", "new", *args],
+        cwd=ws,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        close_fds=True,
+    )
+    os.close(slave)
+    return proc, master
+
+
+def test_prompts_for_the_window_and_the_outage(tmp_path):
+    """QA #20: a prompted record gets a window (asked again after a wrong time) and an outage."""
+    ok(tmp_path, "init", str(tmp_path / "ws"))
+    ws = tmp_path / "ws"
+    proc, master = _terminal(
+        ws,
+        "--title",
+        "Reboot mail1",
+        "--type",
+        "normal",
+        "--category",
+        "change",
+        "--risk",
+        "low",
+        "--impact",
+        "low",
+        "--host",
+        "mail1",
+        "--implementation",
+        "reboot",
+        "--rollback",
+        "none",
+    )
+    seen = bytearray()
+    try:
+        for prompt, answer in [
+            ("Description", ""),
+            ("Window start", "2026-12-06 02:00"),
+            ("Window end", "2026-12-06 01:00"),
+            ("Time zone", "Europe/Berlin"),
+            ("Window start", "2026-12-06 02:00"),  # the end was before the start: asked again
+            ("Window end", "2026-12-06 03:00"),
+            ("Time zone", "Europe/Berlin"),
+            ("outage", "y"),
+            ("minutes", "20"),
+        ]:
+            _read_until(master, prompt, seen)
+            if prompt == "Window start" and b"before or when it starts" not in seen:
+                assert answer == "2026-12-06 02:00"
+            seen.clear()
+            os.write(master, answer.encode() + b"\r")
+        _read_until(master, "Filed", seen)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    rid = seen.decode().split("Filed ", 1)[1].split()[0]
+    data = json.loads(ok(ws, "change", "show", rid, "--format", "json").stdout)
+    assert data["window"]["start"] == "2026-12-06T02:00:00+01:00"
+    assert data["window"]["end"] == "2026-12-06T03:00:00+01:00"
+    assert data["window"]["timezone"] == "Europe/Berlin"
+    assert data["outage"] == {"expected": True, "duration_minutes": 20}
+
+
+def test_ctrl_c_at_a_prompt_exits_130_and_files_nothing(tmp_path):
+    ok(tmp_path, "init", str(tmp_path / "ws"))
+    ws = tmp_path / "ws"
+    head = git(ws, "rev-parse", "HEAD")
+    proc, master = _terminal(ws, "--title", "Reboot mail1")
+    seen = bytearray()
+    try:
+        _read_until(master, "Type", seen)
+        proc.send_signal(signal.SIGINT)  # what the terminal sends on Ctrl-C
+        _read_until(master, "interrupted", seen)
+        assert proc.wait(timeout=60) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    assert git(ws, "rev-parse", "HEAD") == head and git(ws, "status", "--porcelain") == ""
