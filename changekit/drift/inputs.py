@@ -75,6 +75,13 @@ def record_spans(ws: Workspace, inventory: Inventory) -> list[RecordSpan]:
         if ran:  # what really happened widens the planned window
             start = min([t for t in (start, *ran) if t is not None])
             end = max([t for t in (end, *ran) if t is not None])
+        done = [
+            _parse(h["at"])
+            for h in rec.history
+            if h.get("status") in ("completed", "failed", "rolled_back")
+        ]
+        if done and rec.status in ("completed", "failed", "rolled_back"):
+            end = max(done)  # a finished change acts no more: not until its planned end
         completed = next(
             (_parse(h["at"]) for h in rec.history if h.get("status") == "completed"), None
         )

@@ -37,9 +37,10 @@ class RecordSpan:
             return False
         if self.start is None or self.end is None:
             return False
-        # inclusive: scan and record times are kept to the second, and a quick change can
-        # start, finish and be re-scanned within one
-        return self.start <= before and self.end >= after
+        # times are kept to the second: a change may start in the very second a scan ends
+        # (inclusive start), but a change that finished in the second an interval began was
+        # seen by the scan that began it, so it explains nothing after (exclusive end)
+        return self.start <= before and self.end > after
 
 
 SCOPED_COLLECTORS = frozenset({"files"})

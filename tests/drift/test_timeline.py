@@ -68,3 +68,14 @@ def test_every_interval_of_the_history_window_is_reported():
         ("dpkg:tzdata", "unrecorded-change", B[1])
     ]
     assert analyze(inventory({"web": ["web01"]}), states, history=2, **kw).findings == []
+
+
+def test_a_change_finished_as_a_scan_ran_explains_nothing_after_that_scan():
+    """QA #8 edge: completed 22:44:42, scanned 22:44:42: the next interval is not its work."""
+    from changekit.drift.timeline import RecordSpan
+
+    t = datetime(2026, 11, 25, 22, 44, 42, tzinfo=UTC)
+    later = datetime(2026, 11, 25, 23, 0, tzinfo=UTC)
+    rec = RecordSpan("CHG-1", "completed", frozenset({"web07"}), t.replace(minute=40), t)
+    assert rec.covers("web07", t.replace(minute=30), t)  # the interval it ran in
+    assert not rec.covers("web07", t, later)  # the next one
