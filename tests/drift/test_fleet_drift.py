@@ -245,3 +245,23 @@ def test_propose_for_the_missing_module_installs_its_package(scanned):
     result = ck(scanned, "drift", "--propose", pdf["id"], "--kind", "peers", "web*")
     assert result.exit_code == 0, result.output
     assert "on web07: apt-get install -y libpdf-api2-perl" in result.stdout
+
+
+def test_a_removed_package_is_one_time_finding_on_real_facts(scanned):
+    """QA #14: web02's real facts minus libpdf-api2-perl and every PDF::API2 module it
+    ships (what `dpkg -r libpdf-api2-perl` leaves) are one change, not one per module."""
+    from changekit.drift import remediation
+    from changekit.drift.timeline import changes_between
+
+    old = json.loads((scanned / "facts" / "hosts" / "web02.json").read_text())
+    new = json.loads(json.dumps(old))
+    new["scan_id"], new["collected_at"] = "20991231T000000Z-zzzz", "2099-12-31T00:00:00+00:00"
+    del new["facts"]["dpkg"]["libpdf-api2-perl"]
+    gone = [m for m in new["facts"]["perl"] if m == "PDF::API2" or m.startswith("PDF::API2::")]
+    assert len(gone) > 50  # the real distribution ships many modules
+    for m in gone:
+        del new["facts"]["perl"][m]
+    found = changes_between({"web02": old}, {"web02": new}, [], package_of=remediation.package_for)
+    assert [(f.item, f.actual) for f in found] == [("dpkg:libpdf-api2-perl", "absent")]
+    assert len(found[0].evidence["folded"]) == len(gone)
+    assert found[0].since == "2099-12-31T00:00:00+00:00"
