@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from changekit.errors import ChangekitError, WorkspaceError
+from changekit.gate import base as base_rules
 from changekit.gate import history, proof
 from changekit.gate.attribution import attribute_all
 from changekit.plugins import hook
@@ -107,6 +108,10 @@ def run_check(ws: Workspace, *, base: str | None = None, now: datetime | None = 
     changed: set[str] | None = None
     if base is not None:
         changed = {p.removeprefix(prefix) for p in history.changed_since(ws.root, base)}
+        # judged by the rules before the pull request, which must not relax its own (QA #4)
+        policy = base_rules.base_policy(ws.root, base, prefix, policy)
+        report.problems += base_rules.policy_changes(ws.root, base, prefix, policy)
+        report.problems += base_rules.deleted_records(ws.root, base, prefix, changed)
     for exc in loaded.errors:
         problem = _load_error_problem(exc)
         if changed is None or problem.code == "duplicate-id" or (exc.path or "") in changed:

@@ -98,9 +98,16 @@ def approver_emails(approvals: Iterable[Any], requester: str) -> dict[str, str |
         if not isinstance(entry, Mapping):
             continue
         email = email_of(entry.get("by"))
-        if email and email != requester:
+        if email and person_of(email) != person_of(requester):
             out.setdefault(email, entry.get("as"))
     return out
+
+
+def person_of(email: str) -> str:
+    """``ada+review@example.org`` -> ``ada@example.org``: plus-addressing reaches the same mailbox,
+    so it is the same person (the requester must not approve from a second address)."""
+    local, at, domain = email.strip().lower().partition("@")
+    return f"{local.split('+', 1)[0]}{at}{domain}" if at else local
 
 
 def requester_email(record: Any) -> str:

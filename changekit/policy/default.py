@@ -6,7 +6,8 @@ DEFAULT_POLICY = """\
 version: 1
 
 # People, by the email of their git identity. `handle` is their forge name,
-# used by `changekit codeowners`. Add your team here.
+# used by `changekit codeowners`. FILL IN `approvers`: the rules below accept
+# approvals only from this group, so until it has members no change can be approved.
 groups:
   approvers:
     members: []
@@ -15,13 +16,15 @@ groups:
 
 approvals:
   # The first rule whose `when` matches a record says what it needs.
-  # The requester never counts as an approver. `from` omitted = anyone else.
+  # The requester never counts as an approver (nor their +tag addresses).
+  # `from` names the groups an approver must be in; omitting it lets ANYONE
+  # with commit access approve, so keep it.
   rules:
     - when: {type: [emergency]}
-      require: [{count: 1}]
+      require: [{count: 1, from: [approvers]}]
     - when: {risk: [high]}
-      require: [{count: 2}]
-    - require: [{count: 1}]
+      require: [{count: 2, from: [approvers]}]
+    - require: [{count: 1, from: [approvers]}]
   # Standard changes filed from these templates are pre-approved.
   standard_templates: []
   # Emergency changes may start first; they must be approved within this time.

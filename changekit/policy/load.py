@@ -120,6 +120,15 @@ def policy_from_data(
     freezes = []
     for i, f in enumerate(data.get("freezes") or ()):
         tz = tz_at(f["timezone"], ["freezes", i, "timezone"]) if f.get("timezone") else utc
+        for key in ("from", "to"):
+            try:
+                fz.from_policy({**f, "from": f[key], "to": f[key]}, tz)
+            except ValueError as exc:  # the schema checks the shape; the calendar checks the day
+                raise fail(
+                    f"{f[key]!r} is not a valid date ({exc})",
+                    ["freezes", i, key],
+                    "write a real date as YYYY-MM-DD or YYYY-MM-DDTHH:MM, e.g. 2026-12-01",
+                ) from None
         freeze = fz.from_policy(f, tz)
         if freeze.end <= freeze.start:
             raise fail(f"freeze {f['name']!r} ends before it starts", ["freezes", i, "to"])

@@ -88,7 +88,7 @@ class Policy(TimeRules, LifecycleChecks):
         """Why ``identity`` may not approve ``record``, or None when it may."""
         rid = record_id(record)
         email = email_of(identity)
-        if email and email == ap.requester_email(record):
+        if email and ap.person_of(email) == ap.person_of(ap.requester_email(record)):
             return Problem(
                 "approver-is-requester",
                 "the requester cannot approve their own change",

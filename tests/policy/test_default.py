@@ -26,6 +26,16 @@ def test_default_policy_validates_and_loads(tmp_path):
     ]
     assert not policy.is_approved(record), "the requester never counts"
     record["approvals"].append(
+        {"by": {"name": "R", "email": "r+review@example.org"}, "at": "2026-11-25T10:00:00Z"}
+    )
+    assert not policy.is_approved(record), "plus-addressing is still the requester"
+    assert policy.approval_problem(record, "R+x@Example.org").code == "approver-is-requester"
+    record["approvals"].append(
         {"by": {"name": "A", "email": "a@example.org"}, "at": "2026-11-25T10:00:00Z"}
     )
-    assert policy.is_approved(record)
+    assert not policy.is_approved(record), "QA #3: only the approvers group counts by default"
+    assert policy.approval_problem(record, "b@example.org").code == "approver-not-allowed"
+    (tmp_path / "changekit.yaml").write_text(
+        text.replace("members: []", "members: [a@example.org]")
+    )
+    assert load_policy(tmp_path).is_approved(record)
