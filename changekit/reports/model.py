@@ -53,6 +53,18 @@ def _conformance(result: DriftResult, scanned: float) -> float:
     return round(100.0 * len(counted - bad) / len(counted), 1)
 
 
+def _group_conformance(result: DriftResult, scanned: dict[str, float]) -> dict[str, float]:
+    """Per group, hosts whose latest scan failed count as not conforming (as overall)."""
+    failed = set(result.scan_failed)
+    if not failed:
+        return scanned
+    bad = {f.host for f in result.findings if f.is_open} | failed
+    return {
+        g: round(100.0 * sum(1 for h in m if h not in bad) / len(m), 1) if m else 100.0
+        for g, m in result.groups.items()
+    }
+
+
 def build_report(result: DriftResult, *, title: str = "Standardisation report") -> dict[str, Any]:
     """The report for one drift analysis (see ``changekit.drift.engine.analyze``)."""
     findings = sorted(
@@ -90,7 +102,7 @@ def build_report(result: DriftResult, *, title: str = "Standardisation report") 
                 for h, why in sorted(result.scan_failed.items())
             ],
             "conformance": _conformance(result, current["overall"]),
-            "groups": dict(current.get("groups", {})),
+            "groups": _group_conformance(result, dict(current.get("groups", {}))),
             "previous_conformance": previous["overall"] if previous else None,
             "trend": [
                 {

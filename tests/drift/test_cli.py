@@ -212,6 +212,7 @@ def test_hosts_whose_scan_failed_are_shown_and_not_counted_as_conforming(ws):
     assert data["summary"]["unscanned"] == []
     # 6 hosts counted: web05 and down01 failed, web02 and web04 had unrecorded changes
     assert data["summary"]["conformance"] == 33.3
+    assert data["summary"]["groups"] == {"web": 40.0}  # web01, web03 of 5; web05 failed
     md = ok(ws, "report", "--format", "md").stdout
     assert "- Scan failed: down01: unreachable: cannot connect to 127.0.0.1:1" in md
     assert "Not scanned" not in md and "Never scanned" not in md
