@@ -24,13 +24,22 @@ def payload(notice: Notice, fmt: str) -> dict:
         ctx = notice.context
         return {
             "change": notice.change_id,
+            "change_id": notice.change_id,
+            "change_type": ctx.get("type"),
+            "status": ctx.get("status"),
             "kind": notice.kind,
             "sequence": notice.sequence,
             "variant": notice.variant or None,
             "subject": notice.subject,
             "text": notice.text,
+            # machine-readable times, ISO 8601 in UTC; null when not known (yet)
+            "start": ctx.get("start_iso"),
+            "end": ctx.get("end_iso"),
+            "started_at": ctx.get("started_iso"),
+            "finished_at": ctx.get("finished_iso"),
             "when": ctx.get("when"),
             "timezone": ctx.get("timezone"),
+            "emergency_reason": ctx.get("emergency"),
             "outage": ctx.get("outage"),
             "outage_duration": ctx.get("outage_duration"),
             "services": ctx.get("services"),
