@@ -131,3 +131,19 @@ def test_start_and_completion_notices_follow_the_status(
     # no start notice for ics (calendars only care about the event), one per reader elsewhere
     start = sorted(n["channel"] for n in load(ws)["notices"] if n["kind"] == "start")
     assert start == ["atom", "email", "email", "email", "webhook"]
+
+
+def test_no_reminder_follows_an_announcement_made_after_its_time(
+    tmp_path, run_cli, smtp, webhook, notices_config
+):
+    """QA #19: announced 40 minutes before the start with reminders P1D and PT1H."""
+    ws = make_workspace(tmp_path / "ws", notices_config)  # the window starts 2026-12-10 22:00 UTC
+    announced = run_cli("-C", str(ws), "announce", RID, "--at", "2026-12-10T21:20:00+00:00")
+    assert announced.exit_code == 0, announced.output
+    sent = len(smtp.inbox.messages)
+    for moment in ("2026-12-10T21:20:01+00:00", "2026-12-10T21:30:00+00:00"):
+        again = run_cli("-C", str(ws), "notices", "send-due", "--at", moment)
+        assert again.exit_code == 0, again.output
+        assert again.stdout.strip() == "nothing due"
+    assert len(smtp.inbox.messages) == sent
+    assert {n["kind"] for n in load(ws)["notices"]} == {"announcement"}
