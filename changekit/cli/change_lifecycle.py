@@ -114,7 +114,26 @@ def _simple(action: str, doc: str, note: str = "--notes") -> Callable:
     return command
 
 
-start = _simple("start", "Start implementing (emergency changes may start before approval).")
+@click.command()
+@_id
+@click.option("--notes", help="What happened (kept in the history).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Start outside the change's window (needs --reason; kept in the history).",
+)
+@click.option("--reason", help="Why it must start outside its window (with --force).")
+@_push
+@_format
+@click.pass_obj
+def start(state, record_id, notes, force, reason, push, fmt) -> None:
+    """Start implementing, inside the change's window (emergency changes may start at any
+    time, even before approval)."""
+    if force and not reason:
+        raise click.UsageError("--force needs --reason TEXT: say why it cannot wait")
+    _run(state, record_id, "start", fmt, reason=reason or notes, push=push, force=force)
+
+
 complete = _simple("complete", "Mark the change completed.")
 fail = _simple("fail", "Mark the change failed.")
 rollback = _simple("rollback", "Mark the change rolled back.")

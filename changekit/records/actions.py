@@ -233,6 +233,7 @@ def transition(
     window: dict[str, str] | None = None,
     branch: bool = False,
     push: bool = False,
+    force: bool = False,
 ) -> Outcome:
     """Move a record one lifecycle step, as one commit by the acting identity."""
     repo = gitops.open_repo(ws.root)
@@ -259,6 +260,7 @@ def transition(
             as_group=as_group,
             window=window,
             notes=notes,
+            force=force,
         )
         hook().before_transition(record=record, status=target, actor=actor, workspace=ws)
         record.data["status"] = target
@@ -270,6 +272,8 @@ def transition(
             note = "new window: approvals withdrawn" + (f": {comment}" if comment else "")
         elif action == "schedule" and previous == "scheduled":
             note = "rescheduled" + (f": {comment}" if comment else "")
+        elif action == "start" and force and notes:
+            note = notes[-1]  # started outside the window: why, for the record
         if note:
             entry["note"] = note
         record.data["history"] = record.history + [entry]

@@ -59,7 +59,11 @@ def test_full_lifecycle_commits_each_step_as_its_actor(ws):
         ),
         ("bob", ("approve", rid), "approved"),
         ("alice", ("schedule", rid), "scheduled"),
-        ("carol", ("start", rid), "in_progress"),
+        (
+            "carol",
+            ("start", rid, "--force", "--reason", "the test runs years early"),
+            "in_progress",
+        ),
         ("carol", ("complete", rid, "--notes", "went fine"), "completed"),
     ]
     for who, args, status in steps:
@@ -93,6 +97,9 @@ def test_full_lifecycle_commits_each_step_as_its_actor(ws):
         "completed",
     ]
     assert data["history"][4]["note"] == "new window: approvals withdrawn"
+    assert data["history"][7]["note"] == (
+        "started while its window has not begun, forced: the test runs years early"
+    )
     final = ck(ws, "change", "cancel", rid)
     assert final.exit_code == 4 and "completed is final: no further steps" in final.stderr
 
@@ -301,3 +308,53 @@ def test_json_output_of_a_step(ws):
     out = json.loads(ok(ws, "change", "submit", rid, "--format", "json").stdout)
     assert out["id"] == rid and out["status"] == "submitted" and out["previous"] == "draft"
     assert out["commit"] == git(ws, "rev-parse", "HEAD")
+
+
+def _approved(ws: Path, *window: str, kind: str = "normal") -> str:
+    extra = (
+        ("--type", "emergency", "--emergency-reason", "disk full") if kind == "emergency" else ()
+    )
+    rid = new_record(ws, *window, "--tz", "UTC", *extra)
+    _as(ws, "alice")
+    ok(ws, "change", "submit", rid)
+    if kind != "emergency":
+        _as(ws, "bob")
+        ok(ws, "change", "approve", rid)
+    _as(ws, "carol")
+    return rid
+
+
+def _utc(delta_hours: float) -> str:
+    from datetime import UTC, datetime, timedelta
+
+    return (datetime.now(UTC) + timedelta(hours=delta_hours)).strftime("%Y-%m-%d %H:%M")
+
+
+def test_start_before_or_after_the_window_is_refused_unless_forced_with_a_reason(ws):
+    """QA #10: starting weeks early was allowed and the notices then contradicted themselves."""
+    early = _approved(ws, "--start", "2030-12-06 02:00", "--end", "2030-12-06 04:00")
+    head = git(ws, "rev-parse", "HEAD")
+    refused = ck(ws, "change", "start", early)
+    assert refused.exit_code == 4
+    assert (
+        f"cannot start {early}: its window has not begun (2030-12-06 02:00 to 2030-12-06 04:00 UTC)"
+        in refused.stderr
+    )
+    assert "--force --reason TEXT" in refused.stderr
+    no_reason = ck(ws, "change", "start", early, "--force")
+    assert no_reason.exit_code == 2 and "--force needs --reason" in no_reason.stderr
+    assert git(ws, "rev-parse", "HEAD") == head and git(ws, "status", "--porcelain") == ""
+    ok(ws, "change", "start", early, "--force", "--reason", "vendor moved the slot")
+    assert _record(ws, early)["history"][-1]["note"] == (
+        "started while its window has not begun, forced: vendor moved the slot"
+    )
+
+
+def test_start_inside_the_window_is_allowed_and_emergencies_start_anytime(ws):
+    inside = _approved(ws, "--start", _utc(-1), "--end", _utc(1))
+    ok(ws, "change", "start", inside)
+    assert "note" not in _record(ws, inside)["history"][-1]
+    urgent = _approved(
+        ws, "--start", "2030-12-06 02:00", "--end", "2030-12-06 04:00", kind="emergency"
+    )
+    ok(ws, "change", "start", urgent)
