@@ -66,6 +66,10 @@ def policy_changes(root: Path, base: str, prefix: str, policy: Policy) -> list[P
         for c in policy.data.get("calendars") or ()
         if isinstance(c, dict) and c.get("file")
     ]
+    # a pre-approved template says what its standard changes may do
+    names += [
+        f"templates/{t}.{ext}" for t in sorted(policy.standard_templates) for ext in ("yaml", "yml")
+    ]
     paths = [prefix + n for n in names]
     out = history.git(root, "diff", "--name-only", since, "--", *paths, check=False).decode()
     changed = sorted({p.removeprefix(prefix) for p in out.splitlines() if p})

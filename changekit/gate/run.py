@@ -10,13 +10,13 @@ from typing import Any
 
 from changekit.errors import ChangekitError, WorkspaceError
 from changekit.gate import base as base_rules
-from changekit.gate import history, proof
+from changekit.gate import final, history, proof
 from changekit.gate.attribution import attribute_all
 from changekit.plugins import hook
 from changekit.policy import Policy, load_policy
 from changekit.policy.conflicts import ConflictIndex
 from changekit.problems import Problem
-from changekit.records import store
+from changekit.records import store, templates
 from changekit.workspace import Workspace
 
 FAILING = ("high", "critical")
@@ -112,6 +112,7 @@ def run_check(ws: Workspace, *, base: str | None = None, now: datetime | None = 
         policy = base_rules.base_policy(ws.root, base, prefix, policy)
         report.problems += base_rules.policy_changes(ws.root, base, prefix, policy)
         report.problems += base_rules.deleted_records(ws.root, base, prefix, changed)
+    policy.templates = templates.fields(ws)  # what each pre-approved template covers (QA #1)
     for exc in loaded.errors:
         problem = _load_error_problem(exc)
         if changed is None or problem.code == "duplicate-id" or (exc.path or "") in changed:
@@ -172,6 +173,10 @@ def _prove(
             signatures=signatures,
             path=rel(record),
         )
+        if record.data.get("status") in final.FINISHED:
+            counted, problems = final.recount(
+                ws.root, prefix + rel(record), attributed[record.id], counted, problems
+            )
         proven[record.id] = counted
         report.problems.extend(problems)
     return proven

@@ -24,8 +24,10 @@ class LifecycleChecks:
 
     def _standard_problem(self, record: Any) -> Problem | None:
         data = data_of(record)
-        if data.get("type") != "standard" or self.is_preapproved_template(data.get("template")):
+        if data.get("type") != "standard":
             return None
+        if self.is_preapproved_template(data.get("template")):
+            return self.preapproval_problem(record)  # diverged from its template: a normal change
         templates = ", ".join(sorted(self.standard_templates)) or "(none yet)"
         return Problem(
             "standard-without-template",

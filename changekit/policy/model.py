@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from changekit.policy import approvals as ap
+from changekit.policy import preapproval
 from changekit.policy.access import (
     ACTIVE_STATUSES,
     data_of,
@@ -49,6 +50,9 @@ class Policy(TimeRules, LifecycleChecks):
     conflict_statuses: tuple[str, ...] = ACTIVE_STATUSES
     conflicts_allowed: bool = False
     codeowners: list[dict] = field(default_factory=list)
+    templates: dict[str, dict] | None = None
+    """Template name -> its fields, set by callers that can read them (``check``, the lifecycle
+    steps); None: unknown, and a pre-approved template is then judged by its name only."""
 
     # -- approvals -------------------------------------------------------------
 
@@ -59,10 +63,19 @@ class Policy(TimeRules, LifecycleChecks):
     def is_preapproved_template(self, name: str | None) -> bool:
         return bool(name) and name in self.standard_templates
 
+    def preapproval_problem(self, record: Any, template: dict | None = None) -> Problem | None:
+        """Why ``record`` is not a pre-approved standard change, or None when it is.
+
+        Pre-approval covers what the template says and nothing else: the plan, rollback,
+        verification, risk, impact and outage must be the template's, the hosts within the
+        template's (when it names any), and a change once rejected needs a normal approval.
+        """
+        return preapproval.problem(self, record, template)
+
     def required_approvals(self, record: Any) -> tuple[ap.Requirement, ...]:
         """What the record needs; empty for a standard change filed from a pre-approved template."""
         data = data_of(record)
-        if data.get("type") == "standard" and self.is_preapproved_template(data.get("template")):
+        if data.get("type") == "standard" and self.preapproval_problem(record) is None:
             return ()
         for rule in self.rules:
             if rule.matches(data):

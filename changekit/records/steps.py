@@ -180,3 +180,34 @@ def apply_step(
             out["notes"] = reason or comment
         data["outcome"] = out
     return target
+def _check_start_time(record: ChangeRecord, moment, force: bool, reason: str | None) -> str | None:
+    """Work starts inside the approved window; outside it only with ``--force`` and a reason.
+
+    Emergency changes may start at any time: that is what makes them emergencies."""
+    start, end = record.window_start, record.window_end
+    if record.type == "emergency" or start is None or end is None or start <= moment <= end:
+        return None
+    zone = times.zone(record.window_timezone) if record.window_timezone else None
+    shown = [t.astimezone(zone) if zone else t for t in (start, end)]
+    when = "has not begun" if moment < start else "is over"
+    if force and reason:
+        return f"started while its window {when}, forced: {reason}"
+    raise PolicyError(
+        f"cannot start {record.id}: its window {when} "
+        f"({shown[0]:%Y-%m-%d %H:%M} to {shown[1]:%Y-%m-%d %H:%M} {record.window_timezone or ''})",
+        field="window",
+        hint=(
+            "give `--reason TEXT` with --force; it is kept in the history"
+            if force
+            else "wait for the window, `changekit change reschedule ID` to move it, or "
+            "`--force --reason TEXT` to start anyway (kept in the history)"
+        ),
+    )
+
+
+    force: bool = False,
+    if action == "start":
+        forced = _check_start_time(record, moment, force, reason)
+        if forced:
+            notes.append(forced)
+        return target

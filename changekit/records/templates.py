@@ -94,3 +94,8 @@ def get(ws: Workspace, name: str) -> Template:
             else f"templates: {', '.join(sorted(templates)) or 'none'} (add one as templates/{name}.yaml)",
         )
     return templates[name]
+
+
+def fields(ws: Workspace) -> dict[str, dict[str, Any]]:
+    """Template name -> the record fields it sets (what a pre-approval of it covers)."""
+    return {name: t.defaults() for name, t in available(ws).items()}

@@ -180,3 +180,40 @@ def test_a_plan_appended_at_the_end_after_approval_voids_it(team):
     report = team.rita.check(code=1)
     stale = [p for p in report["problems"] if p["code"] == "approval-stale"]
     assert stale and "verification changed" in stale[0]["message"]
+
+
+def test_a_finished_change_corrected_afterwards_keeps_its_approval(team):
+    # QA #9: a completed record cannot be approved again; its approvals covered it when it started
+    rid = submit_and_approve(team)
+    team.merge(rid)
+    rita = team.rita
+    rita.git("pull", "-q", "origin", "main")
+    path = rita.record_path(rid)
+    data = yaml.safe_load(path.read_text())
+    for status in ("in_progress", "completed"):  # as `change start` / `complete` commit them
+        data["status"] = status
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+        rita.git("commit", "-q", "-am", status)
+    data["hosts"] = ["web1", "web2"]  # the host that was really touched
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    rita.git("commit", "-q", "-am", "also web2")
+    report = rita.check(code=0)
+    assert codes(report) == {"approval-edited-after-start"}
+    assert report["problems"][0]["severity"] == "low"
+
+
+def test_a_finished_change_edited_before_it_started_is_still_not_approved(team):
+    rid = submit_and_approve(team)
+    team.merge(rid)
+    rita = team.rita
+    rita.git("pull", "-q", "origin", "main")
+    path = rita.record_path(rid)
+    data = yaml.safe_load(path.read_text())
+    data["hosts"] = ["web1", "db1"]
+    data["status"] = "in_progress"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    rita.git("commit", "-q", "-am", "started on more hosts")
+    data["status"] = "completed"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    rita.git("commit", "-q", "-am", "done")
+    assert {"approval-stale", "not-approved"} <= codes(rita.check(code=1))

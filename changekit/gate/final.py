@@ -1,0 +1,62 @@
+"""Records that are over (completed, failed, rolled back) are judged as they were when work began.
+
+A finished change cannot be approved again, so an approval that went stale because someone
+corrected the record afterwards (the host really touched, a typo in the plan) would fail the
+gate forever. What mattered is that the approvals covered the change when it started: an
+approval counts for a finished record when the record's substance then is the substance of the
+version that first said ``in_progress`` (QA #9). The correction is still reported, as a note.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from changekit.gate import history
+from changekit.policy.access import substance
+from changekit.problems import Problem
+
+FINISHED = ("completed", "failed", "rolled_back")
+
+
+def substance_at_start(root: Path, path: str) -> dict | None:
+    """The substance of the first committed version of ``path`` whose status is in_progress."""
+    shas = history.git(root, "log", "--reverse", "--format=%H", "--", f":(top){path}", check=False)
+    for sha in shas.decode().split():
+        raw = history.git(root, "show", f"{sha}:{path}", check=False)
+        try:
+            data = yaml.safe_load(raw) if raw else None
+        except yaml.YAMLError:
+            continue
+        if isinstance(data, dict) and data.get("status") == "in_progress":
+            return substance(data)
+    return None
+
+
+def recount(
+    root: Path, path: str, attributed: list, counted: list[dict], problems: list[Problem]
+) -> tuple[list[dict], list[Problem]]:
+    """Count the stale approvals that covered the record when it started; note them instead."""
+    start: dict | None | bool = False
+    out = []
+    for problem in problems:
+        if problem.code == "approval-stale" and (problem.field or "").startswith("approvals["):
+            if start is False:
+                start = substance_at_start(root, path)
+            item: Any = attributed[int(problem.field[len("approvals[") : -1])]
+            if start is not None and item.substance_then == start:
+                counted = [*counted, item.entry]
+                problem = Problem(
+                    "approval-edited-after-start",
+                    problem.message.replace("so it no longer counts", "after the change started")
+                    + "; it counts, as it covered the change when work began",
+                    record=problem.record,
+                    path=problem.path,
+                    field=problem.field,
+                    hint="nothing to do; the edit is in the record's git history",
+                    severity="low",
+                )
+        out.append(problem)
+    return counted, out
