@@ -13,8 +13,12 @@ from changekit.workspace import Workspace
 
 
 def load_policy(ws: Workspace) -> Any:
-    """The workspace policy (``changekit.yaml``)."""
-    return _load_policy(ws)
+    """The workspace policy (``changekit.yaml``), knowing what each template pre-approves."""
+    from changekit.records.templates import fields
+
+    policy = _load_policy(ws)
+    policy.templates = fields(ws)
+    return policy
 
 
 def load_inventory(ws: Workspace, policy: Any | None = None) -> Any | None:
@@ -47,7 +51,7 @@ def _preapproved(record: ChangeRecord, policy: Any | None) -> bool:
     return (
         record.type == "standard"
         and policy is not None
-        and policy.is_preapproved_template(record.template)
+        and policy.preapproval_problem(record) is None
     )
 
 
@@ -119,7 +123,7 @@ def apply_step(
                 "submit",
                 record.id,
             )
-            if record.type == "standard" and policy.is_preapproved_template(record.template):
+            if _preapproved(record, policy):
                 return "approved"
         return target
     if action == "approve":
@@ -180,34 +184,3 @@ def apply_step(
             out["notes"] = reason or comment
         data["outcome"] = out
     return target
-def _check_start_time(record: ChangeRecord, moment, force: bool, reason: str | None) -> str | None:
-    """Work starts inside the approved window; outside it only with ``--force`` and a reason.
-
-    Emergency changes may start at any time: that is what makes them emergencies."""
-    start, end = record.window_start, record.window_end
-    if record.type == "emergency" or start is None or end is None or start <= moment <= end:
-        return None
-    zone = times.zone(record.window_timezone) if record.window_timezone else None
-    shown = [t.astimezone(zone) if zone else t for t in (start, end)]
-    when = "has not begun" if moment < start else "is over"
-    if force and reason:
-        return f"started while its window {when}, forced: {reason}"
-    raise PolicyError(
-        f"cannot start {record.id}: its window {when} "
-        f"({shown[0]:%Y-%m-%d %H:%M} to {shown[1]:%Y-%m-%d %H:%M} {record.window_timezone or ''})",
-        field="window",
-        hint=(
-            "give `--reason TEXT` with --force; it is kept in the history"
-            if force
-            else "wait for the window, `changekit change reschedule ID` to move it, or "
-            "`--force --reason TEXT` to start anyway (kept in the history)"
-        ),
-    )
-
-
-    force: bool = False,
-    if action == "start":
-        forced = _check_start_time(record, moment, force, reason)
-        if forced:
-            notes.append(forced)
-        return target
