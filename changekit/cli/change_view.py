@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from changekit.cli.output import print_json, print_table
-from changekit.errors import EXIT_INPUT
+from changekit.errors import EXIT_INPUT, ChangekitError
 from changekit.records import lifecycle, steps, store, times
 from changekit.records.model import STATUSES, TYPES, ChangeRecord
 
@@ -69,15 +69,35 @@ def window_text(summary: dict[str, Any]) -> str:
     return f"{s:%Y-%m-%d %H:%M}–{e.strftime(end_fmt)} {tz or s.strftime('%z')}"
 
 
-def host_matches(record: ChangeRecord, wanted: str, inventory: Any | None = None) -> bool:
+def host_matches(
+    record: ChangeRecord,
+    wanted: str,
+    inventory: Any | None = None,
+    warnings: dict[str, str] | None = None,
+) -> bool:
     """A record touches ``wanted`` when a selector equals it or one glob covers the other;
-    with an inventory, when the hosts they select overlap (so ``web1`` finds ``group:web``)."""
+    with an inventory, when the hosts they select overlap (so ``web1`` finds ``group:web``).
+
+    A record selector the inventory cannot resolve (``group:nope``) is compared as written
+    and noted in ``warnings`` (by record file): one bad record must not break the listing."""
     for sel in record.hosts:
         if sel == wanted or fnmatch.fnmatchcase(wanted, sel) or fnmatch.fnmatchcase(sel, wanted):
             return True
-    if inventory is not None:
+    if inventory is None:
+        return False
+    try:
         names = {h.name for h in inventory.match(wanted)}
-        return any(h.name in names for sel in record.hosts for h in inventory.match(sel))
+    except ChangekitError as exc:
+        exc.message = f"--host {wanted}: {exc.message}"
+        raise
+    for i, sel in enumerate(record.hosts):
+        try:
+            if any(h.name in names for h in inventory.match(sel)):
+                return True
+        except ChangekitError as exc:
+            if warnings is not None:
+                where = f"change_records/{record.path.name}" if record.path else record.id
+                warnings[where] = f"{where}: hosts[{i}] {sel!r}: {exc.message}"
     return False
 
 
@@ -137,13 +157,16 @@ def list_(state, statuses, types, hosts, from_, to, tz, fmt) -> None:
     end = _bound(to, tz, field="--to", end=True)
     recover_before_reading(ws)
     loaded = store.load_all(ws)
+    if start and end and start > end:
+        raise click.UsageError(f"--from {from_} is after --to {to}: no window can match")
     inventory = steps.load_inventory(ws) if hosts else None
+    unresolved: dict[str, str] = {}
     chosen = [
         r
         for r in loaded.records
         if (not statuses or r.status in statuses)
         and (not types or r.type in types)
-        and (not hosts or any(host_matches(r, h, inventory) for h in hosts))
+        and (not hosts or any(host_matches(r, h, inventory, unresolved) for h in hosts))
         and (start is None and end is None or r.overlaps(start, end))
     ]
     summaries = [r.summary() for r in chosen]
@@ -167,6 +190,8 @@ def list_(state, statuses, types, hosts, from_, to, tz, fmt) -> None:
                 for s in summaries
             ),
         )
+    for text in unresolved.values():
+        click.echo(f"warning: {text} (compared by name only; fix the record's hosts)", err=True)
     for err in loaded.errors:
         click.echo(f"error: {err.format()}", err=True)
     if loaded.errors:

@@ -14,7 +14,7 @@ import git
 from changekit import gitops, yamlfile
 from changekit.errors import InputError, NotFoundError
 from changekit.plugins import hook
-from changekit.records import lifecycle, steps, store, times
+from changekit.records import hostcheck, lifecycle, steps, store, times
 from changekit.records.ids import new_id
 from changekit.records.model import ChangeRecord, Identity
 from changekit.records.templates import Template
@@ -193,6 +193,7 @@ def create(
         path = store.record_path(ws, record.id)
         try:
             store.validate_data(record.data, path=ws.relpath(path), text=store.dump_record(record))
+            hostcheck.check_hosts(steps.load_inventory(ws), record.hosts)
         except InputError as exc:
             raise _blame_input(exc, origins or {}) from None
         notes: list[str] = []
@@ -246,6 +247,13 @@ def transition(
         previous = record.status
         moment = times.now()
         policy = steps.load_policy(ws)
+        if action == "submit" and record.path:
+            hostcheck.check_hosts(
+                steps.load_inventory(ws, policy),
+                record.hosts,
+                path=ws.relpath(record.path),
+                text=record.path.read_text(encoding="utf-8"),
+            )
         notes: list[str] = []
         target = steps.apply_step(
             ws,

@@ -389,3 +389,107 @@ def test_invalid_draft_value_is_blamed_on_the_draft_line(ws, tmp_path):
     assert result.exit_code == 3
     assert f"error: {draft}:2:7: 'norml' is not one of" in result.stderr
     assert "did you mean 'normal'?" in result.stderr and "change_records/" not in result.stderr
+
+
+INVENTORY = "hosts:\n  db1: {}\n  db2: {}\n  web1: {}\ngroups:\n  db:\n    hosts: [db1, db2]\n"
+
+
+def test_new_refuses_a_selector_the_inventory_cannot_resolve(ws, tmp_path):
+    """QA #6: such a change would be invisible to conflicts, drift and notices."""
+    (ws / "inventories" / "hosts.yaml").write_text(INVENTORY)
+    git(ws, "add", "inventories")
+    git(ws, "commit", "-qm", "inventory")
+    head = git(ws, "rev-parse", "HEAD")
+    for selector, says in [
+        ("dbl", "'db1'?"),
+        ("group:dbs", "did you mean 'db'"),
+        ("group:*", "no group named '*'"),
+    ]:
+        result = ck(
+            ws,
+            "change",
+            "new",
+            "--no-input",
+            *REQUIRED,
+            "--title",
+            "Patch the db",
+            "--host",
+            "db1",
+            "--host",
+            selector,
+        )
+        assert result.exit_code == 3, result.output
+        assert f"error: --host: host selector {selector!r} names no host" in result.stderr
+        assert says in result.stderr and "field: hosts[1]" in result.stderr
+    draft = tmp_path / "d.yaml"
+    draft.write_text(
+        "title: Patch the db\ntype: normal\ncategory: change\nrisk: low\nimpact: low\n"
+        "hosts:\n- db1\n- group:nope\n"
+    )
+    result = ck(ws, "change", "new", "--no-input", "--from-file", str(draft))
+    assert result.exit_code == 3 and f"error: {draft}:8:3: host selector 'group:nope'" in (
+        result.stderr
+    )
+    assert git(ws, "rev-parse", "HEAD") == head and git(ws, "status", "--porcelain") == ""
+    ok(
+        ws,
+        "change",
+        "new",
+        "--no-input",
+        *REQUIRED,
+        "--title",
+        "Patch the db",
+        "--host",
+        "group:db",
+        "--host",
+        "web*",
+    )
+
+
+def test_submit_refuses_a_hand_edited_unknown_group_naming_the_record_line(ws):
+    rid = _seed(ws)["db"]
+    (ws / "inventories" / "hosts.yaml").write_text(INVENTORY)
+    path = ws / "change_records" / f"{rid}.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("hosts:\n", "hosts:\n- group:nope\n", 1))
+    git(ws, "add", "-A")
+    git(ws, "commit", "-qm", "hosts by hand")
+    result = ck(ws, "change", "submit", rid)
+    assert result.exit_code == 3
+    line = path.read_text().splitlines().index("- group:nope") + 1
+    assert f"error: change_records/{rid}.yaml:{line}:3: host selector 'group:nope'" in (
+        result.stderr
+    )
+
+
+def test_one_bad_record_does_not_break_list_by_host(ws):
+    ids = _seed(ws)
+    bad = ok(
+        ws,
+        "change",
+        "new",
+        "--no-input",
+        "--format",
+        "json",
+        *REQUIRED,
+        "--title",
+        "Unknown group change",
+        "--host",
+        "group:nope",
+    )
+    bad_id = json.loads(bad.stdout)["id"]
+    (ws / "inventories" / "hosts.yaml").write_text(INVENTORY)  # the group never existed
+    result = ck(ws, "change", "list", "--format", "json", "--host", "db2")
+    assert result.exit_code == 0, result.stderr
+    assert {r["id"] for r in json.loads(result.stdout)} == {ids["db"]}
+    assert (
+        f"warning: change_records/{bad_id}.yaml: hosts[0] 'group:nope': no group named 'nope'"
+        in result.stderr
+    )
+    unknown = ck(ws, "change", "list", "--host", "group:dbz")
+    assert unknown.exit_code == 3 and "--host group:dbz: no group named 'dbz'" in unknown.stderr
+
+
+def test_list_from_after_to_is_an_error(ws):
+    result = ck(ws, "change", "list", "--from", "2026-12-06", "--to", "2026-12-05")
+    assert result.exit_code == 2 and "--from 2026-12-06 is after --to 2026-12-05" in result.stderr
