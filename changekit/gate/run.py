@@ -149,6 +149,18 @@ def run_check(ws: Workspace, *, base: str | None = None, now: datetime | None = 
     return report
 
 
+def approvals_that_count(ws: Workspace, policy: Policy, record: Any) -> tuple[list[dict], list]:
+    """One record's approval entries that git history proves (as ``check`` judges them), and
+    a problem for each that does not count; ``change start`` refuses without enough (QA #9)."""
+    report = Report()
+
+    def rel(r: Any) -> str:
+        return f"change_records/{r.path.name if r.path else r.id + '.yaml'}"
+
+    proven = _prove(ws, policy, [record], _repo_prefix(ws.root), None, report, rel)
+    return proven.get(record.id, []), report.problems
+
+
 def _prove(
     ws: Workspace, policy: Policy, records: list, prefix: str, base: str | None, report: Report, rel
 ) -> dict:

@@ -55,6 +55,31 @@ def _preapproved(record: ChangeRecord, policy: Any | None) -> bool:
     )
 
 
+def _refuse_unproven(ws: Workspace, record: ChangeRecord, policy: Any) -> None:
+    """Work starts only with approvals that count as the gate counts them (proven, not stale)."""
+    from changekit.gate.run import approvals_that_count  # the gate reads records too
+
+    counted, problems = approvals_that_count(ws, policy, record)
+    if policy.is_approved(record, counted):
+        return
+    have, need = policy.approval_count(record, counted)
+    _refuse(
+        [
+            Problem(
+                "not-approved",
+                f"only {have} of {need} approvals count, as `changekit check` judges them",
+                record=record.id,
+                field="approvals",
+                hint="; ".join(p.message for p in problems)
+                or f"ask for approval: `changekit change approve {record.id}`",
+            ),
+            *problems,
+        ],
+        "start",
+        record.id,
+    )
+
+
 def _withdraw_approvals(record: ChangeRecord, notes: list[str]) -> str:
     """A new window voids the approvals given for the old one: ask for them again.
 
@@ -174,6 +199,8 @@ def apply_step(
             return _withdraw_approvals(record, notes)
         return target
     if action == "start":
+        if policy is not None and record.type != "emergency":
+            _refuse_unproven(ws, record, policy)
         forced = _check_start_time(record, moment, force, reason)
         if forced:
             notes.append(forced)

@@ -217,3 +217,18 @@ def test_a_finished_change_edited_before_it_started_is_still_not_approved(team):
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     rita.git("commit", "-q", "-am", "done")
     assert {"approval-stale", "not-approved"} <= codes(rita.check(code=1))
+
+
+def test_start_refuses_a_change_whose_approval_went_stale(team):
+    # QA #9: `start` checked the status only; the gate would have said 0 of 1 approvals count
+    rid = submit_and_approve(team)
+    team.merge(rid)
+    rita = team.rita
+    rita.git("pull", "-q", "origin", "main")
+    path = rita.record_path(rid)
+    path.write_text(path.read_text().replace("apt-get upgrade", "apt-get dist-upgrade"))
+    rita.git("commit", "-q", "-am", "bigger plan")
+    result = rita.ck("change", "start", rid, code=4)
+    assert "only 0 of 1 approvals count" in result.stderr
+    assert "implementation changed" in result.stderr
+    assert yaml.safe_load(path.read_text())["status"] == "approved"
