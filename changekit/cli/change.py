@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from changekit.cli import change_lifecycle, change_show, change_view
+from changekit.cli import change_edit, change_lifecycle, change_show, change_view
 from changekit.errors import InputError
 from changekit.records import actions, drafts
 from changekit.records import templates as tmpl
@@ -209,5 +209,10 @@ def new(state, **opts: Any) -> None:
     change_view.report(result, "new", opts["fmt"])
 
 
-for _cmd in (*change_lifecycle.COMMANDS, *change_view.COMMANDS, *change_show.COMMANDS):
+for _cmd in (
+    *change_lifecycle.COMMANDS,
+    *change_view.COMMANDS,
+    *change_show.COMMANDS,
+    *change_edit.COMMANDS,
+):
     change.add_command(_cmd)  # type: ignore[arg-type]
