@@ -139,7 +139,11 @@ def apply_step(
     """Change the record's fields for ``action``; return the status it takes."""
     data = record.data
     if action == "submit":
-        data.pop("rejection", None)
+        if data.pop("rejection", None) and record.approvals:
+            # a rejection outweighs earlier approvals: the resubmitted change is reviewed afresh
+            who = ", ".join(a["by"]["email"] for a in record.approvals)
+            data.pop("approvals")
+            notes.append(f"it was rejected, so the earlier approvals by {who} were withdrawn")
         if policy is not None:
             _refuse(
                 policy.check_submit(

@@ -232,3 +232,17 @@ def test_start_refuses_a_change_whose_approval_went_stale(team):
     assert "only 0 of 1 approvals count" in result.stderr
     assert "implementation changed" in result.stderr
     assert yaml.safe_load(path.read_text())["status"] == "approved"
+
+
+def test_a_rejection_withdraws_earlier_approvals_on_resubmission(team):
+    rid = team.rita.new("Replace the disks", "--risk", "high")
+    team.rita.ck("change", "submit", rid, "--push")
+    team.approve_on_branch(team.alice, rid)  # 1 of 2
+    team.bob.git("fetch", "-q", "origin")
+    team.bob.git("checkout", "-q", "-B", f"change/{rid}", f"origin/change/{rid}")
+    team.bob.ck("change", "reject", rid, "--reason", "not this week", "--push")
+    team.rita.git("pull", "-q", "origin", f"change/{rid}")
+    result = team.rita.ck("change", "submit", rid)
+    assert "rejected -> submitted" in result.stdout
+    assert "approvals by alice@example.org were withdrawn" in result.output
+    assert "approvals" not in yaml.safe_load(team.rita.record_path(rid).read_text())
