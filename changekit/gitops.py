@@ -176,6 +176,15 @@ def push(repo: git.Repo, branch: str, remote: str = "origin") -> None:
     try:
         repo.git.push("-q", "-u", remote, f"{branch}:{branch}")
     except git.GitCommandError as exc:
+        if repo.git.config("--get", f"merge.{MERGE_DRIVER}.driver", with_exceptions=False):
+            raise _fail(
+                f"git push of {branch} to {remote} failed",
+                exc,
+                hint=f"the commit is made locally. If someone pushed to {branch} first (e.g. "
+                f"another approval): `git pull --no-rebase {remote} {branch}` (changekit's "
+                "merge driver combines approvals and history, and names any real conflict), "
+                "then `git push`",
+            ) from None
         raise _fail(
             f"git push of {branch} to {remote} failed",
             exc,
@@ -187,3 +196,27 @@ def push(repo: git.Repo, branch: str, remote: str = "origin") -> None:
                 "changekit command again"
             ),
         ) from None
+
+
+MERGE_DRIVER = "changekit-record"
+ATTRIBUTES = f"change_records/*.yaml merge={MERGE_DRIVER}\n"
+
+
+def ensure_merge_driver(repo: git.Repo) -> None:
+    """Define changekit's record merge driver in this clone's git config when .gitattributes
+    asks for it (git config is not cloned, so each clone sets it on its first commit)."""
+    attrs = Path(str(repo.working_tree_dir)) / ".gitattributes"
+    try:
+        if f"merge={MERGE_DRIVER}" not in attrs.read_text(encoding="utf-8"):
+            return
+        key = f"merge.{MERGE_DRIVER}.driver"
+        if repo.git.config("--get", key, with_exceptions=False).strip():
+            return
+        import shutil
+        import sys
+
+        exe = shutil.which("changekit") or str(Path(sys.executable).parent / "changekit")
+        repo.git.config(f"merge.{MERGE_DRIVER}.name", "changekit change record merge")
+        repo.git.config(key, f"{exe} merge-record %O %A %B %P")
+    except (OSError, git.GitCommandError):
+        pass  # without the driver, git falls back to its line merge: nothing is lost

@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "ci": "changekit.cli.ci:ci",
     "init": "changekit.cli.init:init",
     "change": "changekit.cli.change:change",
+    "merge-record": "changekit.cli.merge_record:merge_record",
     "announce": "changekit.cli.notices:announce",
     "notices": "changekit.cli.notices:notices",
 }

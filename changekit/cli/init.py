@@ -33,6 +33,20 @@ def _gitignore(root: Path) -> str | None:
     return f"{old}{sep}# changekit's local state: lock, caches, journal\n{STATE_DIR}/\n"
 
 
+def _gitattributes(root: Path) -> str | None:
+    """.gitattributes sending change records through changekit's merge driver (concurrent
+    approvals then merge), or ``None`` when it already does."""
+    path = root / ".gitattributes"
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if f"merge={gitops.MERGE_DRIVER}" in old:
+        return None
+    sep = "" if not old or old.endswith("\n") else "\n"
+    return (
+        f"{old}{sep}# concurrent approvals of one change merge (changekit merge-record)\n"
+        + gitops.ATTRIBUTES
+    )
+
+
 @click.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 @click.pass_obj
@@ -70,10 +84,14 @@ def init(state, directory: str | None) -> None:
     ignore = _gitignore(root)
     if ignore is not None:
         files[root / ".gitignore"] = ignore
+    attributes = _gitattributes(root)
+    if attributes is not None:
+        files[root / ".gitattributes"] = attributes
     with mutation(ws, repo) as txn:
         for path, text in files.items():
             txn.write(path, text)
         sha = txn.commit("Set up changekit workspace", {gitops.TRAILER_ACTION: "init"})
+    gitops.ensure_merge_driver(repo)
     verb = "Adopted the git repository at" if adopted else "Created"
     click.echo(f"{verb} {root} as a changekit workspace (commit {sha[:8]}).")
     click.echo(

@@ -185,6 +185,7 @@ def create(
     an invalid value is reported there rather than in a record file not yet written."""
     repo = gitops.open_repo(ws.root)
     actor = gitops.acting_identity(repo)
+    gitops.ensure_merge_driver(repo)
     if push:
         gitops.require_remote(repo)
     with mutation(ws, repo) as txn:
@@ -239,6 +240,7 @@ def transition(
     """Move a record one lifecycle step, as one commit by the acting identity."""
     repo = gitops.open_repo(ws.root)
     actor = gitops.acting_identity(repo)
+    gitops.ensure_merge_driver(repo)
     if push:
         gitops.require_remote(repo)
     with mutation(ws, repo) as txn:

@@ -48,6 +48,7 @@ def edit(ws: Workspace, record_id: str, editor: Any) -> Outcome | None:
     """Let ``editor(text) -> text | None`` change the record; ``None`` when nothing changed."""
     repo = gitops.open_repo(ws.root)
     actor = gitops.acting_identity(repo)
+    gitops.ensure_merge_driver(repo)
     with mutation(ws, repo) as txn:
         record = _find(ws, repo, record_id)
         path = record.path or store.record_path(ws, record.id)

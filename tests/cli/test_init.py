@@ -48,6 +48,7 @@ def test_init_adopts_an_existing_repository_and_commits_only_its_files(run_cli, 
     assert "Adopted" in result.stdout
     committed = git(repo, "show", "--name-only", "--format=", "HEAD").splitlines()
     assert sorted(committed) == [
+        ".gitattributes",
         ".gitignore",
         "change_records/.gitkeep",
         "changekit.yaml",
@@ -56,6 +57,9 @@ def test_init_adopts_an_existing_repository_and_commits_only_its_files(run_cli, 
         "templates/security-updates.yaml",
     ]
     assert (repo / ".gitignore").read_text().startswith("*.pyc\n")
+    # change records merge through changekit's driver, configured in this clone
+    assert "change_records/*.yaml merge=changekit-record" in (repo / ".gitattributes").read_text()
+    assert "merge-record %O %A %B %P" in git(repo, "config", "merge.changekit-record.driver")
     status = git(repo, "status", "--porcelain").splitlines()
     assert "A  staged.txt" in status and "?? notes.txt" in status
 

@@ -100,5 +100,16 @@ def test_rejected_push_does_not_advise_pull_rebase(tmp_path: Path):
     git(alice, "reset", "-q", "--hard", "HEAD~1")
     result = ck(alice, "change", "cancel", rid, "--reason", "no", "--push")
     assert result.exit_code == 5
-    assert "pull --rebase" in result.stderr and "do not `git pull --rebase`" in result.stderr
+    # with changekit's merge driver (set up by init + .gitattributes) a pull merges the record
+    assert f"`git pull --no-rebase origin change/{rid}` (changekit's merge driver" in (
+        result.stderr
+    )
+    # a workspace from before the merge driver: pulling would conflict, so redo the step
+    git(alice, "reset", "-q", "--hard", "HEAD~1")  # drop the local cancel, try again
+    git(alice, "config", "--unset", "merge.changekit-record.driver")
+    (alice / ".gitattributes").unlink()
+    git(alice, "commit", "-qam", "no merge driver")
+    result = ck(alice, "change", "cancel", rid, "--reason", "no", "--push")
+    assert result.exit_code == 5
+    assert "do not `git pull --rebase`" in result.stderr
     assert f"git reset --keep origin/change/{rid}" in result.stderr
