@@ -26,7 +26,8 @@ _KEY_AT: dict[str, re.Pattern[bytes]] = {}
 _SUBSTANCE_KEY = re.compile(rb"^(" + b"|".join(k.encode() for k in SUBSTANCE_FIELDS) + rb"):", re.M)
 
 
-_PLAIN_VALUE = rb"(?:[^\s'\"\[\]{}&*!|>%@`#,?:-]|[-?:](?=\S))(?:[^'\"\[\]{}\t:]|:(?! |$))*"
+# a quote starts a quoted scalar only as a value's first character; later it is plain text
+_PLAIN_VALUE = rb"(?:[^\s'\"\[\]{}&*!|>%@`#,?:-]|[-?:](?=\S))(?:[^\[\]{}\t:]|:(?! |$))*"
 _QUOTED_VALUE = rb"'(?:[^'\n]|'')*'|\"(?:[^\"\\\n]|\\.)*\""
 _VALUE = rb"(?:(?P<block>[|>][-+]?)|" + _QUOTED_VALUE + rb"|\[\]|\{\}|" + _PLAIN_VALUE + rb")"
 _LINE = re.compile(

@@ -141,3 +141,11 @@ def test_quoted_scalars_spanning_lines_cannot_fake_or_hide_keys():
     )
     check_against(WITHOUT_PLAN, faked_cut)
     check_against(faked_cut, WITHOUT_PLAN)
+
+
+def test_apostrophes_in_plain_text_keep_the_fast_path_and_its_result():
+    said = NOW.replace(b"title: Patch\n", b'title: Patch what\'s "left"\n')
+    assert Current(said, full(said)).plain
+    check_against(said, NOW)
+    check_against(NOW, said)
+    check_against(said, said.replace(b"- web1", b"- db1"))
