@@ -327,12 +327,15 @@ def find_record(ws: Workspace, record_id: str) -> ChangeRecord:
         return load_record(direct, ws)
     loaded = load_all(ws)
     matches = [r for r in loaded.records if r.id == record_id or r.id.startswith(record_id)]
-    if len(matches) == 1:
+    # a broken file whose name starts with the prefix is a candidate too
+    broken = [e for e in loaded.errors if Path(e.path or "").name.startswith(record_id)]
+    if len(matches) == 1 and not broken:
         return load_record(matches[0].path, ws) if matches[0].path else matches[0]
-    if len(matches) > 1:
+    if len(matches) + len(broken) > 1:
+        names = [r.id for r in matches] + [f"{Path(e.path or '').stem} (broken)" for e in broken]
         raise InputError(
-            f"{record_id!r} matches {len(matches)} records",
-            hint="give more of the id: " + ", ".join(r.id for r in matches[:5]),
+            f"{record_id!r} matches {len(names)} records",
+            hint="give more of the id: " + ", ".join(names[:5]),
         )
     for err in loaded.errors:  # the record may be the broken one
         if record_id in (err.path or ""):

@@ -493,3 +493,17 @@ def test_one_bad_record_does_not_break_list_by_host(ws):
 def test_list_from_after_to_is_an_error(ws):
     result = ck(ws, "change", "list", "--from", "2026-12-06", "--to", "2026-12-05")
     assert result.exit_code == 2 and "--from 2026-12-06 is after --to 2026-12-05" in result.stderr
+
+
+def test_show_by_prefix_with_a_broken_record_says_it_is_ambiguous(ws):
+    ids = _seed(ws)
+    day = ids["web"][:13]  # CHG-YYYYMMDD-
+    broken = ws / "change_records" / f"{day}zzzzzz.yaml"
+    broken.write_text("id: [unclosed\n")
+    result = ck(ws, "change", "show", day)
+    assert result.exit_code == 3
+    assert f"{day!r} matches {len(ids) + 1} records" in result.stderr
+    assert f"{day}zzzzzz (broken)" in result.stderr
+    assert ok(ws, "change", "show", ids["web"]).exit_code == 0
+    own = ck(ws, "change", "show", f"{day}zzzzzz")
+    assert own.exit_code == 3 and f"change_records/{day}zzzzzz.yaml:" in own.stderr
