@@ -23,7 +23,22 @@ def change() -> None:
     """File change records and move them through review, approval and implementation."""
 
 
-def _prompt_missing(fields: dict[str, Any]) -> None:
+def _prompt_hosts(inventory: Any | None) -> list[str]:
+    """Ask for host selectors until the inventory (if any) resolves every one."""
+    from changekit.records import hostcheck
+
+    while True:
+        answer = click.prompt("Hosts (selectors, comma-separated)")
+        hosts = [h.strip() for h in answer.split(",") if h.strip()]
+        try:
+            hostcheck.check_hosts(inventory, hosts)
+        except InputError as exc:
+            click.echo(f"error: {exc.message}" + (f"\n  hint: {exc.hint}" if exc.hint else ""))
+            continue
+        return hosts
+
+
+def _prompt_missing(fields: dict[str, Any], inventory: Any | None = None) -> None:
     """Ask for each required field that is still empty (only on a terminal)."""
     asks = {
         "title": lambda: click.prompt("Title"),
@@ -33,11 +48,7 @@ def _prompt_missing(fields: dict[str, Any]) -> None:
         ),
         "risk": lambda: click.prompt("Risk", type=click.Choice(LEVELS), default="low"),
         "impact": lambda: click.prompt("Impact", type=click.Choice(LEVELS), default="low"),
-        "hosts": lambda: [
-            h.strip()
-            for h in click.prompt("Hosts (selectors, comma-separated)").split(",")
-            if h.strip()
-        ],
+        "hosts": lambda: _prompt_hosts(inventory),
     }
     for name in actions.missing_fields(fields):
         if name in asks:
@@ -193,7 +204,9 @@ def new(state, **opts: Any) -> None:
     if not opts["no_input"] and sys.stdin.isatty():
         merged = {**(template.defaults() if template else {}), **fields}
         try:
-            _prompt_missing(merged)
+            from changekit.records import steps
+
+            _prompt_missing(merged, steps.load_inventory(ws))
         except click.exceptions.Abort:  # Ctrl-C / Ctrl-D at a prompt: interrupted, not "no"
             click.echo("\ninterrupted: nothing was filed", err=True)
             sys.exit(130)

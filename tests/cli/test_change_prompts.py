@@ -171,3 +171,55 @@ def test_ctrl_c_at_a_prompt_exits_130_and_files_nothing(tmp_path):
             proc.kill()
         os.close(master)
     assert git(ws, "rev-parse", "HEAD") == head and git(ws, "status", "--porcelain") == ""
+
+
+def test_prompted_hosts_are_checked_against_the_inventory(tmp_path):
+    """QA #6: `Hosts: web01, group:nosuch` was accepted at the prompt."""
+    ok(tmp_path, "init", str(tmp_path / "ws"))
+    ws = tmp_path / "ws"
+    (ws / "inventories" / "hosts.yaml").write_text(
+        "hosts:\n  web01: {}\n  web02: {}\ngroups:\n  web:\n    hosts: [web01, web02]\n"
+    )
+    git(ws, "add", "inventories")
+    git(ws, "commit", "-qm", "inventory")
+    proc, master = _terminal(
+        ws,
+        "--title",
+        "Reboot the web tier",
+        "--type",
+        "normal",
+        "--category",
+        "change",
+        "--risk",
+        "low",
+        "--impact",
+        "low",
+        "--no-outage",
+        "--implementation",
+        "reboot",
+        "--rollback",
+        "none",
+        "--description",
+        "x",
+    )
+    seen = bytearray()
+    try:
+        _read_until(master, "Hosts", seen)
+        seen.clear()
+        os.write(master, b"web01, group:nosuch\r")
+        _read_until(master, "Hosts", seen)
+        text = seen.decode(errors="replace")
+        assert "host selector 'group:nosuch' names no host" in text, text
+        seen.clear()
+        os.write(master, b"web01, group:web\r")
+        _read_until(master, "Window start", seen)
+        os.write(master, b"\r")
+        _read_until(master, "Filed", seen)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    rid = seen.decode().split("Filed ", 1)[1].split()[0]
+    data = json.loads(ok(ws, "change", "show", rid, "--format", "json").stdout)
+    assert data["hosts"] == ["web01", "group:web"]
