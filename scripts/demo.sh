@@ -42,7 +42,6 @@ ID=$(ck change new --no-input --format json \
     --verification "changekit scan web07 && changekit drift web07" \
     --rollback "apt-get purge libpdf-api2-perl" | "$REPO/.venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 ck change submit "$ID" --push
-ck change list
 
 say "Rita reviews the branch in her clone and approves as herself"
 git clone -q "$DEMO/origin.git" "$DEMO/rita" 2>/dev/null
@@ -56,6 +55,7 @@ say "CI runs the gate on the pull request: the approval is proven by git history
 cd "$DEMO/ada"
 git pull -q origin "change/$ID" 2>/dev/null || { git fetch -q origin; git checkout -q "change/$ID"; git merge -q --ff-only "origin/change/$ID"; }
 ck check --base origin/main
+ck change list
 ck change show "$ID"
 
 say "Mallory forges a second approval in someone else's name: the gate refuses it"
