@@ -1,37 +1,102 @@
-"""The public plugin API. Plugins import from here and nowhere else in changekit."""
+"""The public plugin API. Plugins import from here and nowhere else in changekit.
+
+Names are imported on first use (PEP 562), so a plugin that needs ``hookimpl`` and
+``Collector`` does not pay for the calendar, report or notice machinery at start-up.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from changekit import hookimpl
-from changekit.errors import (
-    AuthFailed,
-    ChangekitError,
-    CommandTimeout,
-    HostKeyChanged,
-    HostKeyUnknown,
-    HostUnreachable,
-    InputError,
-    NotFoundError,
-    PolicyError,
-    RefusedError,
-    TransportError,
-)
-from changekit.fleet.collector import Collector
-from changekit.fleet.connector import CommandResult, ConnectOptions, Connector
-from changekit.fleet.hostkeys import host_id
-from changekit.inventory.ansible_vars import apply_ansible_vars, parse_ansible_yaml
-from changekit.inventory.draft import SETTINGS as INVENTORY_SETTINGS
-from changekit.inventory.draft import InventoryDraft
-from changekit.inventory.loader import InventoryLoader, InventorySource
-from changekit.inventory.model import Group, Host, Inventory
-from changekit.notices.calendar import uid as calendar_uid
-from changekit.notices.calendar import upcoming as upcoming_calendar
-from changekit.notices.model import Audience, ChannelError, Notice, NoticeChannel, Receipt
-from changekit.notices.plan import NoticePlan
-from changekit.policy import Policy
-from changekit.problems import Problem
-from changekit.records.model import ChangeRecord, Identity
-from changekit.reports.renderer import ReportRenderer
-from changekit.versions import compare as compare_versions
-from changekit.yamlfile import validate as validate_yaml
+
+if TYPE_CHECKING:
+    from changekit.errors import (
+        AuthFailed,
+        ChangekitError,
+        CommandTimeout,
+        HostKeyChanged,
+        HostKeyUnknown,
+        HostUnreachable,
+        InputError,
+        NotFoundError,
+        PolicyError,
+        RefusedError,
+        TransportError,
+    )
+    from changekit.fleet.collector import Collector
+    from changekit.fleet.connector import CommandResult, ConnectOptions, Connector
+    from changekit.fleet.hostkeys import host_id
+    from changekit.inventory.ansible_vars import apply_ansible_vars, parse_ansible_yaml
+    from changekit.inventory.draft import SETTINGS as INVENTORY_SETTINGS
+    from changekit.inventory.draft import InventoryDraft
+    from changekit.inventory.loader import InventoryLoader, InventorySource
+    from changekit.inventory.model import Group, Host, Inventory
+    from changekit.notices.calendar import uid as calendar_uid
+    from changekit.notices.calendar import upcoming as upcoming_calendar
+    from changekit.notices.model import Audience, ChannelError, Notice, NoticeChannel, Receipt
+    from changekit.notices.plan import NoticePlan
+    from changekit.policy import Policy
+    from changekit.problems import Problem
+    from changekit.records.model import ChangeRecord, Identity
+    from changekit.reports.renderer import ReportRenderer
+    from changekit.versions import compare as compare_versions
+    from changekit.yamlfile import validate as validate_yaml
+
+_LAZY: dict[str, tuple[str, str]] = {
+    "AuthFailed": ("changekit.errors", "AuthFailed"),
+    "ChangekitError": ("changekit.errors", "ChangekitError"),
+    "CommandTimeout": ("changekit.errors", "CommandTimeout"),
+    "HostKeyChanged": ("changekit.errors", "HostKeyChanged"),
+    "HostKeyUnknown": ("changekit.errors", "HostKeyUnknown"),
+    "HostUnreachable": ("changekit.errors", "HostUnreachable"),
+    "InputError": ("changekit.errors", "InputError"),
+    "NotFoundError": ("changekit.errors", "NotFoundError"),
+    "PolicyError": ("changekit.errors", "PolicyError"),
+    "RefusedError": ("changekit.errors", "RefusedError"),
+    "TransportError": ("changekit.errors", "TransportError"),
+    "Collector": ("changekit.fleet.collector", "Collector"),
+    "CommandResult": ("changekit.fleet.connector", "CommandResult"),
+    "ConnectOptions": ("changekit.fleet.connector", "ConnectOptions"),
+    "Connector": ("changekit.fleet.connector", "Connector"),
+    "host_id": ("changekit.fleet.hostkeys", "host_id"),
+    "apply_ansible_vars": ("changekit.inventory.ansible_vars", "apply_ansible_vars"),
+    "parse_ansible_yaml": ("changekit.inventory.ansible_vars", "parse_ansible_yaml"),
+    "INVENTORY_SETTINGS": ("changekit.inventory.draft", "SETTINGS"),
+    "InventoryDraft": ("changekit.inventory.draft", "InventoryDraft"),
+    "InventoryLoader": ("changekit.inventory.loader", "InventoryLoader"),
+    "InventorySource": ("changekit.inventory.loader", "InventorySource"),
+    "Group": ("changekit.inventory.model", "Group"),
+    "Host": ("changekit.inventory.model", "Host"),
+    "Inventory": ("changekit.inventory.model", "Inventory"),
+    "calendar_uid": ("changekit.notices.calendar", "uid"),
+    "upcoming_calendar": ("changekit.notices.calendar", "upcoming"),
+    "Audience": ("changekit.notices.model", "Audience"),
+    "ChannelError": ("changekit.notices.model", "ChannelError"),
+    "Notice": ("changekit.notices.model", "Notice"),
+    "NoticeChannel": ("changekit.notices.model", "NoticeChannel"),
+    "Receipt": ("changekit.notices.model", "Receipt"),
+    "NoticePlan": ("changekit.notices.plan", "NoticePlan"),
+    "Policy": ("changekit.policy", "Policy"),
+    "Problem": ("changekit.problems", "Problem"),
+    "ChangeRecord": ("changekit.records.model", "ChangeRecord"),
+    "Identity": ("changekit.records.model", "Identity"),
+    "ReportRenderer": ("changekit.reports.renderer", "ReportRenderer"),
+    "compare_versions": ("changekit.versions", "compare"),
+    "validate_yaml": ("changekit.yamlfile", "validate"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ChangeRecord",

@@ -7,12 +7,14 @@ import json
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
 
 from changekit.errors import InputError, SchemaError
+
+if TYPE_CHECKING:
+    import jsonschema
 
 
 class _Loader(yaml.SafeLoader):
@@ -147,6 +149,8 @@ def validate(
 
     The first problem gives the error's line, column and field; the rest follow in the message.
     """
+    import jsonschema  # only when something is validated: it is slow to import
+
     schema = load_schema(schema_name)
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
     errors = sorted(

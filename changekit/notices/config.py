@@ -12,8 +12,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from icalendar import vDuration
-
 from changekit.errors import InputError
 from changekit.notices.contacts import contact_key
 from changekit.records.times import zone
@@ -115,6 +113,8 @@ def load_config(workspace: Workspace) -> NoticesConfig:
 def parse_duration(text: str, *, field: str = "reminders") -> timedelta:
     """An ISO 8601 duration such as ``P1D`` or ``PT2H``."""
     try:
+        from icalendar import vDuration  # only when a reminder is configured
+
         value = vDuration.from_ical(text)
     except (ValueError, TypeError):
         raise InputError(

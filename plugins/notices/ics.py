@@ -7,6 +7,7 @@ calendars remove it. The file is rewritten whole from the records each time.
 
 from __future__ import annotations
 
+from changekit import api
 from changekit.api import (
     Audience,
     ChannelError,
@@ -14,10 +15,11 @@ from changekit.api import (
     NoticeChannel,
     NoticePlan,
     Receipt,
-    calendar_uid,
     hookimpl,
-    upcoming_calendar,
 )
+
+# api.upcoming_calendar / api.calendar_uid are looked up when a notice is sent, so loading
+# this plugin (every command does) does not import icalendar.
 
 
 class IcsChannel(NoticeChannel):
@@ -34,18 +36,17 @@ class IcsChannel(NoticeChannel):
                 "ics is not configured", hint="add ics: {path: public/changes.ics} to notices.yaml"
             )
         organizer = (plan.settings("email") or {}).get("from")
-        data = upcoming_calendar(
+        data = api.upcoming_calendar(
             plan.all_records(),
             now=plan.now,
             name=settings.get("name", "Planned maintenance"),
             organizer=organizer,
         )
         try:
-            path = plan.write_file(settings["path"], data.decode("utf-8"))
+            plan.write_file(settings["path"], data.decode("utf-8"))
         except OSError as exc:
             raise ChannelError(f"could not write the calendar {settings['path']}: {exc}") from None
-        del path
-        return Receipt(message_id=calendar_uid(notice.change_id))
+        return Receipt(message_id=api.calendar_uid(notice.change_id))
 
 
 @hookimpl(trylast=True)
