@@ -17,7 +17,8 @@ try:
     main()
 except SystemExit:
     pass
-heavy = sorted(m for m in ("paramiko", "changekit.cli.scan", "changekit.cli.drift") if m in sys.modules)
+HEAVY = ("paramiko", "icalendar", "jsonschema", "changekit.cli.scan", "changekit.cli.drift")
+heavy = sorted(m for m in HEAVY if m in sys.modules)
 print("HEAVY:" + ",".join(heavy), file=sys.stderr)
 """
 
@@ -30,6 +31,10 @@ def loaded_modules(*args: str) -> str:
 def test_version_and_schema_load_no_other_command():
     assert loaded_modules("--version") == ""
     assert loaded_modules("schema") == ""
+
+
+def test_loading_every_plugin_imports_no_heavy_library():
+    assert loaded_modules("plugins") == ""
 
 
 def test_help_still_lists_every_command():
