@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.needs import in_ci
 from tests.testfleet import instance
 from tests.testfleet.fleet import Fleet, missing_requirements
 
 
 def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+    if in_ci():
         pytest.fail(f"test fleet unavailable under CI: {reason}", pytrace=False)
     pytest.skip(f"test fleet unavailable: {reason}")
 

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import itertools
-import os
-import shutil
 import subprocess
 
-import pytest
-
 from changekit.versions import compare
+from tests.needs import need_tools
 
 VERSIONS = [
     "0",
@@ -51,10 +48,7 @@ VERSIONS = [
 
 
 def test_versions_order_like_dpkg_compare_versions():
-    if not shutil.which("dpkg"):
-        if os.environ.get("CI") == "true":
-            pytest.fail("dpkg is required to check Debian version ordering")
-        pytest.skip("dpkg not installed")
+    need_tools("dpkg", hint="needed to check Debian version ordering")
     pairs = list(itertools.combinations(VERSIONS, 2))
     # one dpkg process per pair is slow; one sh loop checks them all
     lines = "".join(f"{a} {b}\n" for a, b in pairs)

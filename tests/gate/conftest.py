@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from changekit.cli import get_cli
+from tests.needs import need_tools
 
 POLICY = """\
 version: 1
@@ -36,10 +36,7 @@ WINDOW = ("--start", "2030-06-02 02:00", "--end", "2030-06-02 03:00", "--tz", "E
 
 def need(tool: str) -> None:
     """A missing tool fails under CI (never a silent skip there); locally it skips."""
-    if shutil.which(tool) is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{tool} is required for this test")
-        pytest.skip(f"{tool} not installed")
+    need_tools(tool)
 
 
 @dataclass

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import pwd
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from changekit.errors import InputError
 from changekit.inventory.load import load_inventory
 from changekit.inventory.sshconfig import ENV, SshConfig
+from tests.needs import need_tools
 
 INVENTORY = """\
 hosts:
@@ -151,10 +151,7 @@ INCLUDED = {
 
 def ssh_g(config: Path, target: str) -> dict[str, str]:
     """What OpenSSH itself resolves for ``target`` (``ssh -G`` prints it and exits)."""
-    if not shutil.which("ssh"):
-        if os.environ.get("CI") == "true":
-            pytest.fail("the OpenSSH client is required in CI: apt-get install openssh-client")
-        pytest.skip("no ssh client")
+    need_tools("ssh", hint="apt-get install openssh-client")
     out = subprocess.run(
         ["ssh", "-G", "-F", str(config), target],
         capture_output=True,

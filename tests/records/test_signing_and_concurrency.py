@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
+from tests.needs import need_tools
 from tests.records.gitrepos import clone, git, make_origin, new_record, ok, policy_with
 
 
 def _need(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{tool} is required in CI")
-        pytest.skip(f"{tool} not installed")
-    return path
+    need_tools(tool)
+    return shutil.which(tool)
 
 
 def test_approval_commit_is_ssh_signed_by_the_reviewer(tmp_path):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import os
 import shutil
 import subprocess
 import tempfile
@@ -16,8 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import websocket
+
+from tests.needs import unavailable
 
 FLAGS = (
     "--headless",
@@ -37,10 +37,7 @@ def chromium_path() -> str:
     """The chromium binary; fails under CI=true when it is missing, skips elsewhere."""
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
-        why = "headless chromium is not installed (apt-get install chromium)"
-        if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
-            pytest.fail(why, pytrace=False)
-        pytest.skip(why)
+        unavailable("headless chromium is not installed (apt-get install chromium)")
     return found
 
 

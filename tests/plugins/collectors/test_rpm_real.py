@@ -9,12 +9,13 @@ database, and its stdout goes through the parser. Needs ``rpm`` and ``rpmbuild``
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from changekit_plugins.collectors.rpm import RpmCollector
+
+from tests.needs import need_tools
 
 SPEC = """\
 Name: %{pkgname}
@@ -38,11 +39,7 @@ PACKAGES = [  # name, version, release, epoch, target
 
 
 def _need_rpm() -> None:
-    if shutil.which("rpm") and shutil.which("rpmbuild"):
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail("rpm and rpmbuild are required in CI: apt-get install rpm")
-    pytest.skip("rpm/rpmbuild not installed (apt-get install rpm)")
+    need_tools("rpm", "rpmbuild", hint="apt-get install rpm")
 
 
 @pytest.fixture(scope="module")
