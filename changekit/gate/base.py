@@ -11,13 +11,12 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import yaml
-
-from changekit.errors import ChangekitError
+from changekit.errors import ChangekitError, InputError
 from changekit.gate import history
 from changekit.policy import Policy
 from changekit.policy.load import CONFIG_NAME, load_policy_file
 from changekit.problems import Problem
+from changekit.yamlfile import parse_yaml
 
 ACTIVE = ("submitted", "approved", "scheduled", "in_progress")
 """A deleted record in one of these is an error; finished or rejected ones a warning."""
@@ -37,7 +36,10 @@ def base_policy(root: Path, base: str, prefix: str, current: Policy) -> Policy:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / CONFIG_NAME
         path.write_bytes(text)
-        base_data = yaml.safe_load(text) or {}
+        try:
+            base_data = parse_yaml(text.decode("utf-8"), path=f"{base}:{CONFIG_NAME}") or {}
+        except (InputError, UnicodeDecodeError):
+            base_data = {}  # load_policy_file below reports it with file and line
         for cal in base_data.get("calendars") or () if isinstance(base_data, dict) else ():
             file = cal.get("file") if isinstance(cal, dict) else None
             content = _show(root, base, prefix + file) if isinstance(file, str) else None
@@ -95,8 +97,8 @@ def deleted_records(root: Path, base: str, prefix: str, changed: set[str]) -> li
             continue
         raw = _show(root, since, prefix + path)
         try:
-            data = yaml.safe_load(raw) if raw else None
-        except yaml.YAMLError:
+            data = parse_yaml(raw.decode("utf-8"), path=path) if raw else None
+        except (InputError, UnicodeDecodeError):
             data = None
         if not isinstance(data, dict) or data.get("status") in (None, "draft"):
             continue

@@ -12,11 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from changekit.errors import InputError
 from changekit.gate import history
 from changekit.policy.access import substance
 from changekit.problems import Problem
+from changekit.yamlfile import parse_yaml
 
 FINISHED = ("completed", "failed", "rolled_back")
 
@@ -27,8 +27,8 @@ def substance_at_start(root: Path, path: str) -> dict | None:
     for sha in shas.decode().split():
         raw = history.git(root, "show", f"{sha}:{path}", check=False)
         try:
-            data = yaml.safe_load(raw) if raw else None
-        except yaml.YAMLError:
+            data = parse_yaml(raw.decode("utf-8"), path=path) if raw else None
+        except (InputError, UnicodeDecodeError):
             continue
         if isinstance(data, dict) and data.get("status") == "in_progress":
             return substance(data)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
+from changekit.yamlfile import parse_yaml
 
 APPENDED = ("approvals", "history", "notices")
 
@@ -92,7 +92,8 @@ def merge_records(
 
 
 def load(text: str) -> dict[str, Any]:
-    data = yaml.safe_load(text) if text.strip() else {}
+    """Parse one side as records are parsed everywhere (times stay strings); InputError if broken."""
+    data = parse_yaml(text, path="record") if text.strip() else {}
     if not isinstance(data, dict):
         raise MergeConflict("(the whole record)")
     return data
