@@ -12,6 +12,7 @@ import click
 
 from changekit.cli.output import print_json, print_table
 from changekit.errors import EXIT_INPUT, ChangekitError
+from changekit.inventory.selectors import select_hosts
 from changekit.records import lifecycle, steps, store, times
 from changekit.records.model import STATUSES, TYPES, ChangeRecord
 
@@ -92,7 +93,7 @@ def host_matches(
         raise
     for i, sel in enumerate(record.hosts):
         try:
-            if any(h.name in names for h in inventory.match(sel)):
+            if any(h.name in names for h in select_hosts(inventory, [sel])):
                 return True
         except ChangekitError as exc:
             if warnings is not None:

@@ -20,6 +20,7 @@ from changekit.drift.standards import FALLBACK_COLLECTORS, Standard, load_standa
 from changekit.drift.timeline import RecordSpan
 from changekit.drift.waivers import Waiver, load_waivers
 from changekit.inventory.model import Host, Inventory
+from changekit.inventory.selectors import hosts_of
 from changekit.plugins import collect
 from changekit.workspace import Workspace
 
@@ -63,7 +64,7 @@ def record_spans(ws: Workspace, inventory: Inventory) -> list[RecordSpan]:
     spans = []
     for rec in store.load_all(ws).records:
         data = rec.data
-        hosts = {h.name for sel in rec.hosts for h in inventory.match(sel)} | set(rec.hosts)
+        hosts = {h.name for sel in rec.hosts for h in hosts_of(inventory, sel)} | set(rec.hosts)
         window = data.get("window") or {}
         ran = [
             _parse(h["at"])

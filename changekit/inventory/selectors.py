@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from changekit.errors import InputError
+from changekit.errors import ChangekitError, InputError
 
 if TYPE_CHECKING:
     from changekit.inventory.model import Host, Inventory
@@ -82,3 +82,12 @@ def select_hosts(inv: Inventory, selectors: list[str]) -> list[Host]:
             hint="an exclusion ('!...') removed every host the other selectors chose",
         )
     return sorted(chosen.values(), key=lambda h: h.name)
+
+
+def hosts_of(inv: Inventory, selector: str) -> list[Host]:
+    """The hosts one stored selector (a record's ``hosts`` entry) names, in the full grammar;
+    none when it names none or an unknown group, so readers of old records carry on."""
+    try:
+        return select_hosts(inv, [selector])
+    except ChangekitError:
+        return []

@@ -6,7 +6,6 @@ import fnmatch
 from dataclasses import dataclass
 from typing import Any
 
-from changekit.errors import ChangekitError
 from changekit.policy.access import data_of
 
 
@@ -33,10 +32,9 @@ def _match(inventory: Any | None, selector: str) -> list:
     """Hosts the inventory resolves ``selector`` to; none when it cannot (then it is compared as written)."""
     if inventory is None:
         return []
-    try:
-        return inventory.match(selector)
-    except ChangekitError:  # e.g. a group the inventory does not know
-        return []
+    from changekit.inventory.selectors import hosts_of
+
+    return hosts_of(inventory, selector)
 
 
 def resolve(record: Any, inventory: Any | None) -> Targets:
