@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from changekit.errors import NotFoundError
+from changekit.records.times import parse_stored as ts
 
 
 @dataclass
@@ -40,10 +41,6 @@ def states_from_histories(histories: dict[str, list[dict[str, Any]]]) -> list[St
                 current[host] = pick
         states.append(State(scan_id, at, current))
     return states
-
-
-def ts(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def baseline_state(states: list[State], scan_id: str | None, instant: datetime) -> State:

@@ -22,6 +22,7 @@ from changekit.drift.waivers import Waiver, load_waivers
 from changekit.inventory.model import Host, Inventory
 from changekit.inventory.selectors import hosts_of
 from changekit.plugins import collect
+from changekit.records.times import parse_stored
 from changekit.workspace import Workspace
 
 
@@ -52,9 +53,7 @@ def workspace_inventory(ws: Workspace) -> Inventory:
 def _parse(ts: Any) -> datetime | None:
     if not ts:
         return None
-    return (
-        ts if isinstance(ts, datetime) else datetime.fromisoformat(str(ts).replace("Z", "+00:00"))
-    )
+    return ts if isinstance(ts, datetime) else parse_stored(ts)
 
 
 def record_spans(ws: Workspace, inventory: Inventory) -> list[RecordSpan]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from changekit.drift.findings import EXPLAINED, Finding, finding_id
 from changekit.drift.items import collector_items, is_itemised, item_value
+from changekit.records.times import parse_stored as _parse
 
 COVERING_STATUSES = frozenset(
     {"approved", "scheduled", "in_progress", "completed", "failed", "rolled_back"}
@@ -86,10 +87,6 @@ def diff_snapshots(host: str, old: dict[str, Any], new: dict[str, Any]) -> list[
             if va != vb:
                 changes.append(Change(host, f"{collector}:{item}", va, vb, old, new))
     return changes
-
-
-def _parse(ts: str) -> datetime:
-    return datetime.fromisoformat(ts.replace("Z", "+00:00"))
 
 
 PackageOf = Callable[[str, str, str], "str | None"]

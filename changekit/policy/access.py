@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from changekit.policy.timeutil import parse_timestamp
+from changekit.records.times import parse_stored
 
 ACTIVE_STATUSES = ("submitted", "approved", "scheduled", "in_progress")
 
@@ -58,7 +58,7 @@ def window_of(record: Any) -> tuple[datetime, datetime] | None:
     if not isinstance(win, Mapping):
         return None
     try:
-        return parse_timestamp(win["start"]), parse_timestamp(win["end"])
+        return parse_stored(win["start"]), parse_stored(win["end"])
     except (KeyError, ValueError, TypeError):
         return None
 
@@ -73,7 +73,7 @@ def history_time(record: Any, status: str) -> datetime | None:
     for entry in data_of(record).get("history") or ():
         if isinstance(entry, Mapping) and entry.get("status") == status:
             try:
-                return parse_timestamp(entry["at"])
+                return parse_stored(entry["at"])
             except (KeyError, ValueError):
                 return None
     return None
@@ -84,7 +84,7 @@ def announced_at(record: Any) -> datetime | None:
     ann = data_of(record).get("announcement") or {}
     if ann.get("announced_at"):
         try:
-            return parse_timestamp(ann["announced_at"])
+            return parse_stored(ann["announced_at"])
         except ValueError:
             return None
     return None

@@ -11,8 +11,9 @@ from changekit.errors import InputError, SchemaError
 from changekit.policy import approvals as ap
 from changekit.policy import freezes as fz
 from changekit.policy.model import Policy
-from changekit.policy.timeutil import parse_duration, zone
+from changekit.policy.timeutil import parse_duration
 from changekit.policy.windows import Window
+from changekit.records.times import zone
 from changekit.yamlfile import parse_yaml, position, validate
 
 CONFIG_NAME = "changekit.yaml"

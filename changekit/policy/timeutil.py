@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from changekit.errors import InputError
 
@@ -31,26 +31,6 @@ def format_duration(delta: timedelta) -> str:
     hours, mins = divmod(rest, 60)
     parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{mins}m" if mins else ""]
     return "".join(parts) or "0m"
-
-
-def zone(name: str, *, field: str | None = None, path: str | None = None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(
-            f"unknown time zone {name!r}",
-            path=path,
-            field=field,
-            hint="use an IANA name such as Europe/Berlin or UTC",
-        ) from None
-
-
-def parse_timestamp(text: str) -> datetime:
-    """An ISO 8601 timestamp with an offset (records always carry one)."""
-    dt = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    if dt.tzinfo is None:
-        raise ValueError(f"{text!r} has no UTC offset")
-    return dt
 
 
 def parse_when(text: str, tz: ZoneInfo, *, end: bool = False) -> datetime:

@@ -19,9 +19,10 @@ from changekit.policy.access import (
 from changekit.policy.conflicts import ConflictIndex
 from changekit.policy.freezes import Freeze
 from changekit.policy.hosts import Targets, resolve
-from changekit.policy.timeutil import format_duration, human, zone
+from changekit.policy.timeutil import format_duration, human
 from changekit.policy.windows import Window, openings
 from changekit.problems import Problem
+from changekit.records.times import zone
 
 NOT_STARTED = ("draft", "submitted", "approved", "scheduled")
 

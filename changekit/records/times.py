@@ -19,12 +19,14 @@ def iso(moment: datetime) -> str:
     return moment.replace(microsecond=0).isoformat()
 
 
-def zone(name: str, *, field: str = "timezone") -> ZoneInfo:
+def zone(name: str, *, field: str | None = "timezone", path: str | None = None) -> ZoneInfo:
+    """The IANA zone ``name``; an ``InputError`` naming the field (and file) otherwise."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise InputError(
             f"unknown time zone {name!r}",
+            path=path,
             field=field,
             hint="use an IANA name such as Europe/Berlin, America/New_York or UTC",
         ) from None
@@ -76,8 +78,8 @@ def parse_day_or_moment(text: str, tz: str | None, *, field: str, end: bool = Fa
 
 
 def parse_stored(text: str) -> datetime:
-    """A timestamp as stored in a record (schema-checked to carry an offset)."""
-    moment = datetime.fromisoformat(text)
+    """A timestamp as stored in a record or snapshot (always with an offset; ``Z`` allowed)."""
+    moment = datetime.fromisoformat(str(text))
     if moment.tzinfo is None:
         raise ValueError(f"timestamp without offset: {text}")
     return moment
