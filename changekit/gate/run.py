@@ -59,9 +59,11 @@ def _inventory(ws: Workspace, policy: Policy) -> Any | None:
         return None
     inv_dir = ws.inventories_dir
     configured = "inventory" in policy.data
-    if not configured and not (inv_dir.is_dir() and any(p.is_file() for p in inv_dir.rglob("*"))):
-        return None
-    return load_inventory(None, ws, ssh_config=False)
+    files = inv_dir.rglob("*") if inv_dir.is_dir() else ()
+    if not configured and not any(p.is_file() and not p.name.startswith(".") for p in files):
+        return None  # e.g. only init's .gitkeep
+    inventory = load_inventory(None, ws, ssh_config=False)
+    return inventory if inventory.hosts else None
 
 
 def _repo_prefix(root: Path) -> str:
@@ -139,6 +141,7 @@ def run_check(ws: Workspace, *, base: str | None = None, now: datetime | None = 
         problems = policy.check_record(
             record, index, inventory, now, approvals=proven.get(record.id)
         )
+        problems.extend(_unknown_hosts(record, inventory))
         for result in hook().check_record(record=record, policy=policy, workspace=ws):
             problems.extend(result or ())
         path = rel(record)
@@ -147,6 +150,31 @@ def run_check(ws: Workspace, *, base: str | None = None, now: datetime | None = 
         )
     report.problems.sort(key=lambda p: (p.record or "", p.path or "", p.field or ""))
     return report
+
+
+def _unknown_hosts(record: Any, inventory: Any | None) -> list[Problem]:
+    """A selector the inventory cannot resolve hides the change from conflicts, freezes and
+    notices: an error once the record is under review, a warning on a draft or a closed one."""
+    if inventory is None:
+        return []
+    from changekit.records.hostcheck import selector_problem
+
+    active = record.status in ("submitted", "approved", "scheduled", "in_progress")
+    found = []
+    for i, selector in enumerate(record.hosts):
+        problem = selector_problem(inventory, selector)
+        if problem is not None:
+            found.append(
+                Problem(
+                    "unknown-hosts",
+                    f"{selector!r} names no host of the inventory: {problem.message}",
+                    record=record.id,
+                    field=f"hosts[{i}]",
+                    hint=problem.hint or "fix the selector, or add the host to the inventory",
+                    severity="high" if active else "low",
+                )
+            )
+    return found
 
 
 def approvals_that_count(ws: Workspace, policy: Policy, record: Any) -> tuple[list[dict], list]:
