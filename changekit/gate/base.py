@@ -53,6 +53,40 @@ def base_policy(root: Path, base: str, prefix: str, current: Policy) -> Policy:
             return current  # a broken base policy: the work tree's is reported on its own
 
 
+DECIDING = ("inventories", "templates")
+"""Folders whose files decide policy outcomes: groups (freezes, windows, approver scopes) and
+what each pre-approved template covers. With the policy file, its calendars and the allowed
+signers, they are read from the base."""
+
+
+def snapshot(root: Path, base: str, prefix: str, into: Path, policy: Policy) -> Path:
+    """The inputs that decide outcomes, as of ``base``, written under ``into``; ``policy`` is
+    the base's (its configured inventory paths)."""
+    into.mkdir(parents=True, exist_ok=True)
+    tree = f"{base}:{prefix.rstrip('/')}" if prefix else base
+    listed = history.git(root, "ls-tree", "-r", "-z", "--name-only", tree, check=False)
+    names = [n.decode() for n in listed.split(b"\0") if n]
+    configured = policy.data.get("inventory") or []
+    extra = [
+        str(p).strip("/") for p in (configured if isinstance(configured, list) else [configured])
+    ]
+    wanted = [
+        n
+        for n in names
+        if n == CONFIG_NAME
+        or n.split("/", 1)[0] in DECIDING
+        or any(n == e or n.startswith(e + "/") for e in extra)
+    ]
+    for name in wanted:
+        content = _show(root, base, prefix + name)
+        if content is None:
+            continue
+        target = into / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    return into
+
+
 def merge_base(root: Path, base: str) -> str:
     return history.git(root, "merge-base", base, "HEAD", check=False).decode().strip()
 
@@ -72,8 +106,15 @@ def policy_changes(root: Path, base: str, prefix: str, policy: Policy) -> list[P
     names += [
         f"templates/{t}.{ext}" for t in sorted(policy.standard_templates) for ext in ("yaml", "yml")
     ]
+    configured = policy.data.get("inventory")
+    if configured:
+        names += [str(p) for p in (configured if isinstance(configured, list) else [configured])]
+    names += [f"{folder}/" for folder in DECIDING]
     paths = [prefix + n for n in names]
     out = history.git(root, "diff", "--name-only", since, "--", *paths, check=False).decode()
+    out += history.git(
+        root, "ls-files", "--others", "--exclude-standard", "--", *paths, check=False
+    ).decode()
     changed = sorted({p.removeprefix(prefix) for p in out.splitlines() if p})
     return [
         Problem(

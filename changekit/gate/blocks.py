@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from changekit.policy.access import SUBSTANCE_FIELDS
+from changekit.policy.access import SUBSTANCE_FIELDS, audiences_of
 from changekit.records.store import _FastLoader
 
 _KEY = re.compile(rb"^([A-Za-z_][A-Za-z0-9_-]*):", re.M)
@@ -190,8 +190,12 @@ class Blob:
                 or _SUBSTANCE_KEY.search(self._current.raw, cut) is not None
                 or not self.plain
             ):
-                return {k: self.get(k) for k in SUBSTANCE_FIELDS}
-        return {k: self.current.get(k) for k in SUBSTANCE_FIELDS}
+                out = {k: self.get(k) for k in SUBSTANCE_FIELDS}
+                out["audiences"] = audiences_of(self.get("announcement"))
+                return out
+        out = {k: self.current.get(k) for k in SUBSTANCE_FIELDS}
+        out["audiences"] = audiences_of(self.get("announcement"))
+        return out
 
     def approvals(self) -> Any:
         """The approvals list of this version, parsing only that field when it differs."""

@@ -10,8 +10,7 @@ from typing import Any
 
 from changekit.errors import ChangekitError, WorkspaceError
 from changekit.gate import base as base_rules
-from changekit.gate import final, history, proof
-from changekit.gate.attribution import attribute_all
+from changekit.gate import history, verdict
 from changekit.plugins import hook
 from changekit.policy import Policy, load_policy
 from changekit.policy.conflicts import ConflictIndex
@@ -103,18 +102,28 @@ def run_check(ws: Workspace, *, base: str | None = None, now: datetime | None = 
     now = now or datetime.now(UTC)
     prefix = _repo_prefix(ws.root)
     policy = load_policy(ws)
-    inventory = _inventory(ws, policy)
     loaded = store.load_all(ws)
     report = Report(total=len(loaded.records) + len(loaded.errors), base=base)
+    with tempfile.TemporaryDirectory() as tmp:
+        rules = ws  # where the inputs that decide outcomes are read: the base, under --base
+        changed: set[str] | None = None
+        if base is not None:
+            changed = {p.removeprefix(prefix) for p in history.changed_since(ws.root, base)}
+            # judged by the rules before the pull request, which must not relax its own (QA #4)
+            policy = base_rules.base_policy(ws.root, base, prefix, policy)
+            rules = Workspace(
+                base_rules.snapshot(ws.root, base, prefix, Path(tmp) / "base", policy)
+            )
+            report.problems += base_rules.policy_changes(ws.root, base, prefix, policy)
+            report.problems += base_rules.deleted_records(ws.root, base, prefix, changed)
+        inventory = _inventory(rules, policy)
+        policy.templates = templates.fields(rules)  # what each pre-approved template covers
+        _check(ws, policy, inventory, loaded, changed, prefix, base, report, now)
+    report.problems.sort(key=lambda p: (p.record or "", p.path or "", p.field or ""))
+    return report
 
-    changed: set[str] | None = None
-    if base is not None:
-        changed = {p.removeprefix(prefix) for p in history.changed_since(ws.root, base)}
-        # judged by the rules before the pull request, which must not relax its own (QA #4)
-        policy = base_rules.base_policy(ws.root, base, prefix, policy)
-        report.problems += base_rules.policy_changes(ws.root, base, prefix, policy)
-        report.problems += base_rules.deleted_records(ws.root, base, prefix, changed)
-    policy.templates = templates.fields(ws)  # what each pre-approved template covers (QA #1)
+
+def _check(ws, policy, inventory, loaded, changed, prefix, base, report, now) -> None:
     for exc in loaded.errors:
         problem = _load_error_problem(exc)
         if changed is None or problem.code == "duplicate-id" or (exc.path or "") in changed:
@@ -135,21 +144,32 @@ def run_check(ws: Workspace, *, base: str | None = None, now: datetime | None = 
     report.checked = len(chosen) + len(
         [e for e in loaded.errors if changed is None or (e.path or "") in changed]
     )
-    proven = _prove(ws, policy, chosen, prefix, base, report, rel)
-    index = ConflictIndex(loaded.records, inventory, policy.conflict_statuses)
+    verdicts = verdict.prove(
+        ws,
+        policy,
+        chosen,
+        prefix,
+        rel,
+        limited=changed is not None,
+        signers=lambda d: _signers_file(ws, policy, base, d),
+    )
+    # judged as proven: status, history times, announcement (records a --base check does
+    # not replay keep what they say; the check of the base branch proved those)
+    proven = {rid: verdict.view(r, verdicts[rid].proven) for r in chosen if (rid := r.id)}
+    judged = [proven.get(r.id, r) for r in loaded.records]
+    index = ConflictIndex(judged, inventory, policy.conflict_statuses)
     for record in chosen:
-        problems = policy.check_record(
-            record, index, inventory, now, approvals=proven.get(record.id)
-        )
-        problems.extend(_unknown_hosts(record, inventory))
+        seen = proven[record.id]
+        found = verdicts[record.id]
+        problems = list(found.problems)
+        problems += policy.check_record(seen, index, inventory, now, approvals=found.counted)
+        problems.extend(_unknown_hosts(seen, inventory))
         for result in hook().check_record(record=record, policy=policy, workspace=ws):
             problems.extend(result or ())
         path = rel(record)
         report.problems.extend(
             p if p.path else Problem(**{**p.as_dict(), "path": path}) for p in problems
         )
-    report.problems.sort(key=lambda p: (p.record or "", p.path or "", p.field or ""))
-    return report
 
 
 def _unknown_hosts(record: Any, inventory: Any | None) -> list[Problem]:
@@ -179,44 +199,23 @@ def _unknown_hosts(record: Any, inventory: Any | None) -> list[Problem]:
 
 def approvals_that_count(ws: Workspace, policy: Policy, record: Any) -> tuple[list[dict], list]:
     """One record's approval entries that git history proves (as ``check`` judges them), and
-    a problem for each that does not count; ``change start`` refuses without enough (QA #9)."""
-    report = Report()
+    a problem for each that does not; ``change start`` refuses without enough (QA #9)."""
+    found = prove_record(ws, policy, record)
+    return found.counted, [p for p in found.problems if p.code.startswith("approval-")]
+
+
+def prove_record(ws: Workspace, policy: Policy, record: Any) -> verdict.Verdict:
+    """What one record's history proves: its status, the approvals that count, problems."""
 
     def rel(r: Any) -> str:
         return f"change_records/{r.path.name if r.path else r.id + '.yaml'}"
 
-    proven = _prove(ws, policy, [record], _repo_prefix(ws.root), None, report, rel)
-    return proven.get(record.id, []), report.problems
-
-
-def _prove(
-    ws: Workspace, policy: Policy, records: list, prefix: str, base: str | None, report: Report, rel
-) -> dict:
-    """Record id -> the approval entries git history proves; adds a problem per unproven entry."""
-    needing = [r for r in records if r.data.get("approvals")]
-    if not needing:
-        return {}
-    attributed = attribute_all(ws, needing, prefix, rel)
-    signatures = None
-    if policy.signed:
-        shas = sorted({a.commit.sha for items in attributed.values() for a in items if a.commit})
-        with tempfile.TemporaryDirectory() as tmp:
-            signatures = history.verify_signatures(
-                ws.root, shas, _signers_file(ws, policy, base, Path(tmp))
-            )
-    proven = {}
-    for record in needing:
-        counted, problems = proof.judge(
-            record,
-            attributed[record.id],
-            committer_must_match=policy.committer_must_match,
-            signatures=signatures,
-            path=rel(record),
-        )
-        if record.data.get("status") in final.FINISHED:
-            counted, problems = final.recount(
-                ws.root, prefix + rel(record), attributed[record.id], counted, problems
-            )
-        proven[record.id] = counted
-        report.problems.extend(problems)
-    return proven
+    return verdict.prove(
+        ws,
+        policy,
+        [record],
+        _repo_prefix(ws.root),
+        rel,
+        limited=True,
+        signers=lambda d: _signers_file(ws, policy, None, d),
+    )[record.id]

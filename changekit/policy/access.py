@@ -22,8 +22,12 @@ SUBSTANCE_FIELDS = (
     "implementation",
     "verification",
     "rollback",
+    "services",
+    "contact",
 )
-"""What an approver approves: a change to any of these after an approval voids it."""
+"""What an approver approves: a change to any of these after an approval voids it. Who is told
+(services, contact, hosts and the announcement's extra audiences) is part of it: an approval
+of a change announced to some readers does not cover telling fewer."""
 
 
 def data_of(record: Any) -> Mapping[str, Any]:
@@ -35,7 +39,14 @@ def data_of(record: Any) -> Mapping[str, Any]:
 
 def substance(record: Any) -> dict[str, Any]:
     data = data_of(record)
-    return {k: data.get(k) for k in SUBSTANCE_FIELDS}
+    out = {k: data.get(k) for k in SUBSTANCE_FIELDS}
+    out["audiences"] = audiences_of(data.get("announcement"))
+    return out
+
+
+def audiences_of(announcement: Any) -> Any:
+    """The extra audiences an announcement names (``announcement.audiences``)."""
+    return announcement.get("audiences") if isinstance(announcement, Mapping) else None
 
 
 def record_id(record: Any) -> str | None:

@@ -1,0 +1,146 @@
+"""Prove every record's lifecycle from its history, and give the rest of the gate the proven
+record to judge (``View``) instead of the one the file claims."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from changekit.gate import blocks, final, history, ledger, proof, walk
+from changekit.gate.proof import entry_key
+from changekit.policy.access import email_of
+from changekit.problems import Problem
+from changekit.records.model import ChangeRecord
+
+
+@dataclass
+class Verdict:
+    proven: ledger.Proven
+    counted: list[dict]
+    """The approval entries that count."""
+    problems: list[Problem] = field(default_factory=list)
+
+
+def view(record: Any, proven: ledger.Proven) -> ChangeRecord:
+    """The record as its history proves it: proven status, history times, announcement."""
+    data = dict(record.data)
+    data["status"] = proven.status
+    data["history"] = [
+        {"status": status, "at": commit.date} for status, commit in proven.reached.items()
+    ]
+    announcement = dict(data.get("announcement") or {})
+    announcement.pop("announced_at", None)
+    if proven.announced is not None:
+        announcement["announced_at"] = proven.announced.date
+    if announcement:
+        data["announcement"] = announcement
+    else:
+        data.pop("announcement", None)
+    if proven.rejected is None:
+        data.pop("rejection", None)
+    return ChangeRecord(data, record.path)
+
+
+def prove(
+    ws: Any,
+    policy: Any,
+    records: list,
+    prefix: str,
+    rel: Callable[[Any], str],
+    *,
+    limited: bool = False,
+    signers: Callable[[Path], Path] | None = None,
+) -> dict[str, Verdict]:
+    """Record id -> what its history proves. ``limited``: only these records are wanted (read
+    their own history when the cache is cold, rather than diffing every commit once)."""
+    if not records:
+        return {}
+    root = ws.root
+    folder = prefix + "change_records"
+    cache = walk.Cache(root)
+    paths = {prefix + rel(r): r for r in records}
+    events = walk.events(root, cache, folder, set(paths) if limited else None)
+    dirty = _uncommitted(root, folder, set(paths))
+    signatures = None
+    if policy.signed and signers is not None:
+        shas = sorted({e.commit.sha for p in paths for e in events.get(p, ())})
+        with tempfile.TemporaryDirectory() as tmp:
+            signatures = history.verify_signatures(root, shas, signers(Path(tmp)))
+    verdicts = {}
+    with history.BlobReader(root) as blobs:
+        for path, record in paths.items():
+            raw = record.path.read_bytes() if record.path else b""
+            current = blocks.Current(raw, record.data)
+            own = events.get(path, [])
+            pairs = ledger.facts_for(own, blobs.read, current, cache)
+            if path in dirty:
+                head = blobs.read(own[-1].new) if own and own[-1].new else None
+                pairs.append((ledger.UNCOMMITTED, ledger.facts_of(head, raw, current)))
+            judge = ledger.Judge(policy, record.data, signatures)
+            requester = email_of(record.data.get("requester"))
+            proven = ledger.replay(record.id, rel(record), pairs, judge, requester)
+            verdicts[record.id] = _verdict(root, prefix, policy, record, proven, rel, signatures)
+    cache.save()
+    return verdicts
+
+
+def _uncommitted(root: Path, folder: str, paths: set[str]) -> set[str]:
+    out = history.git(root, "diff", "--name-only", "-z", "HEAD", "--", f"{folder}/", check=False)
+    new = history.git(root, "ls-files", "-z", "--others", "--exclude-standard", "--", f"{folder}/")
+    return {p.decode() for p in (out + new).split(b"\0") if p} & paths
+
+
+def _verdict(
+    root: Path, prefix: str, policy: Any, record: Any, proven: ledger.Proven, rel, signatures
+) -> Verdict:
+    problems = list(proven.problems)
+    claimed = record.data.get("status")
+    if claimed != proven.status:
+        problems.append(
+            Problem(
+                "status-not-proven",
+                f"the record says {claimed}, but its git history proves {proven.status}",
+                record=record.id,
+                path=rel(record),
+                field="status",
+                hint="the gate judges the change as "
+                f"{proven.status}; take the missing steps with the changekit commands "
+                "(see the unproven-edit problems for the commits no step explains)",
+            )
+        )
+    approvals = record.data.get("approvals") or []
+    if not approvals:
+        return Verdict(proven, [], problems)
+    attributed = proven.attributed(approvals)
+    counted, found = proof.judge(
+        record,
+        attributed,
+        committer_must_match=policy.committer_must_match,
+        signatures=signatures,
+        path=rel(record),
+    )
+    if proven.status in final.FINISHED:
+        counted, found = final.recount(root, prefix + rel(record), attributed, counted, found)
+    alive = []
+    for entry in counted:
+        killer = proven.dead.get(entry_key(entry))
+        if killer is None:
+            alive.append(entry)
+            continue
+        who = email_of(entry.get("by"))
+        found.append(
+            Problem(
+                "approval-withdrawn",
+                f"the approval by {who} was given before the change was rejected or its "
+                f"approvals withdrawn (commit {killer.sha[:12]} by {killer.author_email}); "
+                "it never counts again",
+                record=record.id,
+                path=rel(record),
+                field="approvals",
+                hint=f"ask {who} to review the change again: `changekit change approve {record.id}`",
+            )
+        )
+    return Verdict(proven, alive, problems + found)
