@@ -16,6 +16,8 @@ Merge commits carry no events: a merge cannot take a step, and cannot undo one.
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -72,6 +74,9 @@ def facts_of(raw_old: bytes | None, raw_new: bytes | None, current: blocks.Curre
         facts["approvals_removed"] = [k for k in before if k not in after]
         if facts["approvals_added"]:
             facts["substance"] = new.substance()
+    if facts["status"][1] == "approved" != facts["status"][0] and not facts.get("approvals_added"):
+        # approved on submission: pre-approval is judged on this version, not a later one
+        facts["version"] = json.loads(json.dumps(new.full(), default=str))
     if "rejection" in keys:
         rejection = new.get("rejection")
         facts["rejection"] = (
@@ -157,10 +162,11 @@ class Judge:
             return bool(self.policy.groups_of(email) & allowed)
         return True
 
-    def preapproved(self) -> bool:
+    def preapproved(self, version: dict | None) -> bool:
+        """Whether ``version`` (the record as submitted) was a pre-approved standard change."""
+        version = version if version is not None else dict(self.record)
         return (
-            self.record.get("type") == "standard"
-            and self.policy.preapproval_problem(self.record) is None
+            version.get("type") == "standard" and self.policy.preapproval_problem(version) is None
         )
 
     def signed(self, commit: Commit) -> bool:
@@ -232,10 +238,15 @@ def replay(
     for commit, facts in events:
         if facts.get("deleted"):
             continue
+        if commit is UNCOMMITTED:
+            _uncommitted(rid, path, facts, out)
+            continue
         why = _unexplained(facts, out, judge, requester, commit, created)
         if facts.get("created") and not created:
             created = True
-        if why is not None:
+        if why is not None and why[1] != "approvals":
+            # (an approval entry no step explains is judged by ``proof.judge``, which names
+            # the approver and the commit: reporting it here too would say it twice)
             message, field_name = why
             who = commit.author_email or "(not committed)"
             where = "the working tree" if commit is UNCOMMITTED else f"commit {commit.sha[:12]}"
@@ -253,6 +264,28 @@ def replay(
             )
         _track_approvals(facts, out, commit, accepted=why is None)
     return out
+
+
+def _uncommitted(rid: str, path: str, facts: dict, out: Proven) -> None:
+    """Work-tree changes prove nothing: an edit of the plan is judged as a draft of the next
+    commit (approvals go stale as usual), an approval added is not proven (``proof.judge``
+    says so), and any other lifecycle change is reported."""
+    action = _action(facts, out.status)
+    if action in ("edit", "approve") and facts["status"][0] == facts["status"][1]:
+        return
+    field_name = "status" if facts["status"][0] != facts["status"][1] else "history"
+    out.problems.append(
+        Problem(
+            "unproven-edit",
+            f"the working tree changes {field_name} ({action or 'no step'}) without a commit: "
+            "a lifecycle step is proven only by a commit of the person who takes it",
+            record=rid,
+            path=path,
+            field=field_name,
+            hint="undo the edit (git checkout -- <file>) and take the step with the changekit "
+            "command, which commits it",
+        )
+    )
 
 
 def _track_approvals(facts: dict, out: Proven, commit: Commit, accepted: bool) -> None:
@@ -287,8 +320,6 @@ def _unexplained(
             return "a new record has no approvals", "approvals"
         if facts.get("notices_added"):
             return "a new record has sent no notices", "notices"
-        if not judge.signed(commit):
-            return "the commit is not signed by its author's key", "status"
         return None
     if facts.get("created"):
         return "the record file was deleted and filed again", "status"
@@ -312,7 +343,7 @@ def _unexplained(
             f"{action} is not allowed from {out.status}, the status history proves{claim}",
             "status",
         )
-    if action == "submit" and new == "approved" and not judge.preapproved():
+    if action == "submit" and new == "approved" and not judge.preapproved(facts.get("version")):
         return "only a pre-approved standard change is approved when it is submitted", "status"
     role = WHO.get(action, "operator")
     if role == "requester" and person_of(author) != person_of(requester):
@@ -331,8 +362,12 @@ def _unexplained(
             f"{author} is neither the requester nor in a group of the policy, so may not {action}",
             "status",
         )
-    if not judge.signed(commit):
-        return "the commit is not signed by its author's key, and the policy asks for it", "status"
+    if role == "approver" and not judge.signed(commit):
+        # `approvals.signed`: the commits that approve or reject are signed and verified
+        return (
+            "the commit is not signed by its author's key, and the policy asks for it",
+            "approvals" if action == "approve" else "rejection",
+        )
     if new is not None and new != old and action != "notices":
         out.status = new
         out.reached.setdefault(new, commit)

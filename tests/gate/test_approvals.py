@@ -49,7 +49,7 @@ def test_approval_added_by_someone_else_is_refused(team):
     wrong = [p for p in report["problems"] if p["code"] == "approval-wrong-author"]
     assert wrong and "rita@example.org" in wrong[0]["message"] and wrong[0]["record"] == rid
     assert wrong[0]["field"] == "approvals[0]"
-    assert "not-approved" in codes(report)
+    assert "status-not-proven" in codes(report)  # approved is claimed, submitted is proven
 
 
 def test_forged_author_with_own_committer_is_refused(team):
@@ -141,7 +141,7 @@ def test_requester_approval_never_counts(team):
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     team.rita.git("commit", "-q", "-am", "self-approve")
     report = team.rita.check(code=1)
-    assert "not-approved" in codes(report)
+    assert "status-not-proven" in codes(report)  # approved is claimed, submitted is proven
 
 
 def test_high_risk_needs_two_approvers_from_ops(team):
@@ -157,7 +157,7 @@ def test_approval_facts_are_cached_inside_git_and_give_the_same_verdict(team):
     rid = submit_and_approve(team)
     pr = team.ci(f"change/{rid}")
     first = pr.check(code=0)
-    cache = pr.path / ".git" / "changekit" / "approvals-v1.json"
+    cache = pr.path / ".git" / "changekit" / "ledger-v1.json"
     assert cache.is_file() and rid in cache.read_text()
     assert pr.check(code=0) == first
     # a stale approval is still found stale from the cached facts
@@ -165,7 +165,12 @@ def test_approval_facts_are_cached_inside_git_and_give_the_same_verdict(team):
     path.write_text(path.read_text().replace("web1", "web2"))
     pr.git("commit", "-q", "-am", "other host")
     stale = pr.check(code=1)
-    assert {p["code"] for p in stale["problems"]} == {"approval-stale", "not-approved"}
+    # (the edit is committed by CI, who is neither the requester nor in ops: unproven too)
+    assert {p["code"] for p in stale["problems"]} == {
+        "approval-stale",
+        "not-approved",
+        "unproven-edit",
+    }
 
 
 def test_a_plan_appended_at_the_end_after_approval_voids_it(team):

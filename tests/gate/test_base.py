@@ -10,19 +10,24 @@ def codes(report: dict) -> set[str]:
 
 
 def test_a_pull_request_cannot_relax_the_policy_it_is_judged_by(team):
-    rita = team.rita
-    rita.git("checkout", "-q", "-b", "feature")
-    relaxed = POLICY.replace("require: [{count: 1, from: [ops]}]", "require: [{count: 0}]")
-    (rita.path / "changekit.yaml").write_text(relaxed)
-    rita.git("commit", "-q", "-am", "relax")
-    rid = rita.new()
-    rita.ck("change", "submit", rid)
-    path = rita.record_path(rid)
-    path.write_text(path.read_text().replace("status: submitted", "status: approved"))
-    rita.git("commit", "-q", "-am", "approve myself")
-    assert rita.check(code=0)["ok"]  # by its own (relaxed) policy it would pass
-    report = rita.check("--base", "origin/main", code=1)
-    assert {"not-approved", "policy-changed"} <= codes(report)
+    rid = team.rita.new()
+    team.rita.ck("change", "submit", rid, "--push")
+    # the PR puts an outsider into ops, and the outsider approves through the proper command
+    mallory = team.mallory
+    mallory.git("fetch", "-q", "origin")
+    mallory.git("checkout", "-q", "-B", f"change/{rid}", f"origin/change/{rid}")
+    relaxed = POLICY.replace(
+        '      - {email: bob@example.org, handle: "@bob"}\n',
+        '      - {email: bob@example.org, handle: "@bob"}\n'
+        '      - {email: mallory@example.org, handle: "@mallory"}\n',
+    )
+    assert relaxed != POLICY
+    (mallory.path / "changekit.yaml").write_text(relaxed)
+    mallory.git("commit", "-q", "-am", "relax")
+    mallory.ck("change", "approve", rid)
+    assert mallory.check(code=0)["ok"]  # by its own (relaxed) policy it would pass
+    report = mallory.check("--base", "origin/main", code=1)
+    assert {"status-not-proven", "policy-changed"} <= codes(report)
     changed = [p for p in report["problems"] if p["code"] == "policy-changed"]
     assert changed[0]["path"] == "changekit.yaml" and changed[0]["severity"] == "high"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from changekit.gate.blocks import Current, block, split
-from changekit.policy import SUBSTANCE_FIELDS, substance
+from changekit.policy import substance
 
 NOW = b"""id: CHG-20260101-aaaaaa
 title: Patch
@@ -66,7 +66,7 @@ def check_same_as_full_parse(raw: bytes) -> None:
     version = current().version(raw)
     data = full(raw)
     assert version.approvals() == data.get("approvals")
-    assert version.substance() == {k: data.get(k) for k in SUBSTANCE_FIELDS}
+    assert version.substance() == substance(data)
 
 
 def test_identical_and_later_versions():
@@ -111,7 +111,7 @@ def check_against(now: bytes, old: bytes) -> None:
     version = Current(now, full(now)).version(old)
     data = full(old)
     assert version.approvals() == data.get("approvals")
-    assert version.substance() == {k: data.get(k) for k in SUBSTANCE_FIELDS}
+    assert version.substance() == substance(data)
 
 
 WITHOUT_PLAN = NOW.replace(b"implementation: |\n  step one\n  step two\n", b"")

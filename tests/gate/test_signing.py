@@ -85,7 +85,7 @@ def test_unsigned_approval_is_refused(signed_team):
     team.approve_on_branch(team.alice, rid)  # alice has no signing configured
     found = problems(team.ci(f"change/{rid}"))
     assert "approval-unsigned" in found and "is not signed" in found["approval-unsigned"]
-    assert "not-approved" in found
+    assert "status-not-proven" in found  # the approve step is not proven: still submitted
 
 
 def test_approval_signed_by_another_approvers_key_is_refused(signed_team):
