@@ -17,7 +17,6 @@ Merge commits carry no events: a merge cannot take a step, and cannot undo one.
 from __future__ import annotations
 
 import json
-
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
