@@ -163,16 +163,28 @@ class SSHConnector(Connector):
             chan.close()
 
     def _collect(self, chan: paramiko.Channel, deadline: float, timeout: float) -> CommandResult:
+        """Read stdout and stderr until the channel's EOF, then take the exit status.
+
+        sshd sends the exit status when the remote shell exits, which can be before it has
+        forwarded the output still in the pipe (a background writer, a large last section,
+        stderr written last): the end of the output is the channel's EOF, not the status.
+        OpenSSH sends that EOF only once both stdout and stderr are closed on the host, so a
+        process left holding them open runs into the deadline.
+        """
         out, err, size = [], [], 0
         fd = chan.fileno()
         while True:
+            # EOF first, then drain: once paramiko has seen the EOF no more data can arrive,
+            # so an empty drain after it means everything has been read.
+            ended = chan.eof_received or chan.closed
+            chunk = b""
             if chan.recv_ready():
                 chunk = chan.recv(65536)
                 out.append(chunk)
             elif chan.recv_stderr_ready():
                 chunk = chan.recv_stderr(65536)
                 err.append(chunk)
-            elif chan.exit_status_ready() or chan.closed:
+            elif ended:
                 break
             else:
                 left = deadline - time.monotonic()
@@ -186,6 +198,12 @@ class SSHConnector(Connector):
                     f"{self.host.name}: output exceeded {self.options.max_output} bytes; cut off",
                     hint="disable the collector that prints so much, or raise the output cap",
                 )
+        # The status may trail the EOF; a channel closed without one was killed (exit-signal).
+        while not chan.exit_status_ready() and not chan.closed:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            chan.status_event.wait(min(left, 1.0))
         status = chan.recv_exit_status() if chan.exit_status_ready() else -1
         return CommandResult(status, b"".join(out), b"".join(err))
 
