@@ -110,6 +110,8 @@ class Proven:
     """What a record's history proves."""
 
     status: str | None = None
+    requester: str | None = None
+    """The email of the person who filed the record (its first commit's author)."""
     reached: dict[str, Commit] = field(default_factory=dict)
     """Status -> the commit of the proven step that first reached it."""
     announced: Commit | None = None
@@ -240,6 +242,12 @@ def replay(
         if commit is UNCOMMITTED:
             _uncommitted(rid, path, facts, out)
             continue
+        if facts.get("created") and not created:
+            # the requester is the person who filed the record, whatever the file says later
+            filed_by = facts["requester"]
+            if person_of(filed_by) != person_of(commit.author_email):
+                filed_by = commit.author_email
+            requester = out.requester = filed_by
         why = _unexplained(facts, out, judge, requester, commit, created)
         if facts.get("created") and not created:
             created = True
@@ -288,8 +296,12 @@ def _uncommitted(rid: str, path: str, facts: dict, out: Proven) -> None:
 
 
 def _track_approvals(facts: dict, out: Proven, commit: Commit, accepted: bool) -> None:
-    for key, _email in facts.get("approvals_added") or ():
+    for key, email in facts.get("approvals_added") or ():
         out.added[key] = (commit, facts.get("substance"))
+        if accepted and email == commit.author_email:
+            # the approver approving again in a proven step of their own is a new approval,
+            # even if the entry reads the same (same second): only they can revive it
+            out.dead.pop(key, None)
     for key in facts.get("approvals_removed") or ():
         out.dead.setdefault(key, commit)  # a withdrawal only ever takes away: always accepted
     if accepted and facts["status"][1] == "rejected":

@@ -28,6 +28,8 @@ def view(record: Any, proven: ledger.Proven) -> ChangeRecord:
     """The record as its history proves it: proven status, history times, announcement."""
     data = dict(record.data)
     data["status"] = proven.status
+    if proven.requester and email_of(data.get("requester")) != proven.requester:
+        data["requester"] = {"name": proven.requester, "email": proven.requester}
     data["history"] = [
         {"status": status, "at": commit.date} for status, commit in proven.reached.items()
     ]
@@ -116,7 +118,7 @@ def _verdict(
         return Verdict(proven, [], problems)
     attributed = proven.attributed(approvals)
     counted, found = proof.judge(
-        record,
+        view(record, proven),  # the proven requester never counts as an approver
         attributed,
         committer_must_match=policy.committer_must_match,
         signatures=signatures,

@@ -93,7 +93,11 @@ class LifecycleChecks:
             out.append(std)
         status = data.get("status")
         win = window_of(record)
-        if win and status in NOT_STARTED and status != "draft":
+        started = history_time(record, "in_progress") if status == "in_progress" else None
+        early = win is not None and started is not None and started < win[0]
+        if win and (status in NOT_STARTED and status != "draft" or early):
+            # (a change started before its window is still judged against that window: a
+            # start, by hand or forced, must not hide a freeze, a lead time or a conflict)
             # lead time runs from the announcement, else from when it was submitted
             since = announced_at(record) or history_time(record, "submitted") or now
             out += self._timing(record, records, inventory, since, now)
