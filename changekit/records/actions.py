@@ -245,10 +245,11 @@ def transition(
         gitops.require_remote(repo)
     with mutation(ws, repo) as txn:
         record = _find(ws, repo, record_id)
+        policy = steps.load_policy(ws)
+        steps.require_proven_status(ws, record, policy, action)
         step = lifecycle.require(record, action)
         previous = record.status
         moment = times.now()
-        policy = steps.load_policy(ws)
         if action == "submit" and record.path:
             hostcheck.check_hosts(
                 steps.load_inventory(ws, policy),

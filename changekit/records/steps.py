@@ -80,6 +80,33 @@ def _refuse_unproven(ws: Workspace, record: ChangeRecord, policy: Any) -> None:
     )
 
 
+def require_proven_status(ws: Workspace, record: ChangeRecord, policy: Any, action: str) -> None:
+    """Refuse a step on a record whose status its git history does not prove: a completed
+    change set back to approved by hand is not started again on its old approval."""
+    from changekit.gate.run import prove_record  # the gate reads records too
+    from changekit.policy.access import email_of
+
+    found = prove_record(ws, policy, record)
+    proven = found.proven.status
+    filed_by = found.proven.requester
+    edits = [p for p in found.problems if p.code == "unproven-edit"]
+    if proven != record.status:
+        why = (
+            f"the record says {record.status}, but its git history proves "
+            f"{proven or 'nothing (the record was never committed)'}"
+        )
+    elif filed_by and filed_by != email_of(record.data.get("requester")):
+        why = f"the record names another requester than the person who filed it ({filed_by})"
+    else:
+        return
+    raise PolicyError(
+        f"cannot {action} {record.id}: {why}" + "".join(f"\n  {p.message}" for p in edits),
+        field="status",
+        hint="undo the hand edit (git revert the commit named above) and take the missing "
+        "steps with the changekit commands; `changekit check` lists what it cannot prove",
+    )
+
+
 def _withdraw_approvals(record: ChangeRecord, notes: list[str]) -> str:
     """A new window voids the approvals given for the old one: ask for them again.
 
