@@ -56,10 +56,10 @@ class Clone:
         assert proc.returncode == 0, f"git {' '.join(args)}: {proc.stderr}"
         return proc.stdout.strip()
 
-    def ck(self, *args: str, code: int | None = 0):
+    def ck(self, *args: str, code: int | None = 0, env: dict | None = None):
         """Run changekit in-process in this clone; assert the exit code (None: any)."""
         result = CliRunner().invoke(
-            get_cli(), ["-C", str(self.path), *args], catch_exceptions=False
+            get_cli(), ["-C", str(self.path), *args], catch_exceptions=False, env=env
         )
         if code is not None:
             assert result.exit_code == code, (
