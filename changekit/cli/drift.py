@@ -10,7 +10,7 @@ import click
 
 from changekit.cli.output import print_json, print_table
 from changekit.drift import remediation
-from changekit.drift.findings import SEVERITIES, severity_rank
+from changekit.drift.findings import RECORDED_LATE, SEVERITIES, severity_rank
 from changekit.drift.inputs import analyze_workspace
 from changekit.drift.peers import PeerThresholds
 from changekit.errors import EXIT_FAILED, NotFoundError
@@ -99,10 +99,13 @@ def run_analysis(ctx_obj, selectors, kinds, majority, min_group, unique_max, his
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
-    help="Exit 1 when an open finding has this severity or higher.",
+    help="Exit 1 when an open or recorded-late finding has this severity or higher.",
 )
 @click.option(
-    "--all", "show_all", is_flag=True, help="Also list waived, explained and resolved findings."
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="Also list waived, explained and resolved findings (open and recorded-late ones always).",
 )
 @click.option(
     "--propose",
@@ -138,7 +141,7 @@ def drift(
     if propose:
         _propose(ws, result, ids)
         return
-    shown = [f for f in result.findings if show_all or f.is_open] + (
+    shown = [f for f in result.findings if show_all or f.flagged] + (
         result.resolved if show_all else []
     )
     if fmt == "json":
@@ -164,7 +167,9 @@ def drift(
                 f.kind,
                 f.severity,
                 f.since or "",
-                f.status if f.status == "open" else f"{f.status} ({f.waiver or f.change})",
+                f.status
+                if f.status == "open"
+                else f"{f.status.replace('_', ' ')} ({f.waiver or f.change})",
             )
             for f in sorted(shown, key=lambda f: (-severity_rank(f.severity), f.host, f.item))
         ]
@@ -172,9 +177,11 @@ def drift(
             ("id", "host", "item", "expected", "actual", "kind", "severity", "since", "status"),
             rows,
         )
-        hidden = len(result.findings) - len(result.open)
+        late = sum(1 for f in result.findings if f.status == RECORDED_LATE)
+        hidden = len(result.findings) - len(result.open) - late
         click.echo(
             f"{len(result.open)} open finding(s) on {len(result.hosts)} host(s)"
+            + (f"; {late} change(s) recorded late" if late else "")
             + (f"; {hidden} waived or explained" if hidden else "")
             + (f"; {len(result.resolved)} resolved" if result.resolved else "")
             + (
@@ -197,7 +204,7 @@ def drift(
         if result.unscanned:
             click.echo(f"never scanned: {', '.join(result.unscanned)}", err=True)
     if fail_on and any(
-        f.is_open and severity_rank(f.severity) >= severity_rank(fail_on) for f in result.findings
+        f.flagged and severity_rank(f.severity) >= severity_rank(fail_on) for f in result.findings
     ):
         raise click.exceptions.Exit(EXIT_FAILED)
 

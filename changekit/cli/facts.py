@@ -127,13 +127,16 @@ def diff(ctx: click.Context, host: str, since: str, until: str | None, fmt: str)
     start = datetime.fromisoformat(old["collected_at"])
     end = resolve(until)[1] if until else datetime.fromisoformat(new["collected_at"])
     records = covering_records(ctx.obj.workspace(), host, start, end)
+    judged = _judged(ctx.obj.workspace(), host, old, new) if changes else {}
     if fmt == "json":
         print_json(
             {
                 "host": host,
                 "from": {"scan_id": old["scan_id"], "collected_at": old["collected_at"]},
                 "to": {"scan_id": new["scan_id"], "collected_at": new["collected_at"]},
-                "changes": [c.as_dict() for c in changes],
+                "changes": [
+                    {**c.as_dict(), **judged.get(f"{c.collector}:{c.item}", {})} for c in changes
+                ],
                 "records": [
                     {
                         "id": r.id,
@@ -154,8 +157,18 @@ def diff(ctx: click.Context, host: str, since: str, until: str | None, fmt: str)
     )
     if changes:
         print_table(
-            ["collector", "item", "change", "old", "new"],
-            [(c.collector, c.item, c.change, _short(c.old), _short(c.new)) for c in changes],
+            ["collector", "item", "change", "old", "new", "status"],
+            [
+                (
+                    c.collector,
+                    c.item,
+                    c.change,
+                    _short(c.old),
+                    _short(c.new),
+                    _status(judged.get(f"{c.collector}:{c.item}")),
+                )
+                for c in changes
+            ],
         )
     else:
         click.echo("no changes")
@@ -175,6 +188,28 @@ def diff(ctx: click.Context, host: str, since: str, until: str | None, fmt: str)
         )
     else:
         click.echo("no change record covered this host in that period")
+
+
+def _judged(ws, host: str, old: dict, new: dict) -> dict[str, dict[str, str]]:
+    """``collector:item`` -> how drift judges its change: ``status`` (``open`` when no record
+    covers it, ``explained``, ``recorded_late``) and the ``record``. The interval that last
+    changed an item is the one that decides: its later scan first saw the value shown."""
+    from changekit.drift.inputs import host_changes
+
+    out = {}
+    for f in host_changes(ws, host, old, new):
+        verdict = {"status": f.status, **({"record": f.change} if f.change else {})}
+        for item in (f.item, *f.evidence.get("folded", ())):
+            out[item] = verdict
+    return out
+
+
+def _status(judged: dict[str, str] | None) -> str:
+    if judged is None:
+        return ""
+    if judged["status"] == "open":
+        return "unrecorded"
+    return f"{judged['status'].replace('_', ' ')} ({judged['record']})"
 
 
 @facts.command("history")

@@ -18,10 +18,16 @@ KINDS = ("standard", "peers", "time")
 OPEN = "open"
 WAIVED = "waived"
 EXPLAINED = "explained"
-"""A time finding whose change is covered by an approved change record."""
+"""A time finding whose change is covered by a change record proven approved (an emergency
+change: approved or started) before the scan that first saw the change."""
+RECORDED_LATE = "recorded_late"
+"""A time finding whose change a change record covers, but one proven approved (or started)
+only after the scan that first saw the change, or never: the change ran unapproved."""
 RESOLVED = "resolved"
 """Gone from the latest scan after a completed change that linked it."""
-STATUSES = (OPEN, WAIVED, EXPLAINED, RESOLVED)
+STATUSES = (OPEN, WAIVED, EXPLAINED, RECORDED_LATE, RESOLVED)
+FLAGGED = (OPEN, RECORDED_LATE)
+"""Statuses that need someone's attention: listed by default and counted by ``--fail-on``."""
 
 
 def finding_id(kind: str, scope: str, rule: str, host: str, item: str) -> str:
@@ -67,6 +73,10 @@ class Finding:
     @property
     def is_open(self) -> bool:
         return self.status == OPEN
+
+    @property
+    def flagged(self) -> bool:
+        return self.status in FLAGGED
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -15,10 +15,12 @@ from changekit.drift.engine import (
     peer_groups,
     states_from_histories,
 )
+from changekit.drift.findings import Finding
 from changekit.drift.peers import PeerThresholds
 from changekit.drift.standards import FALLBACK_COLLECTORS, Standard, load_standards
-from changekit.drift.timeline import RecordSpan
+from changekit.drift.timeline import RecordSpan, changes_between
 from changekit.drift.waivers import Waiver, load_waivers
+from changekit.errors import ChangekitError
 from changekit.inventory.model import Host, Inventory
 from changekit.inventory.selectors import hosts_of
 from changekit.plugins import collect
@@ -57,11 +59,16 @@ def _parse(ts: Any) -> datetime | None:
 
 
 def record_spans(ws: Workspace, inventory: Inventory) -> list[RecordSpan]:
-    """Every change record as drift sees it: resolved hosts, the time it may have acted in."""
+    """Every change record as drift sees it: resolved hosts, the time it may have acted in,
+    its status and step times as its git history proves them (not as the file claims)."""
+    from changekit.drift.proof import approved_at, prove_all
+    from changekit.gate.verdict import view
     from changekit.records import store
 
+    claimed = store.load_all(ws).records
+    proven = prove_all(ws, claimed)
     spans = []
-    for rec in store.load_all(ws).records:
+    for rec in (view(r, proven[r.id]) for r in claimed):
         data = rec.data
         hosts = {h.name for sel in rec.hosts for h in hosts_of(inventory, sel)} | set(rec.hosts)
         window = data.get("window") or {}
@@ -95,9 +102,36 @@ def record_spans(ws: Workspace, inventory: Inventory) -> list[RecordSpan]:
                 findings=tuple((data.get("links") or {}).get("findings") or ()),
                 completed_at=completed,
                 title=rec.title,
+                approved=approved_at(rec, proven[rec.id]),
             )
         )
     return spans
+
+
+def host_changes(
+    ws: Workspace, host: str, old: dict[str, Any], new: dict[str, Any]
+) -> list[Finding]:
+    """``host``'s changes from snapshot ``old`` to ``new``, judged as ``drift`` judges them:
+    one interval between stored scans at a time, so each change is held against the scan
+    that first saw it (a record approved between two later scans is still late)."""
+    from changekit.facts.store import SnapshotStore
+
+    store = SnapshotStore(ws)
+    entries = store.history(host)
+    ids = [e["scan_id"] for e in entries]
+    if old["scan_id"] not in ids or new["scan_id"] not in ids:
+        return []
+    first, last = ids.index(old["scan_id"]), ids.index(new["scan_id"])
+    snaps = [store.read_at(e["commit"], host) for e in entries[first : last + 1]]
+    try:
+        inventory = workspace_inventory(ws)
+    except ChangekitError:
+        inventory = Inventory(hosts={})  # names and globs in records still match
+    spans = record_spans(ws, inventory)
+    out: list[Finding] = []
+    for a, b in zip(snaps, snaps[1:], strict=False):
+        out += changes_between({host: a}, {host: b}, spans, package_of=remediation.package_for)
+    return out
 
 
 def snapshot_states(ws: Workspace, hosts: list[Host], history: int) -> list[State]:

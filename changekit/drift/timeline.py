@@ -1,5 +1,7 @@
 """Drift against time: what changed on each host between two scans, and which change record
-covers each change. A change no approved record covers is an "unrecorded change"."""
+covers each change. A change no approved record covers is an "unrecorded change"; one that a
+record covers but that was approved only after the scan that saw the change is "recorded
+late": the record names the change, but nobody approved it before it ran."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from changekit.drift.findings import EXPLAINED, Finding, finding_id
+from changekit.drift.findings import EXPLAINED, RECORDED_LATE, Finding, finding_id
 from changekit.drift.items import collector_items, is_itemised, item_value
 from changekit.records.times import parse_stored as _parse
 
@@ -31,6 +33,9 @@ class RecordSpan:
     findings: tuple[str, ...] = ()
     completed_at: datetime | None = None
     title: str = ""
+    approved: datetime | None = None
+    """When git history proves it approved to run (an emergency change: approved or started,
+    whichever came first); None when it never was."""
 
     def covers(self, host: str, after: datetime, before: datetime) -> bool:
         """Whether this record may have made a change seen between two scans of ``host``."""
@@ -42,6 +47,11 @@ class RecordSpan:
         # (inclusive start), but a change that finished in the second an interval began was
         # seen by the scan that began it, so it explains nothing after (exclusive end)
         return self.start <= before and self.end > after
+
+    def approved_by(self, seen: datetime) -> bool:
+        """Whether it was approved to run by the time a scan saw its change (to the second,
+        as ``covers``: approved in the very second the scan ran still counts)."""
+        return self.approved is not None and self.approved <= seen
 
 
 SCOPED_COLLECTORS = frozenset({"files"})
@@ -145,7 +155,10 @@ def changes_between(
         if not changes:
             continue
         t0, t1 = _parse(before["collected_at"]), _parse(after["collected_at"])
-        cover = next((r for r in records if r.covers(host, t0, t1)), None)
+        covering = [r for r in records if r.covers(host, t0, t1)]
+        # only a record approved before the scan that saw the change explains it
+        cover = next((r for r in covering if r.approved_by(t1)), None)
+        late = None if cover is not None or not covering else covering[0]
         scope = f"{before['scan_id']}..{after['scan_id']}"
         for ch in changes:
             more = (
@@ -158,14 +171,24 @@ def changes_between(
             f = Finding(
                 kind="time",
                 scope=scope,
-                rule="unrecorded-change" if cover is None else "recorded-change",
+                rule="recorded-change"
+                if cover
+                else "late-recorded-change"
+                if late
+                else "unrecorded-change",
                 host=host,
                 item=ch.item,
                 expected=ch.before if ch.before is not None else "absent",
                 actual=ch.after if ch.after is not None else "absent",
                 severity=severity,
                 message=f"{ch.item} {ch.what}{more} between {before['collected_at']} and {after['collected_at']}"
-                + (f" (by {cover.id})" if cover else ": no change record covers it"),
+                + (
+                    f" (by {cover.id})"
+                    if cover
+                    else f": recorded late by {late.id}, {_approval(late)}"
+                    if late
+                    else ": no change record covers it"
+                ),
                 evidence={
                     "scan_id": after["scan_id"],
                     "collected_at": after["collected_at"],
@@ -179,5 +202,13 @@ def changes_between(
             f.id = finding_id("time", scope, "change", host, ch.item)
             if cover is not None:
                 f.status, f.change = EXPLAINED, cover.id
+            elif late is not None:
+                f.status, f.change = RECORDED_LATE, late.id
             findings.append(f)
     return findings
+
+
+def _approval(record: RecordSpan) -> str:
+    if record.approved is None:
+        return "which its git history never proves approved"
+    return f"approved only at {record.approved.isoformat()}, after the scan"

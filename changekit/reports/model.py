@@ -1,8 +1,9 @@
 """The standardisation report as data: one JSON-able dict every renderer formats.
 
 It accounts for every deviation: each one is open (flagged), waived (by a named,
-unexpired waiver), explained (by an approved change record) or resolved (by a
-completed change). ``schemas/report.schema.json`` describes it.
+unexpired waiver), explained (by a change record approved before the scan that saw the
+change), recorded late (a record covers the change but was approved only after that scan:
+flagged too) or resolved (by a completed change). ``schemas/report.schema.json`` describes it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def _matrix(result: DriftResult) -> tuple[list[str], list[dict[str, Any]]]:
         if f.host not in cells:
             continue
         cell = cells[f.host].get(f.item)
-        rank = (f.status == "open", severity_rank(f.severity))
+        rank = (f.flagged, f.is_open, severity_rank(f.severity))
         if cell is None or rank > cell["_rank"]:
             cells[f.host][f.item] = {
                 "_rank": rank,
@@ -117,9 +118,10 @@ def build_report(result: DriftResult, *, title: str = "Standardisation report") 
             "open": by_status.get("open", 0),
             "waived": by_status.get("waived", 0),
             "explained": by_status.get("explained", 0),
+            "recorded_late": by_status.get("recorded_late", 0),
             "resolved": len(result.resolved),
             "by_severity": {s: by_severity.get(s, 0) for s in SEVERITIES},
-            "accounted_for": by_status.get("open", 0) == 0,
+            "accounted_for": not by_status.get("open") and not by_status.get("recorded_late"),
         },
         "standards": [
             {

@@ -2,7 +2,7 @@
 
 Standards give one suite each (a case per host x requirement); peers and time give a
 suite each with a case per host x group / host. Waived and explained deviations are
-skipped cases with the reason; open ones are failures.
+skipped cases with the reason; open ones and changes recorded late are failures.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from changekit.api import ReportRenderer, hookimpl
 
 def _case(suite: ET.Element, classname: str, name: str, findings: list[dict[str, Any]]) -> None:
     case = ET.SubElement(suite, "testcase", classname=classname, name=name)
-    open_ = [f for f in findings if f["status"] == "open"]
+    open_ = [f for f in findings if f["status"] in ("open", "recorded_late")]
     if open_:
         fail = ET.SubElement(
             case,

@@ -6,7 +6,7 @@ from typing import Any
 
 from changekit.api import ReportRenderer, hookimpl
 
-MARK = {"open": "✗", "waived": "W", "explained": "C", "resolved": "✓"}
+MARK = {"open": "✗", "waived": "W", "explained": "C", "recorded_late": "L", "resolved": "✓"}
 
 
 def _cell(text: Any) -> str:
@@ -41,7 +41,8 @@ class MarkdownRenderer(ReportRenderer):
             "",
             f"- Conformance: **{s['conformance']:.1f} %** of {s['hosts']} hosts{trend}",
             f"- Open deviations: {s['open']}; waived: {s['waived']}; explained by change "
-            f"records: {s['explained']}; resolved: {s['resolved']}",
+            f"records: {s['explained']}; recorded late: {s.get('recorded_late', 0)}; "
+            f"resolved: {s['resolved']}",
         ]
         for fail in s.get("scan_failed", []):
             lines.append(
@@ -66,7 +67,8 @@ class MarkdownRenderer(ReportRenderer):
         lines += [
             "## Deviations by host",
             "",
-            "✗ open, W waived, C explained by a change record, ✓ resolved",
+            "✗ open, W waived, C explained by a change record, "
+            "L recorded late (approved only after the scan that saw it), ✓ resolved",
             "",
         ]
         if report["items"]:
@@ -129,6 +131,26 @@ class MarkdownRenderer(ReportRenderer):
             )
             if report["unrecorded_changes"]
             else ["None.", ""]
+        )
+        late = [f for f in report["findings"] if f["status"] == "recorded_late"]
+        lines += ["## Changes recorded late", ""]
+        lines += (
+            _table(
+                ["host", "item", "before", "after", "between", "record"],
+                [
+                    [
+                        f["host"],
+                        f["item"],
+                        f["expected"],
+                        f["actual"],
+                        f"{f['evidence'].get('previous_collected_at')} – {f['evidence'].get('collected_at')}",
+                        f.get("change"),
+                    ]
+                    for f in late
+                ],
+            )
+            if late
+            else ["None: every recorded change was approved before a scan saw it.", ""]
         )
         lines += ["## Waivers", ""]
         lines += (

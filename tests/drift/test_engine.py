@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 
 from changekit.drift.engine import analyze, states_from_histories
 from changekit.drift.timeline import RecordSpan
@@ -56,6 +57,7 @@ def test_unrecorded_and_recorded_changes():
         frozenset({"web03"}),
         datetime(2026, 11, 21, 20, tzinfo=UTC),
         datetime(2026, 11, 21, 22, tzinfo=UTC),
+        approved=datetime(2026, 11, 21, 9, tzinfo=UTC),
     )
     result = run(hist, kinds=["time"], records=[rec])
     by_host = {f.host: f for f in result.findings}
@@ -120,6 +122,7 @@ def test_completed_change_resolves_its_findings():
         datetime(2026, 11, 21, 20, tzinfo=UTC),
         datetime(2026, 11, 21, 22, tzinfo=UTC),
         findings=(f.id,),
+        approved=datetime(2026, 11, 21, 12, tzinfo=UTC),
     )
     after = run(hist, kinds=["peers", "time"], records=[rec])
     assert [x.id for x in after.findings if x.kind == "peers"] == []
@@ -158,6 +161,28 @@ def test_a_standard_for_all_hosts(tmp_path):
 def test_a_change_within_the_same_second_as_the_scan_is_covered():
     hist = histories({2: {"web03": {"dpkg__gcc": {"version": "1"}}}})
     at = datetime(2026, 11, 22, 10, tzinfo=UTC)  # the second scan's own second
-    rec = RecordSpan("CHG-20261122-quick0", "completed", frozenset({"web03"}), at, at)
+    rec = RecordSpan("CHG-20261122-quick0", "completed", frozenset({"web03"}), at, at, approved=at)
     [f] = run(hist, kinds=["time"], records=[rec]).findings
     assert (f.status, f.change) == ("explained", rec.id)
+
+
+def test_a_record_approved_after_the_scan_that_saw_its_change_is_late():
+    """Issue 8 item 6: explained means approved before it happened (before the scan saw it)."""
+    hist = histories({2: {"web03": {"dpkg__gcc": {"version": "1"}}}})
+    window = (datetime(2026, 11, 21, 20, tzinfo=UTC), datetime(2026, 11, 21, 22, tzinfo=UTC))
+    scan = datetime(2026, 11, 22, 10, tzinfo=UTC)  # the scan that first saw the change
+    after = RecordSpan("CHG-20261121-late00", "completed", frozenset({"web03"}), *window,
+                       approved=scan + timedelta(seconds=1))  # fmt: skip
+    [f] = run(hist, kinds=["time"], records=[after]).findings
+    assert (f.status, f.change, f.rule) == ("recorded_late", after.id, "late-recorded-change")
+    assert f.flagged and not f.is_open
+    assert "recorded late by CHG-20261121-late00, approved only at 2026-11-22T10:00:01" in f.message
+    never = replace(after, approved=None)
+    [f] = run(hist, kinds=["time"], records=[never]).findings
+    assert f.status == "recorded_late" and "never proves approved" in f.message
+    # a record approved in time wins over a late one covering the same change
+    good = replace(after, id="CHG-20261121-good00", approved=scan)
+    [f] = run(hist, kinds=["time"], records=[after, good]).findings
+    assert (f.status, f.change) == ("explained", good.id)
+    # the finding keeps its id whatever explains it
+    assert f.id == run(hist, kinds=["time"]).findings[0].id

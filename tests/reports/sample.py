@@ -66,6 +66,7 @@ def sample_result():
         frozenset({"web05"}),
         datetime(2026, 11, 21, 20, tzinfo=UTC),
         datetime(2026, 11, 21, 22, tzinfo=UTC),
+        approved=datetime(2026, 11, 21, 9, tzinfo=UTC),
     )
     return analyze(
         inventory({"web": HOSTS}),
