@@ -34,9 +34,11 @@ from changekit.records.times import parse_stored
 LIFECYCLE_FIELDS = ("status", "history", "approvals", "rejection", "outcome", "notices")
 """Fields only lifecycle steps write; a change to one needs a step that explains it."""
 
-WHO = {"submit": "requester", "approve": "approver", "reject": "approver"}
-"""Who may take a step; every other step (schedule, start, complete, fail, roll back, cancel,
-withdraw, edit, send notices): the requester or any member of a policy group."""
+WHO = {"approve": "approver", "reject": "approver"}
+"""Who may take a step; every other step (submit, schedule, start, complete, fail, roll back,
+cancel, withdraw, edit, send notices): the requester or any member of a policy group (the
+policy's ``operators`` group is there for the people who carry out changes and the identity
+cron sends notices as); anyone with push access when the policy has no groups."""
 
 UNCOMMITTED = Commit("0" * 40, "", "", "", "")
 """The working tree's changes not yet committed: no identity, so they prove nothing."""

@@ -14,6 +14,7 @@ from changekit.gate.proof import entry_key
 from changekit.policy.access import email_of
 from changekit.problems import Problem
 from changekit.records.model import ChangeRecord
+from changekit.records.times import parse_stored
 
 
 @dataclass
@@ -100,6 +101,13 @@ def _verdict(
 ) -> Verdict:
     problems = list(proven.problems)
     claimed = record.data.get("status")
+    alive, found = _counted(root, prefix, policy, record, proven, rel, signatures)
+    if claimed == "approved" == _approved_by_entries(policy, record, proven, alive):
+        # approvals given side by side and merged (the merge driver sets the status):
+        # approved is what the proven approvals make it, whichever commit wrote it
+        proven.status = "approved"
+        latest = max((a.commit for a in proven.attributed(alive) if a.commit), key=_when)
+        proven.reached.setdefault("approved", latest)
     if claimed != proven.status:
         problems.append(
             Problem(
@@ -113,9 +121,26 @@ def _verdict(
                 "(see the unproven-edit problems for the commits no step explains)",
             )
         )
+    return Verdict(proven, alive, problems + found)
+
+
+def _when(commit: Any) -> Any:
+    return parse_stored(commit.date)
+
+
+def _approved_by_entries(policy, record, proven: ledger.Proven, alive: list) -> str | None:
+    """``approved`` when the record, proven submitted, has enough approvals that count."""
+    if proven.status != "submitted" or not alive:
+        return None
+    seen = view(record, proven)
+    return "approved" if policy.is_approved(seen, alive) else None
+
+
+def _counted(root, prefix, policy, record, proven: ledger.Proven, rel, signatures):
+    """The approval entries that count, and the problems with the others."""
     approvals = record.data.get("approvals") or []
     if not approvals:
-        return Verdict(proven, [], problems)
+        return [], []
     attributed = proven.attributed(approvals)
     counted, found = proof.judge(
         view(record, proven),  # the proven requester never counts as an approver
@@ -145,4 +170,4 @@ def _verdict(
                 hint=f"ask {who} to review the change again: `changekit change approve {record.id}`",
             )
         )
-    return Verdict(proven, alive, problems + found)
+    return alive, found

@@ -13,6 +13,13 @@ groups:
     members: []
     #  - alice@example.org
     #  - {email: bob@example.org, handle: "@bob"}
+  # Who may carry out changes someone else filed (submit, schedule, start, complete,
+  # cancel, ...) and the identity `changekit notices send-due` commits as: `changekit
+  # check` accepts those steps only from the requester or a member of a group here.
+  operators:
+    members: []
+    #  - carol@example.org
+    #  - {email: changekit-bot@example.org}
 
 approvals:
   # The first rule whose `when` matches a record says what it needs.
