@@ -6,7 +6,7 @@ import click
 
 from changekit.errors import InputError, RefusedError
 from changekit.fileio import atomic_write
-from changekit.gate.ci import CI_FILES, ci_template
+from changekit.gate.ci import CI_FILES, PROTECTION, ci_template
 
 
 @click.command()
@@ -29,6 +29,7 @@ def ci(state, forge: str, to_stdout: bool, force: bool, install: str | None) -> 
         raise InputError(str(exc), field="--install", hint="pass a plain pip requirement") from None
     if to_stdout:
         click.echo(text, nl=False)
+        click.echo(PROTECTION[forge], err=True)
         return
     ws = state.workspace()
     dest = ws.root / CI_FILES[forge][1]
@@ -40,6 +41,5 @@ def ci(state, forge: str, to_stdout: bool, force: bool, install: str | None) -> 
         )
     with ws.lock():
         atomic_write(dest, text)
-    click.echo(
-        f"wrote {CI_FILES[forge][1]}; commit it, and protect the branch so the check must pass"
-    )
+    click.echo(f"wrote {CI_FILES[forge][1]}; commit it, and make its check required")
+    click.echo(PROTECTION[forge])

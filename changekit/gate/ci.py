@@ -30,3 +30,26 @@ def ci_template(forge: str, install: str | None = None) -> str:
     if any(c in spec for c in '"$`\\\n'):
         raise ValueError(f"install spec may not contain quotes, $, backticks or newlines: {spec!r}")
     return text.replace("@INSTALL@", spec)
+
+
+PROTECTION = {
+    "github": """\
+Protect the default branch (Settings > Branches > Add branch protection rule, or a ruleset):
+  - Require a pull request before merging, with approvals; require review from Code Owners
+    (`changekit codeowners` writes .github/CODEOWNERS)
+  - Require status checks to pass: the `changekit check` job
+  - Do not allow force pushes, do not allow deletions (also for administrators)
+  - Allow merge commits only (no squash or rebase merging: they rewrite approvers' commits)
+git history proves every lifecycle step, but it cannot see commits a force-push removed:
+only the forge can forbid that.""",
+    "gitlab": """\
+Protect the default branch (Settings > Repository > Protected branches):
+  - Allowed to push and merge: No one / Maintainers through merge requests only
+  - Allowed to force push: off; Require approval from code owners: on
+    (`changekit codeowners --forge gitlab` writes .gitlab/CODEOWNERS)
+  - Settings > Merge requests: Pipelines must succeed; Merge method: Merge commit
+    (no squash, no fast-forward rebase: they rewrite approvers' commits)
+git history proves every lifecycle step, but it cannot see commits a force-push removed:
+only the forge can forbid that.""",
+}
+"""What the forge must enforce for the gate to mean anything, printed by ``changekit ci``."""

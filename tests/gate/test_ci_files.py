@@ -113,7 +113,10 @@ def test_gitlab_script_runs_in_a_merge_request(team):
 
 def test_ci_command_writes_the_files(team):
     rita = team.rita
-    rita.ck("ci", "github")
+    advice = rita.ck("ci", "github").stdout
+    # the gate proves what git holds; only the forge can forbid rewriting it
+    assert "force push" in advice and "Require status checks" in advice
+    assert "merge commits only" in advice.lower()
     written = rita.path / ".github/workflows/changekit.yml"
     assert written.read_text() == ci_template("github")
     again = rita.ck("ci", "github", code=4)
@@ -121,4 +124,6 @@ def test_ci_command_writes_the_files(team):
     rita.ck("ci", "github", "--force")
     rita.ck("ci", "gitlab")
     assert yaml.safe_load((rita.path / ".gitlab-ci.yml").read_text())["changekit-check"]
-    assert rita.ck("ci", "gitlab", "--stdout").stdout == ci_template("gitlab")
+    printed = rita.ck("ci", "gitlab", "--stdout")
+    assert printed.stdout == ci_template("gitlab")  # the advice goes to stderr
+    assert "Allowed to force push: off" in printed.stderr
