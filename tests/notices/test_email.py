@@ -144,12 +144,13 @@ def test_starttls_and_auth(tmp_path, run_cli, monkeypatch, notices_config):
         )
         notices_config["channels"] = ["email"]
         ws = make_workspace(tmp_path / "ws", notices_config)
+        setup = commits(ws)
         monkeypatch.setenv("TEST_SMTP_PASSWORD", "wrong")
         bad = run_cli("-C", str(ws), "announce", RID, "--at", T0)
         assert bad.exit_code == 1
         assert "535" in bad.stderr and "FAILED" in bad.stderr
         assert "notices" not in load(ws)
-        assert len(commits(ws)) == 1
+        assert commits(ws) == setup  # a failed send commits nothing
 
         monkeypatch.setenv("TEST_SMTP_PASSWORD", "s3cret")
         good = run_cli("-C", str(ws), "announce", RID, "--at", T0)

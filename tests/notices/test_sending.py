@@ -15,11 +15,14 @@ def test_running_twice_sends_nothing_twice_and_each_run_is_one_commit(
     tmp_path, run_cli, smtp, webhook, notices_config
 ):
     ws = make_workspace(tmp_path / "ws", notices_config)
+    setup = commits(ws)
     first = run_cli("-C", str(ws), "announce", RID, "--at", T0)
     assert first.exit_code == 0, first.output
     assert len(smtp.inbox.messages) == 3 and len(webhook.posts) == 1
     history = commits(ws)
-    assert len(history) == 2 and history[0].endswith(f"{RID}: sent 6 notices (announcement)")
+    assert len(history) == len(setup) + 1 and history[0].endswith(
+        f"{RID}: sent 6 notices (announcement)"
+    )
     trailers = git(ws, "log", "-1", "--format=%(trailers:only,unfold)")
     assert f"Changekit-Record: {RID}" in trailers and "Changekit-Action: notices" in trailers
     assert clean(ws)  # record, calendar and feed all committed

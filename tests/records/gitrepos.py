@@ -87,6 +87,8 @@ def policy_with(approvers: list[str], standard: list[str] | None = None, extra: 
     return (
         "version: 1\n"
         f"groups:\n  approvers:\n    members:\n{members}\n"
+        # the people who carry out changes others filed (the gate proves who took each step)
+        "  operators:\n    members: [alice@example.org, carol@example.org]\n"
         "approvals:\n  rules:\n    - when: {risk: [high]}\n      require: [{count: 2, from: [approvers]}]\n"
         "    - require: [{count: 1, from: [approvers]}]\n"
         f"  standard_templates: [{std}]\n  emergency_within: 24h\n"
