@@ -28,7 +28,7 @@ def prove_all(ws: Workspace, records: list[Any]) -> dict[str, ledger.Proven]:
     if not records:
         return {}
     from changekit.gate import verdict
-    from changekit.gate.run import _repo_prefix  # refuses a shallow clone, as `check` does
+    from changekit.gate.run import repo_prefix  # refuses a shallow clone, as `check` does
     from changekit.policy import load_policy
 
     policy = load_policy(ws)
@@ -38,7 +38,7 @@ def prove_all(ws: Workspace, records: list[Any]) -> dict[str, ledger.Proven]:
         return ws.root / policy.allowed_signers
 
     found = verdict.prove(
-        ws, policy, records, _repo_prefix(ws.root), _rel, limited=False, signers=signers
+        ws, policy, records, repo_prefix(ws.root), _rel, limited=False, signers=signers
     )
     return {rid: v.proven for rid, v in found.items()}
 

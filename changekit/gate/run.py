@@ -65,7 +65,7 @@ def _inventory(ws: Workspace, policy: Policy) -> Any | None:
     return inventory if inventory.hosts else None
 
 
-def _repo_prefix(root: Path) -> str:
+def repo_prefix(root: Path) -> str:
     shallow = history.git(root, "rev-parse", "--is-shallow-repository", check=False).strip()
     if shallow not in (b"true", b"false"):
         raise WorkspaceError(
@@ -100,7 +100,7 @@ def _signers_file(ws: Workspace, policy: Policy, base: str | None, tmp: Path) ->
 
 def run_check(ws: Workspace, *, base: str | None = None, now: datetime | None = None) -> Report:
     now = now or datetime.now(UTC)
-    prefix = _repo_prefix(ws.root)
+    prefix = repo_prefix(ws.root)
     policy = load_policy(ws)
     loaded = store.load_all(ws)
     report = Report(total=len(loaded.records) + len(loaded.errors), base=base)
@@ -214,7 +214,7 @@ def prove_record(ws: Workspace, policy: Policy, record: Any) -> verdict.Verdict:
         ws,
         policy,
         [record],
-        _repo_prefix(ws.root),
+        repo_prefix(ws.root),
         rel,
         limited=True,
         signers=lambda d: _signers_file(ws, policy, None, d),
