@@ -90,6 +90,14 @@ class SchemaError(InputError):
     """A document that does not match its JSON Schema."""
 
 
+class LimitError(InputError):
+    """A file too big, nested too deep or expanding too many aliases to load safely."""
+
+
+class DuplicateKeyError(InputError):
+    """A YAML mapping with the same key twice: which one was meant is not guessed."""
+
+
 class NotFoundError(InputError, LookupError):
     """A record, host, template, scan or plugin that does not exist."""
 

@@ -125,7 +125,6 @@ def test_find_by_prefix_and_ambiguous(ws):
     [
         "a: 1\nb: yes\nc: No\nd: ~\ne: [1, x, 2.5]\nf: 0x10\ng: '007'\nh: 2026-01-01\n",
         "base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n",
-        "a: 1\na: 2\n",
         "",
         "- a\n- b\n",
         "x: !!str 5\n",
@@ -135,7 +134,9 @@ def test_find_by_prefix_and_ambiguous(ws):
 def test_fast_yaml_path_reads_like_pyyaml(text):
     import yaml
 
-    assert store._fast_parse(text) == yaml.load(text, Loader=store._FastLoader)  # noqa: S506
+    from changekit import yamlfile
+
+    assert yamlfile.parse_yaml(text) == yaml.load(text, Loader=yamlfile._FastLoader)  # noqa: S506
 
 
 def test_parallel_cold_load_equals_serial(ws, monkeypatch):
