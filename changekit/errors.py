@@ -33,6 +33,8 @@ class ChangekitError(Exception):
     """
 
     exit_code = EXIT_INPUT
+    code: str | None = None
+    """A stable problem code when ``check`` reports this error (``id-mismatch``, ...)."""
 
     def __init__(
         self,

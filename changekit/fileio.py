@@ -44,16 +44,15 @@ def atomic_write(path: str | Path, data: str | bytes, *, mode: int = 0o644) -> N
 
 def not_regular(path: str | Path, mode: int, shown: str | Path | None = None) -> InputError:
     """The error for a path that is not a regular file (``mode`` from ``lstat``)."""
-    kind = (
-        "a symbolic link"
-        if stat.S_ISLNK(mode)
-        else _KINDS.get(stat.S_IFMT(mode), "not a regular file")
-    )
+    link = stat.S_ISLNK(mode)
+    kind = "a symbolic link" if link else _KINDS.get(stat.S_IFMT(mode), "a special file")
     return InputError(
         f"{kind}, not a regular file: changekit reads and writes only regular files here",
         path=shown or path,
-        hint="replace it with the file itself (e.g. `cp --remove-destination TARGET LINK` "
-        "for a link), or remove it",
+        hint="replace the link with a copy of the file it points to "
+        '(`cp --remove-destination "$(readlink -f LINK)" LINK`), or remove it'
+        if link
+        else "move it out of the way (or remove it); a record is one plain YAML file",
     )
 
 

@@ -20,6 +20,8 @@ from changekit.records import store, templates
 from changekit.workspace import Workspace
 
 FAILING = ("high", "critical")
+BAD_INPUT = ("invalid-record", "id-mismatch", "not-a-file")
+"""Problems with a record file itself: ``check`` exits 3."""
 
 
 @dataclass
@@ -84,7 +86,9 @@ def _repo_prefix(root: Path) -> str:
 
 
 def _load_error_problem(exc: ChangekitError) -> Problem:
-    code = "duplicate-id" if exc.message.startswith("duplicate record id") else "invalid-record"
+    code = exc.code or (
+        "duplicate-id" if exc.message.startswith("duplicate record id") else "invalid-record"
+    )
     return Problem(code, exc.message, path=exc.path, line=exc.line, field=exc.field, hint=exc.hint)
 
 
@@ -119,7 +123,7 @@ def run_check(ws: Workspace, *, base: str | None = None, now: datetime | None = 
         problem = _load_error_problem(exc)
         if changed is None or problem.code == "duplicate-id" or (exc.path or "") in changed:
             report.problems.append(problem)
-            report.bad_input = report.bad_input or problem.code == "invalid-record"
+            report.bad_input = report.bad_input or problem.code in BAD_INPUT
 
     rels: dict[int, str] = {}
 

@@ -26,7 +26,8 @@ import fastjsonschema
 
 from changekit import yamlfile
 from changekit.errors import ChangekitError, GitError, InputError, NotFoundError, SchemaError
-from changekit.fileio import atomic_write
+from changekit.fileio import atomic_write, not_regular
+from changekit.records import ids
 from changekit.records.model import ChangeRecord
 from changekit.records.times import parse_stored
 from changekit.workspace import Workspace
@@ -75,7 +76,23 @@ def _is_valid(data: Any) -> bool:
 
 
 def record_path(ws: Workspace, record_id: str) -> Path:
-    return ws.records_dir / f"{record_id}.yaml"
+    return ws.records_dir / f"{ids.check_id(record_id, prefix=False)}.yaml"
+
+
+def check_file_name(record: ChangeRecord, path: Path, shown: str) -> None:
+    """A record's file is named after its id; otherwise two files could claim one change."""
+    stem = path.name.rsplit(".", 1)[0]
+    if record.id != stem:
+        exc = InputError(
+            f"the file name {path.name} does not match the record's id {record.id}",
+            path=shown,
+            line=1,
+            field="id",
+            hint=f"rename the file to {record.id}.yaml (`git mv {shown} "
+            f"change_records/{record.id}.yaml`), or fix the id if the file name is right",
+        )
+        exc.code = "id-mismatch"
+        raise exc
 
 
 def check_conflict_markers(text: str, path: str | Path) -> None:
@@ -135,7 +152,9 @@ def load_record(
         text = yamlfile.read_text(path, shown=shown, limits=yamlfile.RECORD_LIMITS)
     except NotFoundError:
         raise NotFoundError("no such record file", path=shown) from None
-    return parse_record(text, path, shown)
+    record = parse_record(text, path, shown)
+    check_file_name(record, path, shown)
+    return record
 
 
 def dump_record(record: ChangeRecord) -> str:
@@ -214,17 +233,26 @@ def load_all(ws: Workspace, *, use_cache: bool = True) -> LoadResult:
     fresh: dict[str, Any] = {}
     try:
         entries = sorted(
-            (
-                e
-                for e in os.scandir(ws.records_dir)
-                if e.name.endswith((".yaml", ".yml")) and e.is_file()
-            ),
+            (e for e in os.scandir(ws.records_dir) if e.name.endswith((".yaml", ".yml"))),
             key=lambda e: e.name,
         )
     except FileNotFoundError:
         entries = []
     seen: dict[str, str] = {}
     racy = time.time_ns() - 2_000_000_000
+    regular = []
+    for entry in entries:
+        if entry.is_file(follow_symlinks=False):
+            regular.append(entry)
+        else:  # a symlink (even to a record), a FIFO, a directory named *.yaml
+            exc = not_regular(
+                entry.path,
+                entry.stat(follow_symlinks=False).st_mode,
+                f"change_records/{entry.name}",
+            )
+            exc.code = "not-a-file"
+            result.errors.append(exc)
+    entries = regular
     stats = [(entry, entry.stat()) for entry in entries]
     keys = {e.name: [st.st_mtime_ns, st.st_size, st.st_ino] for e, st in stats}
     misses = [e.path for e, _st in stats if (cache.get(e.name) or [None])[0] != keys[e.name]]
@@ -241,6 +269,12 @@ def load_all(ws: Workspace, *, use_cache: bool = True) -> LoadResult:
             try:
                 record = load_record(Path(entry.path), shown=f"change_records/{entry.name}")
             except ChangekitError as exc:
+                result.errors.append(exc)
+                continue
+        if hit or parsed.get(entry.path) is not None:
+            try:  # cached and parallel-parsed records are held to the same rule
+                check_file_name(record, Path(entry.path), f"change_records/{entry.name}")
+            except InputError as exc:
                 result.errors.append(exc)
                 continue
         if st.st_mtime_ns < racy:  # like git's racy-index rule: a file touched just now may change
@@ -268,9 +302,10 @@ def load_all(ws: Workspace, *, use_cache: bool = True) -> LoadResult:
 
 def find_record(ws: Workspace, record_id: str) -> ChangeRecord:
     """The record with this id (or a unique prefix of it); strict: a broken file is an error."""
-    direct = record_path(ws, record_id)
-    if direct.is_file():
-        return load_record(direct, ws)
+    ids.check_id(record_id)
+    direct = ws.records_dir / f"{record_id}.yaml"
+    if os.path.lexists(direct):  # a symlink or FIFO there is refused by load_record, not skipped
+        return load_record(direct, ws, shown=f"change_records/{direct.name}")
     loaded = load_all(ws)
     matches = [r for r in loaded.records if r.id == record_id or r.id.startswith(record_id)]
     # a broken file whose name starts with the prefix is a candidate too
