@@ -1,10 +1,15 @@
 """Commands refuse what they cannot trust, through the real CLI: ids that are not ids, a file
-named unlike its record, a record that is not a regular file."""
+named unlike its record, a record that is not a regular file, and a journal left by a crash."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -102,3 +107,71 @@ def test_a_record_that_is_not_a_regular_file_is_refused(ws, tmp_path, kind):
     if kind.startswith("link"):
         assert path.is_symlink()  # submit did not replace the link
         assert "status: draft" in path.read_text()
+
+
+def _record_and_journal(ws: Path, journal: object) -> tuple[str, Path, bytes]:
+    rid = new_record(ws)
+    path = ws / "change_records" / f"{rid}.yaml"
+    before = path.read_bytes()
+    (ws / ".changekit" / "journal.json").write_text(
+        journal if isinstance(journal, str) else json.dumps(journal)
+    )
+    return rid, path, before
+
+
+@pytest.mark.parametrize("journal", ["[]", "null", '{"head": 5}', '{"files": {"/etc/x": null}}'])
+def test_a_journal_that_cannot_be_read_never_blocks_the_next_command(ws, journal):
+    rid, _path, _before = _record_and_journal(ws, journal)
+    checked = ck(ws, "check")
+    assert checked.exit_code == 0, checked.output
+    assert checked.stderr.count("\n") == 1 and "cannot be read; it was moved to" in checked.stderr
+    assert not (ws / ".changekit" / "journal.json").exists()
+    ok(ws, "change", "submit", rid)
+
+
+def test_a_crash_mid_transaction_is_undone_by_any_next_command(ws):
+    rid = new_record(ws)
+    path = ws / "change_records" / f"{rid}.yaml"
+    before, head = path.read_text(), git(ws, "rev-parse", "HEAD")
+    # what a run killed between writing the record and committing it leaves behind
+    (ws / ".changekit" / "journal.json").write_text(
+        json.dumps({"head": head, "files": {str(path.resolve()): before}})
+    )
+    path.write_text(before.replace("status: draft", "status: submitted", 1))
+    checked = ck(ws, "check")  # check never recovered before
+    assert checked.exit_code == 0, checked.output
+    assert f"note: an interrupted changekit run was undone: change_records/{rid}.yaml" in (
+        checked.stderr
+    )
+    assert path.read_text() == before and git(ws, "status", "--porcelain") == ""
+    ok(ws, "change", "submit", rid)
+
+
+def test_a_killed_subprocess_does_not_block_check(ws):
+    rid = new_record(ws)
+    path = ws / "change_records" / f"{rid}.yaml"
+    before = path.read_bytes()
+    hook = ws / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\nsleep 60\n")
+    hook.chmod(0o755)
+    exe = shutil.which("changekit") or str(Path(sys.executable).parent / "changekit")
+    proc = subprocess.Popen(
+        [exe, "-C", str(ws), "change", "submit", rid],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while path.read_bytes() == before:
+            assert time.monotonic() < deadline, "changekit never wrote the record"
+            time.sleep(0.05)
+        time.sleep(0.3)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    hook.unlink()
+    checked = ck(ws, "check")
+    assert checked.exit_code == 0, checked.output
+    assert "an interrupted changekit run was undone" in checked.stderr
+    assert path.read_bytes() == before
