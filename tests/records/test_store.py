@@ -26,11 +26,12 @@ def ws(tmp_path: Path) -> Path:
 
 def test_duplicate_id_in_two_files_is_reported_with_both(ws):
     rid = new_record(ws)
-    shutil.copy(ws / "change_records" / f"{rid}.yaml", ws / "change_records" / "copy-of-it.yaml")
+    # a copy under another name is an id-mismatch; only .yaml and .yml can share an id's name
+    shutil.copy(ws / "change_records" / f"{rid}.yaml", ws / "change_records" / f"{rid}.yml")
     loaded = store.load_all(Workspace(ws))
     assert [r.id for r in loaded.records] == [rid]
     (err,) = loaded.errors
-    first, second = sorted([f"change_records/{rid}.yaml", "change_records/copy-of-it.yaml"])
+    first, second = f"change_records/{rid}.yaml", f"change_records/{rid}.yml"
     assert err.format().startswith(f"{second}: duplicate record id {rid}: also in {first}")
     result = ck(ws, "change", "list", "--format", "json")
     assert result.exit_code == 3 and "duplicate record id" in result.stderr
