@@ -123,9 +123,10 @@ class _Builder:
             )
         if tag in self.tags and self.tags[tag] is not AS_PLAIN:
             return self.tags[tag]
-        if tag == _MAP or (tag in self.tags and isinstance(node, yaml.MappingNode)):
+        plain = tag in self.tags  # !unsafe
+        if isinstance(node, yaml.MappingNode) and (tag == _MAP or plain):
             return self._mapping(node, depth + 1)
-        if tag == _SEQ or tag in self.tags:
+        if isinstance(node, yaml.SequenceNode) and (tag == _SEQ or plain):
             return self._sequence(node, depth + 1)
         for child in _children(node):  # !!set, !!omap, ...: checked here, built by PyYAML
             self.build(child, depth + 1)
@@ -213,7 +214,7 @@ def _too_deep_line(text: str, limits: Limits) -> int | None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > limits.max_depth:
-                    return event.start_mark.line + 1
+                    return event.start_mark.line + 1 if event.start_mark else None
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError:
