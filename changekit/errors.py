@@ -33,6 +33,8 @@ class ChangekitError(Exception):
     """
 
     exit_code = EXIT_INPUT
+    code: str | None = None
+    """A stable problem code when ``check`` reports this error (``id-mismatch``, ...)."""
 
     def __init__(
         self,
@@ -88,6 +90,14 @@ class InputError(ChangekitError, ValueError):
 
 class SchemaError(InputError):
     """A document that does not match its JSON Schema."""
+
+
+class LimitError(InputError):
+    """A file too big, nested too deep or expanding too many aliases to load safely."""
+
+
+class DuplicateKeyError(InputError):
+    """A YAML mapping with the same key twice: which one was meant is not guessed."""
 
 
 class NotFoundError(InputError, LookupError):

@@ -83,3 +83,18 @@ def test_nested_field_path_and_every_problem_listed(tmp_path):
 def test_position_walks_sequences():
     text = "a:\n  - x: 1\n  - x: 2\n"
     assert position(text, ["a", 1, "x"]) == (3, 8)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("a: !!map [1]\n", "expected a mapping node"),
+        ("a: !!seq {b: 1}\n", "expected a sequence node"),
+        ("? [1]\n: x\n", "a mapping key must be a plain value"),
+        ("a: 1\nb: 2\na: 3\n", "duplicate key 'a' on line 1 and line 3"),
+    ],
+)
+def test_odd_yaml_is_an_input_error_never_a_crash(text, words):
+    with pytest.raises(InputError) as err:
+        parse_yaml(text, path="f.yaml")
+    assert words in err.value.message and err.value.path == "f.yaml"

@@ -42,6 +42,21 @@ def debug_log_path() -> Path:
     return base / "changekit" / "debug.log"
 
 
+def recover_interrupted(ws: Workspace) -> None:
+    """Undo (or finish) what a killed or crashed run left half done, before any command reads:
+    a journal left behind must never block the next command. One line says what was done."""
+    from changekit.workspace import STATE_DIR
+
+    if not (ws.root / STATE_DIR / "journal.json").exists():
+        return  # the usual case: no imports, no git
+    from changekit import gitops
+    from changekit.records.transaction import recover_now
+
+    note = recover_now(ws, gitops.open_repo(ws.root))
+    if note:
+        click.echo(f"note: {note}", err=True)
+
+
 class State:
     """What every command gets as ``ctx.obj``."""
 
@@ -53,6 +68,7 @@ class State:
         """The workspace found from ``-C DIR`` or the current directory upwards."""
         if self._workspace is None:
             self._workspace = find_workspace(self.directory)
+            recover_interrupted(self._workspace)
         return self._workspace
 
     def workspace_or_none(self) -> Workspace | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from changekit.cli import args
 from changekit.records import edit as _edit
 
 
@@ -14,7 +15,7 @@ def _editor(text: str) -> str | None:
 
 
 @click.command("edit")
-@click.argument("record_id", metavar="ID")
+@args.record_id
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )

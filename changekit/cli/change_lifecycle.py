@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from changekit.cli import args
 from changekit.records import actions, drafts
 from changekit.records import store as _store
 
@@ -17,7 +18,7 @@ _format = click.option(
 _push = click.option(
     "--push", is_flag=True, help="Push the current branch to origin after committing."
 )
-_id = click.argument("record_id", metavar="ID")
+_id = args.record_id
 
 
 def _run(state, record_id: str, action: str, fmt: str, **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from changekit import yamlfile
+from changekit.cli import args
 from changekit.cli.change_view import recover_before_reading, window_text
 from changekit.cli.output import print_json
 from changekit.records import lifecycle, store
@@ -77,7 +78,7 @@ def _readable(rec: ChangeRecord) -> str:
 
 
 @click.command()
-@click.argument("record_id", metavar="ID")
+@args.record_id
 @click.option(
     "--format",
     "fmt",

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import click
 
+from changekit.cli import args
 from changekit.cli.output import print_json, print_table
 from changekit.errors import EXIT_FAILED
 from changekit.inventory.load import load_inventory
@@ -65,7 +66,7 @@ def _finish(report: Report, fmt: str) -> None:
 
 
 @click.command()
-@click.argument("record_id", metavar="ID")
+@args.record_id
 @_format
 @click.pass_obj
 def announce(state, record_id, fmt) -> None:
@@ -102,7 +103,7 @@ def send_due(state, fmt) -> None:
 
 
 @notices.command("list")
-@click.argument("record_id", metavar="ID")
+@args.record_id
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
@@ -119,7 +120,7 @@ def list_notices(state, record_id, fmt) -> None:
 
 
 @notices.command()
-@click.argument("record_id", metavar="ID")
+@args.record_id
 @click.option("--kind", type=click.Choice(KINDS), default="announcement", show_default=True)
 @click.option(
     "--audience", help="Render for this contact (its time zone); default: the first affected."

@@ -16,8 +16,9 @@ from typing import Any
 
 import yaml
 
+from changekit import yamlfile
+from changekit.errors import InputError
 from changekit.policy.access import SUBSTANCE_FIELDS, audiences_of
-from changekit.records.store import _FastLoader
 
 _KEY = re.compile(rb"^([A-Za-z_][A-Za-z0-9_-]*):", re.M)
 _ALIAS = re.compile(rb"(^|[\s\[{,:-])[&*][A-Za-z0-9_-]")
@@ -107,7 +108,11 @@ def split(raw: bytes) -> dict[str, bytes] | None:
 
 
 def _load(text: bytes) -> Any:
-    return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - a SafeLoader
+    """Parsed with the shared loader and limits; a version that breaks them reads as unparseable."""
+    try:
+        return yamlfile.parse_yaml(text.decode("utf-8"), limits=yamlfile.RECORD_LIMITS)
+    except (InputError, UnicodeDecodeError):
+        raise yaml.YAMLError("not a readable record version") from None
 
 
 class Current:

@@ -19,6 +19,8 @@ from changekit.records import store, templates
 from changekit.workspace import Workspace
 
 FAILING = ("high", "critical")
+BAD_INPUT = ("invalid-record", "id-mismatch", "not-a-file")
+"""Problems with a record file itself: ``check`` exits 3."""
 
 
 @dataclass
@@ -83,7 +85,9 @@ def repo_prefix(root: Path) -> str:
 
 
 def _load_error_problem(exc: ChangekitError) -> Problem:
-    code = "duplicate-id" if exc.message.startswith("duplicate record id") else "invalid-record"
+    code = exc.code or (
+        "duplicate-id" if exc.message.startswith("duplicate record id") else "invalid-record"
+    )
     return Problem(code, exc.message, path=exc.path, line=exc.line, field=exc.field, hint=exc.hint)
 
 
@@ -128,7 +132,7 @@ def _check(ws, policy, inventory, loaded, changed, prefix, base, report, now) ->
         problem = _load_error_problem(exc)
         if changed is None or problem.code == "duplicate-id" or (exc.path or "") in changed:
             report.problems.append(problem)
-            report.bad_input = report.bad_input or problem.code == "invalid-record"
+            report.bad_input = report.bad_input or problem.code in BAD_INPUT
 
     rels: dict[int, str] = {}
 

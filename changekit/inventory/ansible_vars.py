@@ -19,9 +19,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from changekit.errors import InputError
+from changekit import yamlfile
 from changekit.inventory.draft import DraftEntry
 
 # For each field: changekit's own name, then Ansible's names in the order of the ssh
@@ -95,41 +93,16 @@ def connection_settings(settings: dict[str, Any], variables: dict[str, Any]) -> 
     return fields
 
 
-class _AnsibleYamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """SafeLoader that understands Ansible's ``!vault`` and ``!unsafe`` tags."""
-
-
 VAULT_PLACEHOLDER = "<ansible-vault encrypted>"
 """What a ``!vault`` value becomes: changekit never decrypts secrets."""
 
-
-def _unsafe(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
-    """``!unsafe`` only tells Ansible not to template a value; the value itself is plain."""
-    if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node)
-    assert isinstance(node, yaml.MappingNode)
-    return loader.construct_mapping(node)
-
-
-_AnsibleYamlLoader.add_constructor("!vault", lambda loader, node: VAULT_PLACEHOLDER)
-_AnsibleYamlLoader.add_constructor("!unsafe", _unsafe)
+# ``!unsafe`` only tells Ansible not to template a value; the value itself is plain
+_ANSIBLE_TAGS = {"!vault": VAULT_PLACEHOLDER, "!unsafe": yamlfile.AS_PLAIN}
 
 
 def parse_ansible_yaml(text: str, *, path: str | Path) -> Any:
     """Parse an Ansible YAML inventory or vars file; a whole-file vault gives ``None``."""
     if text.lstrip().startswith("$ANSIBLE_VAULT;"):
         return None
-    try:
-        return yaml.load(text, Loader=_AnsibleYamlLoader)  # noqa: S506 - a SafeLoader
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise InputError(
-            f"not valid YAML: {exc.problem or exc.context}",
-            path=path,
-            line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
-        ) from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML: {exc}", path=path) from None
+    node = yamlfile.compose(text, path=path)
+    return yamlfile.construct(node, text, path=path, tags=_ANSIBLE_TAGS)

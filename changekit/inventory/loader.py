@@ -14,22 +14,11 @@ from typing import Any, ClassVar
 
 import yaml
 
+from changekit import yamlfile
 from changekit.errors import InputError
 from changekit.inventory.draft import InventoryDraft
-from changekit.yamlfile import parse_yaml
 
 _UNSET: Any = object()
-
-
-class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """libyaml when available (an inventory can have thousands of hosts); timestamps stay
-    strings, as in ``changekit.yamlfile``."""
-
-
-_FastLoader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 @dataclass
@@ -49,13 +38,10 @@ class InventorySource:
     def node(self) -> yaml.Node | None:
         """The YAML node tree (tags unresolved, so Ansible's ``!vault`` is fine), or ``None``."""
         if self._node is _UNSET:
-            loader = _FastLoader(self.text)
             try:
-                self._node = loader.get_single_node()
-            except yaml.YAMLError:
-                self._node = None
-            finally:
-                loader.dispose()
+                self._node = yamlfile.compose(self.text, path=self.path)
+            except InputError as exc:
+                self._node, self._yaml_error = None, exc
         return self._node
 
     def yaml(self) -> Any:
@@ -65,12 +51,7 @@ class InventorySource:
             node = self.node()
             if node is not None:
                 try:
-                    self._yaml = _FastLoader("").construct_document(node)
-                except yaml.YAMLError:
-                    node = None
-            if node is None and self.text.strip():
-                try:  # not YAML: let changekit.yamlfile word the error (line, column, hint)
-                    parse_yaml(self.text, path=self.path)
+                    self._yaml = yamlfile.construct(node, self.text, path=self.path)
                 except InputError as exc:
                     self._yaml_error = exc
         return self._yaml

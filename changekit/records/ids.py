@@ -12,8 +12,12 @@ import re
 import secrets
 from datetime import UTC, datetime
 
+from changekit.errors import InputError
+
 ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 ID_RE = re.compile(r"^CHG-[0-9]{8}-[0-9a-z]{6}$")
+PREFIX_RE = re.compile(r"^CHG-[0-9]{1,8}(?:-[0-9a-z]{0,6})?$")
+"""What a command accepts for an id: the id, or a unique prefix of it (``CHG-20261206-k3``)."""
 
 
 def new_id(now: datetime | None = None, *, taken: set[str] | frozenset[str] = frozenset()) -> str:
@@ -28,3 +32,18 @@ def new_id(now: datetime | None = None, *, taken: set[str] | frozenset[str] = fr
 
 def is_id(text: str) -> bool:
     return bool(ID_RE.match(text))
+
+
+def check_id(text: str, *, prefix: bool = True) -> str:
+    """``text`` when it is a record id (or, with ``prefix``, the start of one); else ``InputError``.
+
+    Every command that takes an id checks it first, so an argument such as ``../../x``
+    never becomes a path."""
+    if ID_RE.match(text) or (prefix and PREFIX_RE.match(text)):
+        return text
+    raise InputError(
+        f"{text!r} is not a change record id",
+        hint="ids look like CHG-20261206-k3x9qa (CHG-, the date, 6 lowercase letters/digits); "
+        "a unique start of one, such as CHG-20261206-k3, is enough; "
+        "`changekit change list` shows them",
+    )

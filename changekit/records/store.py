@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import fastjsonschema
-import yaml
 
 from changekit import yamlfile
 from changekit.errors import ChangekitError, GitError, InputError, NotFoundError, SchemaError
-from changekit.fileio import atomic_write
+from changekit.fileio import atomic_write, not_regular
+from changekit.records import ids
 from changekit.records.model import ChangeRecord
 from changekit.records.times import parse_stored
 from changekit.workspace import Workspace
@@ -35,54 +35,6 @@ from changekit.workspace import Workspace
 SCHEMA = "change-record"
 CACHE_FILE = f"cache/records-v1-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
 _CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |$)", re.M)
-
-
-class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """libyaml when available; timestamps stay strings as in ``changekit.yamlfile``."""
-
-
-_FastLoader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_TAG = "tag:yaml.org,2002:"
-
-
-class _Unusual(Exception):
-    """A node the fast converter leaves to PyYAML's full constructor."""
-
-
-def _convert(node: yaml.Node) -> Any:
-    """Node to data for the plain shapes records use; about 35% faster than yaml's constructor."""
-    tag = node.tag
-    if tag == _TAG + "str":
-        return node.value
-    if tag == _TAG + "map":
-        out = {}
-        for key, value in node.value:
-            if key.tag != _TAG + "str" or key.value in out:
-                raise _Unusual  # merge keys, non-string or duplicate keys
-            out[key.value] = _convert(value)
-        return out
-    if tag == _TAG + "seq":
-        return [_convert(v) for v in node.value]
-    if tag == _TAG + "bool":
-        return node.value.lower() in ("yes", "true", "on")
-    if tag == _TAG + "null":
-        return None
-    if tag == _TAG + "int" and node.value.isdigit():
-        return int(node.value)
-    raise _Unusual
-
-
-def _fast_parse(text: str) -> Any:
-    node = yaml.compose(text, Loader=_FastLoader)  # noqa: S506 - a SafeLoader
-    if node is None:
-        return None
-    try:
-        return _convert(node)
-    except _Unusual:
-        return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - a SafeLoader
 
 
 _STAMP = "write an ISO 8601 time with its UTC offset, e.g. 2026-12-06T02:00:00+01:00"
@@ -124,7 +76,23 @@ def _is_valid(data: Any) -> bool:
 
 
 def record_path(ws: Workspace, record_id: str) -> Path:
-    return ws.records_dir / f"{record_id}.yaml"
+    return ws.records_dir / f"{ids.check_id(record_id, prefix=False)}.yaml"
+
+
+def check_file_name(record: ChangeRecord, path: Path, shown: str) -> None:
+    """A record's file is named after its id; otherwise two files could claim one change."""
+    stem = path.name.rsplit(".", 1)[0]
+    if record.id != stem:
+        exc = InputError(
+            f"the file name {path.name} does not match the record's id {record.id}",
+            path=shown,
+            line=1,
+            field="id",
+            hint=f"rename the file to {record.id}.yaml (`git mv {shown} "
+            f"change_records/{record.id}.yaml`), or fix the id if the file name is right",
+        )
+        exc.code = "id-mismatch"
+        raise exc
 
 
 def check_conflict_markers(text: str, path: str | Path) -> None:
@@ -168,10 +136,7 @@ def parse_record(text: str, path: Path, display: str | None = None) -> ChangeRec
     """Parse and validate one record's text; every error names the file (and line)."""
     shown = display or str(path)
     check_conflict_markers(text, shown)
-    try:
-        data = _fast_parse(text)
-    except yaml.YAMLError:
-        data = yamlfile.parse_yaml(text, path=shown)  # re-parse for the exact line and column
+    data = yamlfile.parse_yaml(text, path=shown, limits=yamlfile.RECORD_LIMITS)
     if not isinstance(data, dict):
         raise SchemaError("a change record must be a mapping of fields", path=shown, line=1)
     validate_data(data, path=shown, text=text)
@@ -184,12 +149,12 @@ def load_record(
     """Read, parse and validate one record file; errors name it as ``shown`` (default: relative)."""
     shown = shown or (ws.relpath(path) if ws else str(path))
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+        text = yamlfile.read_text(path, shown=shown, limits=yamlfile.RECORD_LIMITS)
+    except NotFoundError:
         raise NotFoundError("no such record file", path=shown) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text: {exc}", path=shown) from None
-    return parse_record(text, path, shown)
+    record = parse_record(text, path, shown)
+    check_file_name(record, path, shown)
+    return record
 
 
 def dump_record(record: ChangeRecord) -> str:
@@ -268,17 +233,26 @@ def load_all(ws: Workspace, *, use_cache: bool = True) -> LoadResult:
     fresh: dict[str, Any] = {}
     try:
         entries = sorted(
-            (
-                e
-                for e in os.scandir(ws.records_dir)
-                if e.name.endswith((".yaml", ".yml")) and e.is_file()
-            ),
+            (e for e in os.scandir(ws.records_dir) if e.name.endswith((".yaml", ".yml"))),
             key=lambda e: e.name,
         )
     except FileNotFoundError:
         entries = []
     seen: dict[str, str] = {}
     racy = time.time_ns() - 2_000_000_000
+    regular = []
+    for entry in entries:
+        if entry.is_file(follow_symlinks=False):
+            regular.append(entry)
+        else:  # a symlink (even to a record), a FIFO, a directory named *.yaml
+            exc = not_regular(
+                entry.path,
+                entry.stat(follow_symlinks=False).st_mode,
+                f"change_records/{entry.name}",
+            )
+            exc.code = "not-a-file"
+            result.errors.append(exc)
+    entries = regular
     stats = [(entry, entry.stat()) for entry in entries]
     keys = {e.name: [st.st_mtime_ns, st.st_size, st.st_ino] for e, st in stats}
     misses = [e.path for e, _st in stats if (cache.get(e.name) or [None])[0] != keys[e.name]]
@@ -295,6 +269,12 @@ def load_all(ws: Workspace, *, use_cache: bool = True) -> LoadResult:
             try:
                 record = load_record(Path(entry.path), shown=f"change_records/{entry.name}")
             except ChangekitError as exc:
+                result.errors.append(exc)
+                continue
+        if hit or parsed.get(entry.path) is not None:
+            try:  # cached and parallel-parsed records are held to the same rule
+                check_file_name(record, Path(entry.path), f"change_records/{entry.name}")
+            except InputError as exc:
                 result.errors.append(exc)
                 continue
         if st.st_mtime_ns < racy:  # like git's racy-index rule: a file touched just now may change
@@ -322,9 +302,10 @@ def load_all(ws: Workspace, *, use_cache: bool = True) -> LoadResult:
 
 def find_record(ws: Workspace, record_id: str) -> ChangeRecord:
     """The record with this id (or a unique prefix of it); strict: a broken file is an error."""
-    direct = record_path(ws, record_id)
-    if direct.is_file():
-        return load_record(direct, ws)
+    ids.check_id(record_id)
+    direct = ws.records_dir / f"{record_id}.yaml"
+    if os.path.lexists(direct):  # a symlink or FIFO there is refused by load_record, not skipped
+        return load_record(direct, ws, shown=f"change_records/{direct.name}")
     loaded = load_all(ws)
     matches = [r for r in loaded.records if r.id == record_id or r.id.startswith(record_id)]
     # a broken file whose name starts with the prefix is a candidate too

@@ -112,17 +112,50 @@ def _wait_for_git(repo: git.Repo, index_lock: Path) -> None:
         time.sleep(0.2)
 
 
+def _read_journal(ws: Workspace, journal: Path) -> tuple[str | None, dict[str, str | None]] | None:
+    """(HEAD, files) from the journal; ``None`` when it is not one this version wrote."""
+    try:
+        data = json.loads(journal.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("files", {}), dict):
+        return None
+    head, files = data.get("head"), data.get("files") or {}
+    if head is not None and not isinstance(head, str):
+        return None
+    root = ws.root.resolve()
+    for name, text in files.items():
+        # only files of this workspace, outside .changekit/ and .git/: nothing else is ours to undo
+        inside = Path(name).is_absolute() and root in Path(name).parents
+        parts = Path(name).relative_to(root).parts if inside else ()
+        if not inside or parts[0] in (".git", ".changekit") or not isinstance(text, str | None):
+            return None
+    return head, files
+
+
+def _set_aside(journal: Path) -> str:
+    kept = journal.with_name(f"{journal.name}.broken-{int(time.time())}")
+    os.replace(journal, kept)
+    return (
+        f"an interrupted changekit run left a journal that cannot be read; it was moved to "
+        f"{kept.name} in .changekit/ (check `git status` for half-written files)"
+    )
+
+
 def recover(ws: Workspace, repo: git.Repo) -> str | None:
     """Finish what a killed run left behind; returns a note for the user, or ``None``."""
     journal = ws.root / ".changekit" / JOURNAL
     try:
         started = journal.stat().st_mtime
-        data = json.loads(journal.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    except ValueError:
-        journal.unlink(missing_ok=True)  # torn before anything was written: nothing to undo
-        return None
+    read = _read_journal(ws, journal)
+    if read is None:
+        if journal.stat().st_size == 0:  # torn before anything was written: nothing to undo
+            journal.unlink(missing_ok=True)
+            return None
+        return _set_aside(journal)
+    head, files = read
     # when only changekit was killed, its `git commit` child may still be running (a slow
     # hook): wait for it, or HEAD would look unmoved and we would undo a commit that lands
     index_lock = Path(repo.git_dir) / "index.lock"
@@ -133,11 +166,11 @@ def recover(ws: Workspace, repo: git.Repo) -> str | None:
         if index_lock.stat().st_mtime >= started:
             index_lock.unlink()
     note = None
-    if gitops.head(repo) == data.get("head"):
-        restore(repo, data.get("files") or {})
-        note = "an interrupted changekit run was undone: " + ", ".join(
-            ws.relpath(p) for p in data.get("files") or {}
-        )
+    if gitops.head(repo) == head:
+        restore(repo, files)
+        note = "an interrupted changekit run was undone: " + ", ".join(ws.relpath(p) for p in files)
+    elif files:
+        note = "an interrupted changekit run had committed; its journal was removed"
     journal.unlink(missing_ok=True)
     return note
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from changekit.api import InputError, InventorySource, parse_ansible_yaml
+from changekit.api import (
+    DuplicateKeyError,
+    InputError,
+    InventorySource,
+    LimitError,
+    parse_ansible_yaml,
+)
 
 _RANGE = re.compile(r"\[([0-9]+|[a-zA-Z]):([0-9]+|[a-zA-Z])(?::([0-9]+))?\]")
 
@@ -38,6 +44,9 @@ def expand_host_pattern(name: str) -> list[str]:
 def ansible_yaml_data(source: InventorySource) -> Any:
     """The file as Ansible would parse it as YAML (``!vault`` understood), or ``None``."""
     data = source.yaml()
+    refused = source.yaml_error
+    if isinstance(refused, (DuplicateKeyError, LimitError)) and source.suffix != ".ini":
+        raise refused  # YAML that breaks a loader rule is not read as anything else
     if data is None and source.node() is not None:  # YAML with Ansible's tags (!vault, !unsafe)
         try:
             data = parse_ansible_yaml(source.text, path=source.path)

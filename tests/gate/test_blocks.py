@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import yaml
 
+from changekit import yamlfile
+from changekit.errors import InputError
 from changekit.gate.blocks import Current, block, split
 from changekit.policy import substance
 
@@ -39,7 +41,11 @@ def current() -> Current:
 
 
 def full(raw: bytes) -> dict:
-    return yaml.safe_load(raw)
+    """A full parse as the gate reads a version: the shared loader; a refused one reads as {}."""
+    try:
+        return yamlfile.parse_yaml(raw.decode())
+    except InputError:
+        return {}
 
 
 def test_split_and_block():
@@ -81,10 +87,12 @@ def test_changed_substance_fields_are_seen():
 
 
 def test_duplicate_key_after_approvals_is_not_missed():
-    # YAML's last duplicate wins; a sneaky second `hosts:` after approvals must be read
+    # a sneaky second `hosts:` after approvals: the shared loader refuses duplicate keys, so
+    # that version reads as unparseable, never as the current substance (its approvals never count)
     sneaky = NOW + b"hosts:\n- db1\n"
     version = current().version(sneaky)
-    assert version.substance()["hosts"] == full(sneaky)["hosts"] == ["db1"]
+    assert version.substance()["hosts"] is None
+    assert version.substance() != current().version(NOW).substance()
 
 
 def test_anchors_and_flow_style_fall_back_to_a_full_parse():
@@ -126,8 +134,9 @@ def test_a_plan_appended_after_the_approval_is_seen():
         b"hosts: ['*']\n",
         b"services: [payroll]\n",
     ):
-        check_against(WITHOUT_PLAN + tail, WITHOUT_PLAN)
-        check_against(NOW + tail, NOW)
+        if full(NOW + tail):  # with a duplicate key the store refuses it before any history is read
+            check_against(WITHOUT_PLAN + tail, WITHOUT_PLAN)
+            check_against(NOW + tail, NOW)
         check_against(WITHOUT_PLAN, WITHOUT_PLAN + tail)
 
 

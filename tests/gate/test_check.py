@@ -68,7 +68,7 @@ def test_two_prs_fine_alone_conflict_once_both_are_merged(team):
 def test_duplicate_ids_are_reported(team):
     rid = team.rita.new()
     src = team.rita.record_path(rid)
-    (src.parent / "copy.yaml").write_text(src.read_text())
+    src.with_suffix(".yml").write_text(src.read_text())  # "copy.yaml" would be an id-mismatch
     report = team.rita.check(code=1)
     dup = [p for p in report["problems"] if p["code"] == "duplicate-id"]
     assert dup and rid in dup[0]["message"]
