@@ -14,7 +14,7 @@ from typing import Any
 
 from changekit.errors import InputError
 from changekit.gate import history
-from changekit.policy.access import substance
+from changekit.policy.access import fingerprint, substance
 from changekit.problems import Problem
 from changekit.yamlfile import parse_yaml
 
@@ -31,7 +31,7 @@ def substance_at_start(root: Path, path: str) -> dict | None:
         except (InputError, UnicodeDecodeError):
             continue
         if isinstance(data, dict) and data.get("status") == "in_progress":
-            return substance(data)
+            return fingerprint(substance(data))
     return None
 
 

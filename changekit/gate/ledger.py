@@ -25,7 +25,7 @@ from typing import Any
 from changekit.gate import blocks
 from changekit.gate.history import Commit
 from changekit.gate.proof import Attributed, entry_key
-from changekit.policy.access import email_of
+from changekit.policy.access import email_of, fingerprint
 from changekit.policy.approvals import person_of
 from changekit.problems import Problem
 from changekit.records.lifecycle import STEPS
@@ -74,7 +74,7 @@ def facts_of(raw_old: bytes | None, raw_new: bytes | None, current: blocks.Curre
         ]
         facts["approvals_removed"] = [k for k in before if k not in after]
         if facts["approvals_added"]:
-            facts["substance"] = new.substance()
+            facts["substance"] = fingerprint(new.substance())
     if facts["status"][1] == "approved" != facts["status"][0] and not facts.get("approvals_added"):
         # approved on submission: pre-approval is judged on this version, not a later one
         facts["version"] = json.loads(json.dumps(new.full(), default=str))
@@ -90,7 +90,19 @@ def facts_of(raw_old: bytes | None, raw_new: bytes | None, current: blocks.Curre
             facts[f"{name}_added"] = [
                 str(e.get("status" if name == "history" else "kind")) for e in now[len(was) :]
             ]
-    return facts
+    return _compact(facts)
+
+
+def _compact(facts: dict) -> dict:
+    """Facts without what goes without saying (they are cached, 50,000 of them and more):
+    no empty lists or false flags, no ``*_was`` equal to the value now, and on creation no
+    list of changed keys (every key is new)."""
+    if facts["created"]:
+        facts["changed"] = []
+    for name in ("requester", "id"):
+        if facts.get(f"{name}_was") == facts[name]:
+            del facts[f"{name}_was"]
+    return {k: v for k, v in facts.items() if v is not False and v != []}
 
 
 def _changed(old: blocks.Blob | None, new: blocks.Blob) -> list[str]:
@@ -199,13 +211,14 @@ def _action(facts: dict, proven: str | None) -> str | None:
         }.get(str(new))
     if added:
         return "approve"
-    if "rejection" in facts or "outcome" in facts["changed"]:
+    changed = facts.get("changed", ())
+    if "rejection" in facts or "outcome" in changed:
         return None  # only with the step that writes them
-    if facts.get("notices_added") and set(facts["changed"]) <= {"notices", "announcement"}:
+    if facts.get("notices_added") and set(changed) <= {"notices", "announcement"}:
         return "notices"
     if facts.get("approvals_removed"):
         return "withdraw"
-    if "window" in facts["changed"] and proven == "scheduled":
+    if "window" in changed and proven == "scheduled":
         return "schedule"
     return "edit"
 
@@ -394,17 +407,24 @@ def _unexplained(
 
 
 def facts_for(
-    events: list, read: Callable[[str], bytes | None], current: blocks.Current, cache: Any
+    events: list,
+    read: Callable[[str], bytes | None],
+    current: Callable[[], blocks.Current],
+    cache: Any,
 ) -> list[tuple[Commit, dict]]:
-    """(commit, facts) per event, from the cache or computed (and cached)."""
+    """(commit, facts) per event, from the cache or computed (and cached). ``current`` makes
+    the record's ``blocks.Current`` (laying the file out costs time: only on a cache miss)."""
     out = []
+    made: list[blocks.Current] = []
     for event in events:
         key = f"{event.commit.sha}:{event.path}"
         facts = cache.facts.get(key) if cache is not None else None
         if facts is None:
             raw_old = read(event.old) if event.old else None
             raw_new = read(event.new) if event.new else None
-            facts = facts_of(raw_old, raw_new, current)
+            if not made:
+                made.append(current())
+            facts = facts_of(raw_old, raw_new, made[0])
             if cache is not None and event.commit is not UNCOMMITTED:
                 cache.facts[key] = facts
                 cache.dirty = True

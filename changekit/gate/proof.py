@@ -10,14 +10,11 @@ now: approving one plan does not approve another.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from changekit.gate import blocks
-from changekit.gate.history import Commit, FileChange
-from changekit.policy import substance
-from changekit.policy.access import email_of
+from changekit.gate.history import Commit
+from changekit.policy.access import digest, email_of, fingerprint, substance
 from changekit.problems import Problem
 
 
@@ -33,91 +30,6 @@ class Attributed:
     substance_then: dict | None
 
 
-def attribute(
-    pending: dict[str, dict],
-    changes: list[FileChange],
-    read: Callable[[str], bytes | None],
-    current: blocks.Current,
-) -> dict[str, Attributed]:
-    """Find, newest first, the commit that last added each pending approval entry.
-
-    ``pending`` maps entry keys to entries and loses every entry found; ``current`` is the
-    record's file bytes and data now. Blobs are read field by field (``changekit.gate.blocks``)
-    and only when an approver's email occurs in them at all.
-    """
-    found: dict[str, Attributed] = {}
-    version = current.version
-
-    for change in changes:
-        if not pending:
-            break
-        if change.new_blob is None:
-            continue
-        raw_new = read(change.new_blob)
-        if raw_new is None:
-            continue
-        lowered = raw_new.lower()
-        if not any(email_of(e.get("by")).encode() in lowered for e in pending.values()):
-            continue
-        new = version(raw_new)
-        new_keys = {entry_key(e) for e in new.approvals() or ()}
-        hits = [k for k in pending if k in new_keys]
-        if not hits:
-            continue
-        raw_old = read(change.old_blob) if change.old_blob else None
-        old_keys: set[str] = set()
-        if raw_old and any(str(pending[k].get("at", "")).encode() in raw_old for k in hits):
-            old_keys = {entry_key(e) for e in version(raw_old).approvals() or ()}
-        for key in hits:
-            if key not in old_keys:
-                found[key] = Attributed(pending.pop(key), change.commit, new.substance())
-    return found
-
-
-def facts_of(raw_new: bytes | None, raw_old: bytes | None, current: blocks.Current) -> dict:
-    """What one commit did to one record: the approval entries it added and the substance after.
-
-    Facts about a commit never change, so they are cached between runs (``ApprovalCache``).
-    """
-    if raw_new is None:
-        return {"added": [], "substance": None}
-    new = current.version(raw_new)
-    entries = [e for e in new.approvals() or () if isinstance(e, dict)]
-    keys = [entry_key(e) for e in entries]
-    old_keys: set[str] = set()
-    if raw_old and any(str(e.get("at", "")).encode() in raw_old for e in entries):
-        old_keys = {entry_key(e) for e in current.version(raw_old).approvals() or ()}
-    added = [k for k in keys if k not in old_keys]
-    return {"added": added, "substance": new.substance() if added else None}
-
-
-def attribute_facts(
-    pending: dict[str, dict], commits: list[tuple[Commit, dict]]
-) -> dict[str, Attributed]:
-    """Like ``attribute``, from cached or fresh facts, newest commit first."""
-    found: dict[str, Attributed] = {}
-    for commit, facts in commits:
-        if not pending:
-            break
-        for key in facts["added"]:
-            if key in pending:
-                found[key] = Attributed(pending.pop(key), commit, facts["substance"])
-    return found
-
-
-def pending_entries(approvals: list) -> dict[str, dict]:
-    return {entry_key(e): e for e in approvals if isinstance(e, dict)}
-
-
-def in_order(approvals: list, found: dict[str, Attributed]) -> list[Attributed]:
-    """One ``Attributed`` per entry, in the record's order; unfound entries have no commit."""
-    return [
-        found.get(entry_key(e)) or Attributed(e, None, None)
-        for e in approvals
-        if isinstance(e, dict)
-    ]
-
-
 def judge(
     record: Any,
     attributed: list[Attributed],
@@ -129,7 +41,9 @@ def judge(
     """The approval entries that count, and a problem for each one that does not."""
     data = getattr(record, "data", record)
     rid = data.get("id")
-    now_substance = substance(data)
+    now = substance(data)
+    now_digest = digest(now)
+    now_fields: dict[str, str] | None = None
     counted: list[dict] = []
     problems: list[Problem] = []
     for i, item in enumerate(attributed):
@@ -191,10 +105,10 @@ def judge(
                     f"{who} must sign it with their own key",
                 )
                 continue
-        if item.substance_then != now_substance:
-            changed = sorted(
-                k for k in now_substance if (item.substance_then or {}).get(k) != now_substance[k]
-            )
+        then = item.substance_then or {}
+        if then.get("*") != now_digest:
+            now_fields = now_fields or fingerprint(now)
+            changed = sorted(k for k in now_fields if k != "*" and then.get(k) != now_fields[k])
             bad(
                 "approval-stale",
                 f"the approval by {who} was given before the record's {', '.join(changed)} changed, so it no longer counts",

@@ -54,15 +54,13 @@ class Report:
 
 def _inventory(ws: Workspace, policy: Policy) -> Any | None:
     """The workspace inventory, or None when there is none (selectors are then compared as written)."""
-    try:
-        from changekit.inventory.load import load_inventory
-    except ImportError:
-        return None
     inv_dir = ws.inventories_dir
     configured = "inventory" in policy.data
     files = inv_dir.rglob("*") if inv_dir.is_dir() else ()
     if not configured and not any(p.is_file() and not p.name.startswith(".") for p in files):
         return None  # e.g. only init's .gitkeep
+    from changekit.inventory.load import load_inventory  # paramiko: only with an inventory
+
     inventory = load_inventory(None, ws, ssh_config=False)
     return inventory if inventory.hosts else None
 

@@ -63,7 +63,7 @@ def prove(
         return {}
     root = ws.root
     folder = prefix + "change_records"
-    cache = walk.Cache(root)
+    cache = None if limited else walk.Cache(root)
     paths = {prefix + rel(r): r for r in records}
     events = walk.events(root, cache, folder, set(paths) if limited else None)
     dirty = _uncommitted(root, folder, set(paths))
@@ -75,18 +75,23 @@ def prove(
     verdicts = {}
     with history.BlobReader(root) as blobs:
         for path, record in paths.items():
-            raw = record.path.read_bytes() if record.path else b""
-            current = blocks.Current(raw, record.data)
             own = events.get(path, [])
+
+            def current(record=record) -> blocks.Current:
+                raw = record.path.read_bytes() if record.path else b""
+                return blocks.Current(raw, record.data)
+
             pairs = ledger.facts_for(own, blobs.read, current, cache)
             if path in dirty:
                 head = blobs.read(own[-1].new) if own and own[-1].new else None
-                pairs.append((ledger.UNCOMMITTED, ledger.facts_of(head, raw, current)))
+                now = current()
+                pairs.append((ledger.UNCOMMITTED, ledger.facts_of(head, now.raw, now)))
             judge = ledger.Judge(policy, record.data, signatures)
             requester = email_of(record.data.get("requester"))
             proven = ledger.replay(record.id, rel(record), pairs, judge, requester)
             verdicts[record.id] = _verdict(root, prefix, policy, record, proven, rel, signatures)
-    cache.save()
+    if cache is not None:
+        cache.save()
     return verdicts
 
 

@@ -13,15 +13,11 @@ import contextlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from changekit.fileio import atomic_write
 from changekit.gate import history
 from changekit.gate.history import Commit
-
-PATH_LIMITED_ABOVE = 2000
-"""With this many commits not yet diffed and only a few records wanted (``--base``), walk
-those records' own history instead of diffing every commit once."""
 
 
 @dataclass(frozen=True)
@@ -37,7 +33,7 @@ class Event:
 class Cache:
     """Facts about commits, in ``.git/changekit/`` where no commit can plant a file."""
 
-    NAME = "changekit/ledger-v1.json"
+    NAME = "changekit/ledger-v4.json"
 
     def __init__(self, root: Path) -> None:
         git_path = history.git(root, "rev-parse", "--git-path", self.NAME).decode().strip()
@@ -63,27 +59,50 @@ class Cache:
             atomic_write(self.path, json.dumps(data, separators=(",", ":")))
 
 
-def reachable(root: Path) -> list[Commit]:
-    """The non-merge commits reachable from HEAD, oldest first (parents before children)."""
+GREP_AT_MOST = 200
+"""Up to this many records, ``reachable`` asks git for only the commits that name them."""
+
+
+def reachable(root: Path, ids: list[str] | None = None) -> tuple[list[Commit], dict[str, set[str]]]:
+    """The non-merge commits reachable from HEAD, oldest first (parents before children), and
+    for each record id the commits whose ``Changekit-Record`` trailer names it (a hint only).
+    With ``ids``, only commits whose message names one of them (git filters, Python parses
+    less)."""
+    grep = []
+    if ids is not None and len(ids) <= GREP_AT_MOST:
+        grep = ["--fixed-strings", *(f"--grep={history.RECORD_TRAILER}: {i}" for i in ids)]
+        if not ids:
+            return [], {}
     out = history.git(
-        root, "log", "--no-merges", "--topo-order", "--reverse",
-        "--format=%x1e%H%x1f%an%x1f%ae%x1f%ce%x1f%cI",
+        root, "log", "--no-merges", "--topo-order", "--reverse", *grep,
+        "--format=%x1e%H%x1f%an%x1f%ae%x1f%ce%x1f%cI"
+        f"%x1f%(trailers:key={history.RECORD_TRAILER},valueonly,separator=%x1d)",
     )  # fmt: skip
     commits = []
+    hints: dict[str, set[str]] = defaultdict(set)
     for chunk in out.split(b"\x1e")[1:]:
-        sha, an, ae, ce, date = chunk.decode("utf-8", "replace").rstrip("\n").split("\x1f")
+        sha, an, ae, ce, date, ids = chunk.decode("utf-8", "replace").rstrip("\n").split("\x1f")
         commits.append(Commit(sha, an, ae.strip().lower(), ce.strip().lower(), date))
-    return commits
+        for rid in ids.split("\x1d"):
+            if rid.strip():
+                hints[rid.strip()].add(sha)
+    return commits, hints
 
 
 def events(
-    root: Path, cache: Cache, folder: str, paths: set[str] | None = None
+    root: Path, cache: Cache | None, folder: str, paths: set[str] | None = None
 ) -> dict[str, list[Event]]:
-    """Path -> the commits that changed it, oldest first; ``paths`` None means every record."""
-    commits = reachable(root)
+    """Path -> the commits that changed it, oldest first; ``paths`` None means every record.
+
+    With ``paths`` (a pull request's few records) the commits their trailers name are diffed
+    and their chain of custody checked (``_hinted``), which needs neither the cache nor a diff
+    of every commit; without, every commit not yet in the cache is diffed once."""
+    if paths is not None or cache is None:
+        wanted = sorted(paths or ())
+        commits, hints = reachable(root, [PurePosixPath(p).stem for p in wanted])
+        return _hinted(root, commits, hints, wanted, folder)
+    commits, hints = reachable(root)
     todo = [c.sha for c in commits if c.sha not in cache.walked]
-    if paths is not None and len(todo) > PATH_LIMITED_ABOVE:
-        return _path_limited(root, sorted(paths))
     if todo:
         found: dict[str, list[list]] = defaultdict(list)
         for sha, path, old, new in history.changed_blobs(root, todo, folder=folder):
@@ -97,6 +116,51 @@ def events(
             if paths is None or path in paths:
                 out[path].append(Event(commit, path, old, new))
     return out
+
+
+def _hinted(
+    root: Path, commits: list[Commit], hints: dict[str, set[str]], paths: list[str], folder: str
+) -> dict[str, list[Event]]:
+    """A few records' events without diffing every commit: diff only the commits whose trailer
+    names them, then check the chain of custody. Each event's blob before must be the blob
+    after the one before it, the first must create the file and the last must leave the blob
+    HEAD has; a commit without the trailer that changed the file (a hand edit) breaks the
+    chain, and that record's own file history is walked instead, so no commit is missed."""
+    by_sha = {c.sha: (i, c) for i, c in enumerate(commits)}
+    ids = {PurePosixPath(p).stem: p for p in paths}
+    shas = sorted({sha for rid in ids for sha in hints.get(rid, ()) if sha in by_sha})
+    found: dict[str, list[tuple[int, Event]]] = defaultdict(list)
+    wanted = set(paths)
+    for sha, path, old, new in history.changed_blobs(root, shas, folder=folder):
+        if path in wanted:
+            i, commit = by_sha[sha]
+            found[path].append((i, Event(commit, path, old, new)))
+    heads = _blobs_at_head(root, paths)
+    out: dict[str, list[Event]] = {}
+    for path in paths:
+        chain = [e for _i, e in sorted(found.get(path, ()), key=lambda pair: pair[0])]
+        if _unbroken(chain, heads.get(path)):
+            out[path] = chain
+        else:
+            out.update(_path_limited(root, [path]))  # one path per walk: git is quick at that
+    return out
+
+
+def _unbroken(chain: list[Event], head: str | None) -> bool:
+    if not chain or chain[0].old is not None or chain[-1].new != head:
+        return False
+    return all(a.new == b.old for a, b in zip(chain, chain[1:], strict=False))
+
+
+def _blobs_at_head(root: Path, paths: list[str]) -> dict[str, str]:
+    """Path -> its blob at HEAD (``HEAD:path`` names a path from the top of the repository)."""
+    query = "".join(f"HEAD:{p}\n" for p in paths).encode()
+    out = history.git(root, "cat-file", "--batch-check=%(objectname)", input=query, check=False)
+    blobs = {}
+    for path, line in zip(paths, out.decode().splitlines(), strict=False):
+        if not line.endswith("missing") and len(line) == 40:
+            blobs[path] = line
+    return blobs
 
 
 def _path_limited(root: Path, paths: list[str]) -> dict[str, list[Event]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -42,6 +44,19 @@ def substance(record: Any) -> dict[str, Any]:
     out = {k: data.get(k) for k in SUBSTANCE_FIELDS}
     out["audiences"] = audiences_of(data.get("announcement"))
     return out
+
+
+def digest(value: Any) -> str:
+    """A short digest of a JSON-able value (keys sorted)."""
+    text = json.dumps(value, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def fingerprint(values: Mapping[str, Any]) -> dict[str, str]:
+    """Field -> a digest of its value, and ``*`` -> one of them all: what the gate caches of a
+    record's substance at each approval (a few bytes instead of the plan), enough to tell
+    whether it changed (``*``) and which fields did."""
+    return {"*": digest(dict(values)), **{k: digest(v) for k, v in values.items()}}
 
 
 def audiences_of(announcement: Any) -> Any:

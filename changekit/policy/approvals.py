@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -103,6 +104,7 @@ def approver_emails(approvals: Iterable[Any], requester: str) -> dict[str, str |
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def person_of(email: str) -> str:
     """``ada+review@example.org`` -> ``ada@example.org``: plus-addressing reaches the same mailbox,
     so it is the same person (the requester must not approve from a second address)."""
