@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import hashlib
 import marshal
 import multiprocessing
 import os
@@ -33,7 +34,7 @@ from changekit.records.times import parse_stored
 from changekit.workspace import Workspace
 
 SCHEMA = "change-record"
-CACHE_FILE = f"cache/records-v1-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
+CACHE_FILE = f"cache/records-v2-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
 _CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |$)", re.M)
 
 
@@ -226,6 +227,14 @@ def _parse_in_parallel(paths: list[str]) -> dict[str, dict[str, Any] | None]:
     }
 
 
+def _digest(path: str) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            return hashlib.sha1(f.read(), usedforsecurity=False).hexdigest()
+    except OSError:
+        return None
+
+
 def load_all(ws: Workspace, *, use_cache: bool = True) -> LoadResult:
     """Load every record; broken files become errors, duplicate ids too (both files named)."""
     result = LoadResult()
@@ -255,13 +264,33 @@ def load_all(ws: Workspace, *, use_cache: bool = True) -> LoadResult:
     entries = regular
     stats = [(entry, entry.stat()) for entry in entries]
     keys = {e.name: [st.st_mtime_ns, st.st_size, st.st_ino] for e, st in stats}
-    misses = [e.path for e, _st in stats if (cache.get(e.name) or [None])[0] != keys[e.name]]
+    hits: dict[str, tuple[str, dict[str, Any]]] = {}
+    digests: dict[str, str] = {}
+    by_digest = {v[1]: v[2] for v in cache.values() if isinstance(v, list) and len(v) == 3}
+    misses = []
+    for e, _st in stats:
+        entry_cached = cache.get(e.name)
+        if (
+            isinstance(entry_cached, list)
+            and len(entry_cached) == 3
+            and entry_cached[0] == keys[e.name]
+        ):
+            hits[e.name] = (entry_cached[1], entry_cached[2])
+            continue
+        # same bytes, same record: a fresh checkout (CI) has new timestamps but old contents
+        digest = _digest(e.path)
+        if digest is not None:
+            digests[e.name] = digest
+            if digest in by_digest:
+                hits[e.name] = (digest, by_digest[digest])
+                continue
+        misses.append(e.path)
     parsed = _parse_in_parallel(misses) if len(misses) >= PARALLEL_MIN else {}
-    changed = bool(misses)
+    changed = bool(misses) or bool(digests)
     for entry, st in stats:
         key = keys[entry.name]
-        hit = cache.get(entry.name)
-        if hit and hit[0] == key:
+        hit = hits.get(entry.name)
+        if hit:
             record = ChangeRecord(hit[1], entry.path)
         elif parsed.get(entry.path) is not None:
             record = ChangeRecord(parsed[entry.path], entry.path)
@@ -277,8 +306,11 @@ def load_all(ws: Workspace, *, use_cache: bool = True) -> LoadResult:
             except InputError as exc:
                 result.errors.append(exc)
                 continue
-        if st.st_mtime_ns < racy:  # like git's racy-index rule: a file touched just now may change
-            fresh[entry.name] = [key, record.data]  # again within the same timestamp tick
+        digest = hit[0] if hit else digests.get(entry.name)
+        if digest:
+            # like git's racy-index rule: a file touched just now may change again within the
+            # same timestamp tick, so its times are no key yet; its bytes (the digest) are
+            fresh[entry.name] = [key if st.st_mtime_ns < racy else None, digest, record.data]
         rel = f"change_records/{entry.name}"
         if record.id in seen:
             result.errors.append(

@@ -104,7 +104,7 @@ def test_cache_follows_edits(ws):
     os.utime(path, (1_700_000_000, 1_700_000_000))  # old enough to be cached (not "racy")
     assert store.load_all(w).records[0].title == "Upgrade nginx on the web tier"
     cached = marshal.loads((ws / ".changekit" / store.CACHE_FILE).read_bytes())
-    assert cached[f"{rid}.yaml"][1]["id"] == rid
+    assert cached[f"{rid}.yaml"][2]["id"] == rid
     path.write_text(path.read_text().replace("on the web tier", "everywhere"))
     assert store.load_all(w).records[0].title == "Upgrade nginx everywhere"
     # an edit that breaks the file is noticed, not served from the cache
