@@ -40,7 +40,7 @@ def test_github_workflow_structure():
     checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout@"))
     assert checkout["with"]["fetch-depth"] == 0
     cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache@"))
-    assert cache["with"]["path"] == ".git/changekit"
+    assert cache["with"]["path"].split() == [".git/changekit", ".changekit/cache"]
     install = next(s for s in steps if s.get("name") == "Install changekit")
     assert f"changekit=={__version__}" in install["run"]
     check = next(s for s in steps if s.get("name") == "changekit check")
@@ -51,7 +51,7 @@ def test_gitlab_job_structure():
     ci = yaml.safe_load(ci_template("gitlab"))
     job = ci["changekit-check"]
     assert job["variables"]["GIT_DEPTH"] == "0"
-    assert job["cache"]["paths"] == [".git/changekit/"]
+    assert job["cache"]["paths"] == [".git/changekit/", ".changekit/cache/"]
     assert {"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'} in job["rules"]
     assert any(f"changekit=={__version__}" in line for line in job["before_script"])
     assert any("changekit check --base" in line for line in job["script"])
