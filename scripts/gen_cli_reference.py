@@ -1,7 +1,7 @@
 """Write docs/cli.md from the CLI's own --help, so the reference never drifts from the code.
 
-    .venv/bin/python scripts/gen_cli_reference.py          # rewrite docs/cli.md
-    .venv/bin/python scripts/gen_cli_reference.py --check  # exit 1 if it is stale
+.venv/bin/python scripts/gen_cli_reference.py          # rewrite docs/cli.md
+.venv/bin/python scripts/gen_cli_reference.py --check  # exit 1 if it is stale
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ def render() -> str:
         "",
     ]
     for path, cmd in _walk(root, ["changekit"]):
-        ctx = click.Context(cmd, info_name=" ".join(path), terminal_width=100, max_content_width=100)
+        ctx = click.Context(
+            cmd, info_name=" ".join(path), terminal_width=100, max_content_width=100
+        )
         out += [f"## `{' '.join(path)}`", "", "```", cmd.get_help(ctx).rstrip(), "```", ""]
     return "\n".join(out)
 
