@@ -10,7 +10,9 @@ changes, and a warm run diffs only the commits it has not seen (a pull request's
 from __future__ import annotations
 
 import contextlib
-import json
+import marshal
+import subprocess
+import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -33,14 +35,17 @@ class Event:
 class Cache:
     """Facts about commits, in ``.git/changekit/`` where no commit can plant a file."""
 
-    NAME = "changekit/ledger-v4.json"
+    NAME = f"changekit/ledger-v5-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
+    """marshal: several times faster to read than JSON at 50,000 commits; per Python version."""
 
     def __init__(self, root: Path) -> None:
         git_path = history.git(root, "rev-parse", "--git-path", self.NAME).decode().strip()
         self.path = root / git_path
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = marshal.loads(self.path.read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            data = {}
+        if not isinstance(data, dict):
             data = {}
         self.walked: set[str] = set(data.get("walked") or ())
         """Commits whose record changes are all in ``changes`` (most changed none)."""
@@ -48,22 +53,67 @@ class Cache:
         """Commit -> [[path, old blob, new blob], ...]."""
         self.facts: dict[str, dict] = data.get("facts") or {}
         """``commit:path`` -> what that commit did to that record (``ledger.facts_of``)."""
+        self.head: str | None = data.get("head")
+        self.commits: list[tuple] = data.get("commits") or []
+        """The non-merge commits reachable from ``head``, oldest first, as tuples."""
         self.dirty = False
 
     def save(self) -> None:
         if not self.dirty:
             return
-        data = {"walked": sorted(self.walked), "changes": self.changes, "facts": self.facts}
-        with contextlib.suppress(OSError):  # a read-only checkout still checks, just slower
+        data = {
+            "walked": sorted(self.walked),
+            "changes": self.changes,
+            "facts": self.facts,
+            "head": self.head,
+            "commits": self.commits,
+        }
+        with contextlib.suppress(OSError, ValueError):  # read-only: still checks, just slower
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(self.path, json.dumps(data, separators=(",", ":")))
+            atomic_write(self.path, marshal.dumps(data))
+
+
+def reachable_cached(root: Path, cache: Cache) -> list[Commit]:
+    """``reachable`` for every record, listing only the commits since the cached HEAD.
+
+    Commits reachable from HEAD but not from the cached head all come after the cached ones
+    in some topological order (none is a parent of an old one), so appending them keeps
+    parents before children. A HEAD that does not descend from the cached one (a reset, a
+    force-push) is listed in full."""
+    head = (
+        history.git(root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).decode().strip()
+    )
+    old = cache.head
+    if old and head and old != head and _descends(root, old, head):
+        new, _hints = reachable(root, since=old)
+        cache.commits = [*cache.commits, *(_row(c) for c in new)]
+    elif not old or old != head:
+        commits, _hints = reachable(root)
+        cache.commits = [_row(c) for c in commits]
+    if cache.head != head:
+        cache.head = head
+        cache.dirty = True
+    return [Commit(*c) for c in cache.commits]
+
+
+def _descends(root: Path, old: str, head: str) -> bool:
+    done = subprocess.run(
+        ["git", "-C", str(root), "merge-base", "--is-ancestor", old, head], capture_output=True
+    )
+    return done.returncode == 0
+
+
+def _row(c: Commit) -> tuple:
+    return (c.sha, c.author_name, c.author_email, c.committer_email, c.date)
 
 
 GREP_AT_MOST = 200
 """Up to this many records, ``reachable`` asks git for only the commits that name them."""
 
 
-def reachable(root: Path, ids: list[str] | None = None) -> tuple[list[Commit], dict[str, set[str]]]:
+def reachable(
+    root: Path, ids: list[str] | None = None, since: str | None = None
+) -> tuple[list[Commit], dict[str, set[str]]]:
     """The non-merge commits reachable from HEAD, oldest first (parents before children), and
     for each record id the commits whose ``Changekit-Record`` trailer names it (a hint only).
     With ``ids``, only commits whose message names one of them (git filters, Python parses
@@ -73,8 +123,9 @@ def reachable(root: Path, ids: list[str] | None = None) -> tuple[list[Commit], d
         grep = ["--fixed-strings", *(f"--grep={history.RECORD_TRAILER}: {i}" for i in ids)]
         if not ids:
             return [], {}
+    revs = ["HEAD", f"^{since}"] if since else []
     out = history.git(
-        root, "log", "--no-merges", "--topo-order", "--reverse", *grep,
+        root, "log", "--no-merges", "--topo-order", "--reverse", *grep, *revs,
         "--format=%x1e%H%x1f%an%x1f%ae%x1f%ce%x1f%cI"
         f"%x1f%(trailers:key={history.RECORD_TRAILER},valueonly,separator=%x1d)",
     )  # fmt: skip
@@ -101,7 +152,7 @@ def events(
         wanted = sorted(paths or ())
         commits, hints = reachable(root, [PurePosixPath(p).stem for p in wanted])
         return _hinted(root, commits, hints, wanted, folder)
-    commits, hints = reachable(root)
+    commits = reachable_cached(root, cache)
     todo = [c.sha for c in commits if c.sha not in cache.walked]
     if todo:
         found: dict[str, list[list]] = defaultdict(list)

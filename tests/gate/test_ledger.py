@@ -357,3 +357,28 @@ def test_the_proper_commands_by_the_proper_people_pass(crew):
     pr = team.ci(f"change/{other}")
     assert pr.check(code=0)["ok"]
     assert pr.check("--base", "origin/main", code=0)["ok"]
+
+
+def test_the_cache_follows_a_rewritten_history(team):
+    """A cached run, then HEAD moves back (a reset, a force-push): the verdict is the one a run
+    without any cache gives, never one from commits no longer in the history."""
+    rid = approved_on_main(team)
+    pr = team.ci()
+    assert pr.check(code=0)["ok"]
+
+    def reject(data):  # a rejection by hand, by the requester: unproven
+        data["status"] = "rejected"
+
+    pr.git("fetch", "-q", "origin")
+    pr.git("checkout", "-q", "--detach", "origin/main")
+    path = pr.record_path(rid)
+    data = yaml.safe_load(path.read_text())
+    reject(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    pr.git("commit", "-q", "-am", "gone")
+    assert "unproven-edit" in codes(pr.check(code=1))
+    pr.git("reset", "-q", "--hard", "HEAD~1")
+    cached = pr.check(code=0)
+    for f in (pr.path / ".git" / "changekit").iterdir():
+        f.unlink()
+    assert pr.check(code=0) == cached
