@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tests.gate.conftest import POLICY, Clone, Team
-from tests.gate.test_signing import SIGNED_POLICY, allowed
+from tests.gate.test_signing import require_signing
 
 
 def codes(report: dict) -> set[str]:
@@ -26,18 +26,9 @@ def unproven(report: dict, field: str) -> list[dict]:
 def crew(request, team: Team, keys) -> Team:
     """The team, under the plain policy or one that asks for signed approvals (everyone signs)."""
     if request.param == "signed":
-        rita = team.rita
-        (rita.path / "changekit.yaml").write_text(SIGNED_POLICY)
-        (rita.path / ".allowed_signers").write_text(
-            allowed(keys, ("alice@example.org", "alice"), ("bob@example.org", "bob"))
-        )
-        rita.git("add", "changekit.yaml", ".allowed_signers")
-        rita.git("commit", "-q", "-m", "Require signed approvals")
-        rita.git("push", "-q", "origin", "main")
+        require_signing(team, keys)
         for who in ("alice", "bob", "mallory"):
-            clone = getattr(team, who)
-            clone.git("pull", "-q", "origin", "main")
-            clone.sign_with(keys[who])
+            getattr(team, who).sign_with(keys[who])
     team.signed = request.param == "signed"
     return team
 

@@ -26,8 +26,8 @@ def allowed(keys: dict[str, Path], *pairs: tuple[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.fixture
-def signed_team(team, keys):
+def require_signing(team, keys) -> None:
+    """Rita pushes the signed policy and the approvers' keys; everyone pulls it."""
     rita = team.rita
     (rita.path / "changekit.yaml").write_text(SIGNED_POLICY)
     (rita.path / ".allowed_signers").write_text(
@@ -39,6 +39,11 @@ def signed_team(team, keys):
     for c in (team.alice, team.bob, team.mallory):
         c.git("pull", "-q", "origin", "main")
     team.keys = keys
+
+
+@pytest.fixture
+def signed_team(team, keys):
+    require_signing(team, keys)
     return team
 
 

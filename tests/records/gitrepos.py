@@ -94,3 +94,40 @@ def policy_with(approvers: list[str], standard: list[str] | None = None, extra: 
         f"  standard_templates: [{std}]\n  emergency_within: 24h\n"
         "lead_time: 0h\n" + extra
     )
+
+
+def kill_submit_mid_commit(
+    ws: Path, rid: str, *, hook_seconds: int = 60, group: bool = True
+) -> None:
+    """Run ``change submit`` in a process of its own, hang its commit in a pre-commit hook
+    (for ``hook_seconds``) once the new record is written, then kill it: with its git children,
+    as a crash would, or (``group=False``) changekit alone, leaving its commit to land."""
+    import os
+    import shutil
+    import signal
+    import sys
+    import time
+
+    path = ws / "change_records" / f"{rid}.yaml"
+    before = path.read_bytes()
+    hook = ws / ".git" / "hooks" / "pre-commit"
+    hook.write_text(f"#!/bin/sh\nsleep {hook_seconds}\n")
+    hook.chmod(0o755)
+    exe = shutil.which("changekit") or str(Path(sys.executable).parent / "changekit")
+    proc = subprocess.Popen(
+        [exe, "-C", str(ws), "change", "submit", rid],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while path.read_bytes() == before:
+            assert time.monotonic() < deadline, "changekit never wrote the record"
+            time.sleep(0.05)
+        time.sleep(0.3)
+    finally:
+        (os.killpg if group else os.kill)(proc.pid, signal.SIGKILL)
+        proc.wait()
+    if group:
+        hook.unlink()

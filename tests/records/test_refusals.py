@@ -5,16 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.records.gitrepos import ck, git, new_record, ok
+from tests.records.gitrepos import ck, git, kill_submit_mid_commit, new_record, ok
 
 ID_COMMANDS = [
     ("change", "show"),
@@ -151,26 +146,7 @@ def test_a_killed_subprocess_does_not_block_check(ws):
     rid = new_record(ws)
     path = ws / "change_records" / f"{rid}.yaml"
     before = path.read_bytes()
-    hook = ws / ".git" / "hooks" / "pre-commit"
-    hook.write_text("#!/bin/sh\nsleep 60\n")
-    hook.chmod(0o755)
-    exe = shutil.which("changekit") or str(Path(sys.executable).parent / "changekit")
-    proc = subprocess.Popen(
-        [exe, "-C", str(ws), "change", "submit", rid],
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while path.read_bytes() == before:
-            assert time.monotonic() < deadline, "changekit never wrote the record"
-            time.sleep(0.05)
-        time.sleep(0.3)
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    hook.unlink()
+    kill_submit_mid_commit(ws, rid)
     checked = ck(ws, "check")
     assert checked.exit_code == 0, checked.output
     assert "an interrupted changekit run was undone" in checked.stderr

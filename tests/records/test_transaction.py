@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.records.gitrepos import ck, git, new_record, ok
+from tests.records.gitrepos import ck, git, kill_submit_mid_commit, new_record, ok
 
 
 @pytest.fixture
@@ -71,27 +68,8 @@ def test_killed_run_is_undone_by_the_next_one(ws):
     rid = new_record(ws)
     path = ws / "change_records" / f"{rid}.yaml"
     before, head = path.read_bytes(), git(ws, "rev-parse", "HEAD")
-    _hook(ws, "sleep 60")
-    exe = shutil.which("changekit") or str(Path(sys.executable).parent / "changekit")
-    proc = subprocess.Popen(
-        [exe, "-C", str(ws), "change", "submit", rid],
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while (
-            path.read_bytes() == before
-        ):  # the new version is written, the commit hangs in the hook
-            assert time.monotonic() < deadline, "changekit never wrote the record"
-            time.sleep(0.05)
-        time.sleep(0.3)
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # kill it and its git children, as a crash would
-        proc.wait()
+    kill_submit_mid_commit(ws, rid)  # the new version is written, the commit hung in the hook
     assert b"status: submitted" in path.read_bytes()
-    _hook(ws, "exit 0")
     shown = ck(ws, "change", "show", rid, "--format", "json")
     assert shown.exit_code == 0, shown.stderr
     assert "an interrupted changekit run was undone" in shown.stderr
@@ -123,23 +101,8 @@ def test_kill_of_only_changekit_never_undoes_the_commit_that_lands(ws):
     """kill -9 of the changekit pid alone: its `git commit` child goes on and lands; the next
     run must wait for it and keep the commit, not restore the old file (QA #18)."""
     rid = new_record(ws)
-    path = ws / "change_records" / f"{rid}.yaml"
-    before = path.read_bytes()
-    _hook(ws, "sleep 3")
-    exe = shutil.which("changekit") or str(Path(sys.executable).parent / "changekit")
-    proc = subprocess.Popen(
-        [exe, "-C", str(ws), "change", "submit", rid],
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while path.read_bytes() == before:
-        assert time.monotonic() < deadline, "changekit never wrote the record"
-        time.sleep(0.05)
-    time.sleep(0.3)
-    os.kill(proc.pid, signal.SIGKILL)  # only changekit: git and its hook keep running
-    proc.wait()
+    # only changekit is killed: git and its hook keep running
+    kill_submit_mid_commit(ws, rid, hook_seconds=3, group=False)
     _hook(ws, "exit 0")
     shown = ck(ws, "change", "show", rid, "--format", "json")
     assert shown.exit_code == 0, shown.stderr
