@@ -26,7 +26,7 @@ git clone -q "$DEMO/origin.git" "$DEMO/ada" 2>/dev/null
 cd "$DEMO/ada"
 git config user.name "Ada Admin"; git config user.email ada@example.org
 ck init .
-sed -i 's/^    members: \[\]$/    members: [rita@example.org]/' changekit.yaml
+sed -i '0,/^    members: \[\]$/s//    members: [rita@example.org]/' changekit.yaml  # the approvers group
 git commit -qam "Rita approves changes"
 git push -q origin main
 
