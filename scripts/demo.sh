@@ -17,7 +17,7 @@ DEMO=$(mktemp -d "${TMPDIR:-/tmp}/changekit-demo.XXXXXX")
 export GIT_CONFIG_GLOBAL="$DEMO/gitconfig" GIT_CONFIG_NOSYSTEM=1
 git config --global init.defaultBranch main
 FLEET=""
-cleanup() { [ -n "$FLEET" ] && "$REPO/.venv/bin/python" -m tests.testfleet stop "$FLEET" >/dev/null 2>&1 || true; }
+cleanup() { [ -n "$FLEET" ] && (cd "$REPO" && .venv/bin/python -m tests.testfleet stop "$FLEET") >/dev/null 2>&1 || true; }  # tests/ is importable from the repository only
 trap cleanup EXIT
 
 say "A team workspace: bare origin, Ada's clone, policy says Rita approves"

@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-if [ -x .ci/setup-fleet ] || [ -f .ci/setup-fleet ]; then
+if [ "$(id -u)" = 0 ]; then
     bash .ci/setup-fleet
+else
+    echo "test: not root, so the sshd test fleet is not built; its tests skip (under CI=true they fail)" >&2
 fi
 exec .venv/bin/python -m pytest "$@"
