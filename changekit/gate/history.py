@@ -52,57 +52,56 @@ RECORD_TRAILER = "Changekit-Record"
 """The trailer changekit's own commits carry (``changekit.gitops.TRAILER_RECORD``)."""
 
 
-def commits_by_record(root: Path) -> dict[str, list[Commit]]:
-    """Record id -> the non-merge commits whose trailer names it, newest first.
-
-    This reads commit objects only (no tree diffs), so it stays fast however many records
-    there are. A trailer is only a hint where to look: the commit's blobs are still compared.
-    """
-    out = git(
-        root, "log", "--no-merges", "--topo-order",
-        f"--format=%x1e%H%x1f%an%x1f%ae%x1f%ce%x1f%cI%x1f%(trailers:key={RECORD_TRAILER},valueonly,separator=%x1d)",
-    )  # fmt: skip
-    found: dict[str, list[Commit]] = defaultdict(list)
-    for chunk in out.split(b"\x1e")[1:]:
-        sha, an, ae, ce, date, ids = chunk.decode("utf-8", "replace").rstrip("\n").split("\x1f")
-        if not ids.strip():
-            continue
-        commit = Commit(sha, an, ae.strip().lower(), ce.strip().lower(), date)
-        for rid in ids.split("\x1d"):
-            if rid.strip():
-                found[rid.strip()].append(commit)
-    return found
-
-
 def file_history(
     root: Path, folder: str = "change_records", paths: list[str] | None = None
 ) -> dict[str, list[FileChange]]:
     """For each path under ``folder``, the non-merge commits that changed it, newest first.
 
     Merge commits carry no diff here on purpose: an approval must come from a commit of its
-    own, made by the approver, not appear in a merge resolution.
+    own, made by the approver, not appear in a merge resolution. ``--full-history``: a branch
+    a merge threw away (``merge -s ours`` over a rejection) still happened. Paths are from
+    the top of the repository (``:(top)``), wherever the workspace sits in it.
     """
+    spec = [f":(top){p}" for p in (paths or [f"{folder}/"])]
     out = git(
-        root, "log", "--topo-order", "--raw", "--no-abbrev", "-z", "--no-renames", "--no-merges",
-        "--format=%x1e%H%x1f%an%x1f%ae%x1f%ce%x1f%cI", "--", *(paths or [f"{folder}/"]),
+        root, "log", "--topo-order", "--full-history", "--raw", "--no-abbrev", "-z",
+        "--no-renames", "--no-merges", "--format=%x1e%H", "--", *spec,
     )  # fmt: skip
-    changes: dict[str, list[FileChange]] = defaultdict(list)
+    found: list[tuple[str, str, str | None, str | None]] = []
     for chunk in out.split(b"\x1e")[1:]:
-        header, _, rest = chunk.partition(b"\0")
-        sha, an, ae, ce, date = header.decode("utf-8", "replace").split("\x1f")
-        commit = Commit(sha, an, ae.strip().lower(), ce.strip().lower(), date)
+        sha, _, rest = chunk.partition(b"\0")
         fields = rest.lstrip(b"\n").split(b"\0")
         for meta, path in zip(fields[0::2], fields[1::2], strict=False):
             if not meta.startswith(b":"):
                 continue
             parts = meta.decode().split()
             old, new = parts[2], parts[3]
-            changes[path.decode("utf-8", "replace")].append(
-                FileChange(
-                    commit, None if old == NULL_SHA else old, None if new == NULL_SHA else new
-                )
-            )
+            found.append(
+                (sha.decode().strip(), path.decode("utf-8", "replace"),
+                 None if old == NULL_SHA else old, None if new == NULL_SHA else new)
+            )  # fmt: skip
+    meta_of = commits_of(root, list(dict.fromkeys(sha for sha, *_ in found)))
+    changes: dict[str, list[FileChange]] = defaultdict(list)
+    for sha, path, old, new in found:
+        changes[path].append(FileChange(meta_of[sha], old, new))
     return changes
+
+
+def commits_of(root: Path, shas: list[str]) -> dict[str, Commit]:
+    """Who made each commit and when, NUL-separated: names and emails may hold anything else."""
+    if not shas:
+        return {}
+    out = git(
+        root, "log", "-z", "--no-walk=unsorted", "--stdin",
+        "--format=%H%x00%an%x00%ae%x00%ce%x00%cI%x00",
+        input="\n".join(shas).encode() + b"\n",
+    )  # fmt: skip
+    fields = out.decode("utf-8", "replace").split("\0")
+    found = {}
+    for i in range(0, len(fields) - 5, 6):
+        sha, an, ae, ce, date = fields[i : i + 5]
+        found[sha] = Commit(sha, an, ae.strip().lower(), ce.strip().lower(), date)
+    return found
 
 
 def changed_blobs(

@@ -125,14 +125,17 @@ def reachable(
             return [], {}
     revs = ["HEAD", f"^{since}"] if since else []
     out = history.git(
-        root, "log", "--no-merges", "--topo-order", "--reverse", *grep, *revs,
-        "--format=%x1e%H%x1f%an%x1f%ae%x1f%ce%x1f%cI"
-        f"%x1f%(trailers:key={history.RECORD_TRAILER},valueonly,separator=%x1d)",
+        root, "log", "-z", "--no-merges", "--topo-order", "--reverse", *grep, *revs,
+        "--format=%H%x00%an%x00%ae%x00%ce%x00%cI"
+        f"%x00%(trailers:key={history.RECORD_TRAILER},valueonly,separator=%x1d)%x00",
     )  # fmt: skip
     commits = []
     hints: dict[str, set[str]] = defaultdict(set)
-    for chunk in out.split(b"\x1e")[1:]:
-        sha, an, ae, ce, date, ids = chunk.decode("utf-8", "replace").rstrip("\n").split("\x1f")
+    # NUL between fields and (with -z) after each commit: no name, email or trailer can hold
+    # one, whatever control characters an author puts in them
+    fields = out.decode("utf-8", "replace").split("\0")
+    for i in range(0, len(fields) - 6, 7):
+        sha, an, ae, ce, date, ids = fields[i : i + 6]
         commits.append(Commit(sha, an, ae.strip().lower(), ce.strip().lower(), date))
         for rid in ids.split("\x1d"):
             if rid.strip():
@@ -141,7 +144,12 @@ def reachable(
 
 
 def events(
-    root: Path, cache: Cache | None, folder: str, paths: set[str] | None = None
+    root: Path,
+    cache: Cache | None,
+    folder: str,
+    paths: set[str] | None = None,
+    *,
+    since: str | None = None,
 ) -> dict[str, list[Event]]:
     """Path -> the commits that changed it, oldest first; ``paths`` None means every record.
 
@@ -151,7 +159,7 @@ def events(
     if paths is not None or cache is None:
         wanted = sorted(paths or ())
         commits, hints = reachable(root, [PurePosixPath(p).stem for p in wanted])
-        return _hinted(root, commits, hints, wanted, folder)
+        return _hinted(root, commits, hints, wanted, folder, since)
     commits = reachable_cached(root, cache)
     todo = [c.sha for c in commits if c.sha not in cache.walked]
     if todo:
@@ -170,7 +178,12 @@ def events(
 
 
 def _hinted(
-    root: Path, commits: list[Commit], hints: dict[str, set[str]], paths: list[str], folder: str
+    root: Path,
+    commits: list[Commit],
+    hints: dict[str, set[str]],
+    paths: list[str],
+    folder: str,
+    since: str | None = None,
 ) -> dict[str, list[Event]]:
     """A few records' events without diffing every commit: diff only the commits whose trailer
     names them, then check the chain of custody. Each event's blob before must be the blob
@@ -187,14 +200,36 @@ def _hinted(
             i, commit = by_sha[sha]
             found[path].append((i, Event(commit, path, old, new)))
     heads = _blobs_at_head(root, paths)
+    unhinted = _touched_without_trailer(root, since, paths, hints) if since else set()
     out: dict[str, list[Event]] = {}
     for path in paths:
         chain = [e for _i, e in sorted(found.get(path, ()), key=lambda pair: pair[0])]
-        if _unbroken(chain, heads.get(path)):
+        if path not in unhinted and _unbroken(chain, heads.get(path)):
             out[path] = chain
         else:
             out.update(_path_limited(root, [path]))  # one path per walk: git is quick at that
     return out
+
+
+def _touched_without_trailer(
+    root: Path, since: str, paths: list[str], hints: dict[str, set[str]]
+) -> set[str]:
+    """The paths a commit after ``since`` changed without a trailer naming the record: even
+    an edit undone before the next changekit commit (which leaves the chain whole) happened."""
+    out = history.git(
+        root, "log", "--no-merges", "--full-history", "--format=%x1e%H", "--name-only", "-z",
+        f"{since}..HEAD", "--", *(f":(top){p}" for p in paths), check=False,
+    )  # fmt: skip
+    by_path = {p: PurePosixPath(p).stem for p in paths}
+    touched = set()
+    for chunk in out.split(b"\x1e")[1:]:
+        sha, _, names = chunk.partition(b"\n")
+        sha_s = sha.decode().strip("\0\n ")
+        for name in names.split(b"\0"):
+            path = name.decode("utf-8", "replace").strip("\n")
+            if path in by_path and sha_s not in hints.get(by_path[path], ()):
+                touched.add(path)
+    return touched
 
 
 def _unbroken(chain: list[Event], head: str | None) -> bool:
