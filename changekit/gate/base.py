@@ -110,11 +110,12 @@ def policy_changes(root: Path, base: str, prefix: str, policy: Policy) -> list[P
     if configured:
         names += [str(p) for p in (configured if isinstance(configured, list) else [configured])]
     names += [f"{folder}/" for folder in DECIDING]
-    paths = [prefix + n for n in names]
+    paths = [f":(top){prefix}{n}" for n in names]  # from the top, wherever the workspace sits
     out = history.git(root, "diff", "--name-only", since, "--", *paths, check=False).decode()
     out += history.git(
-        root, "ls-files", "--others", "--exclude-standard", "--", *paths, check=False
-    ).decode()
+        root, "ls-files", "--others", "--exclude-standard", "--full-name", "--", *paths,
+        check=False,
+    ).decode()  # fmt: skip
     changed = sorted({p.removeprefix(prefix) for p in out.splitlines() if p})
     return [
         Problem(

@@ -153,6 +153,7 @@ def _check(ws, policy, inventory, loaded, changed, prefix, base, report, now) ->
         prefix,
         rel,
         limited=changed is not None,
+        since=base_rules.merge_base(ws.root, base) if base is not None else None,
         signers=lambda d: _signers_file(ws, policy, base, d),
     )
     # judged as proven: status, history times, announcement (records a --base check does

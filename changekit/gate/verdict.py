@@ -31,13 +31,17 @@ def view(record: Any, proven: ledger.Proven) -> ChangeRecord:
     data["status"] = proven.status
     if proven.requester and email_of(data.get("requester")) != proven.requester:
         data["requester"] = {"name": proven.requester, "email": proven.requester}
-    data["history"] = [
-        {"status": status, "at": commit.date} for status, commit in proven.reached.items()
-    ]
+    data["history"] = [{"status": status, "at": commit.date} for status, commit in proven.steps]
     announcement = dict(data.get("announcement") or {})
     announcement.pop("announced_at", None)
-    if proven.announced is not None:
-        announcement["announced_at"] = proven.announced.date
+    # lead time counts from when readers were last told the window, unless the change was
+    # submitted again after that (a withdrawn change may have moved): then from that submission
+    submitted = [c for s, c in proven.steps if s == "submitted"]
+    told = proven.told
+    if told is not None and not (
+        submitted and parse_stored(submitted[-1].date) > parse_stored(told.date)
+    ):
+        announcement["announced_at"] = told.date
     if announcement:
         data["announcement"] = announcement
     else:
@@ -56,16 +60,19 @@ def prove(
     *,
     limited: bool = False,
     signers: Callable[[Path], Path] | None = None,
+    since: str | None = None,
 ) -> dict[str, Verdict]:
-    """Record id -> what its history proves. ``limited``: only these records are wanted (read
-    their own history when the cache is cold, rather than diffing every commit once)."""
+    """Record id -> what its history proves. ``limited``: only these records are wanted (their
+    commits found by trailer, ``walk.events``); ``since``: the pull request's merge base, after
+    which every commit that touched them must be among those (the default branch's own full
+    check vouches for the history before it)."""
     if not records:
         return {}
     root = ws.root
     folder = prefix + "change_records"
     cache = None if limited else walk.Cache(root)
     paths = {prefix + rel(r): r for r in records}
-    events = walk.events(root, cache, folder, set(paths) if limited else None)
+    events = walk.events(root, cache, folder, set(paths) if limited else None, since=since)
     dirty = _uncommitted(root, folder, set(paths))
     signatures = None
     if policy.signed and signers is not None:
@@ -96,8 +103,11 @@ def prove(
 
 
 def _uncommitted(root: Path, folder: str, paths: set[str]) -> set[str]:
-    out = history.git(root, "diff", "--name-only", "-z", "HEAD", "--", f"{folder}/", check=False)
-    new = history.git(root, "ls-files", "-z", "--others", "--exclude-standard", "--", f"{folder}/")
+    spec = f":(top){folder}/"  # ``folder`` is from the top of the repository
+    out = history.git(root, "diff", "--name-only", "-z", "HEAD", "--", spec, check=False)
+    new = history.git(
+        root, "ls-files", "-z", "--others", "--exclude-standard", "--full-name", "--", spec
+    )
     return {p.decode() for p in (out + new).split(b"\0") if p} & paths
 
 
@@ -113,6 +123,7 @@ def _verdict(
         proven.status = "approved"
         latest = max((a.commit for a in proven.attributed(alive) if a.commit), key=_when)
         proven.reached.setdefault("approved", latest)
+        proven.steps.append(("approved", latest))
     if claimed != proven.status:
         problems.append(
             Problem(
@@ -155,7 +166,10 @@ def _counted(root, prefix, policy, record, proven: ledger.Proven, rel, signature
         path=rel(record),
     )
     if proven.status in final.FINISHED:
-        counted, found = final.recount(root, prefix + rel(record), attributed, counted, found)
+        began = proven.reached.get("in_progress")
+        counted, found = final.recount(
+            root, prefix + rel(record), attributed, counted, found, began.sha if began else None
+        )
     alive = []
     for entry in counted:
         killer = proven.dead.get(entry_key(entry))
