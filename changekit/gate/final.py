@@ -21,22 +21,26 @@ from changekit.yamlfile import parse_yaml
 FINISHED = ("completed", "failed", "rolled_back")
 
 
-def substance_at_start(root: Path, path: str) -> dict | None:
-    """The substance of the first committed version of ``path`` whose status is in_progress."""
-    shas = history.git(root, "log", "--reverse", "--format=%H", "--", f":(top){path}", check=False)
-    for sha in shas.decode().split():
-        raw = history.git(root, "show", f"{sha}:{path}", check=False)
-        try:
-            data = parse_yaml(raw.decode("utf-8"), path=path) if raw else None
-        except (InputError, UnicodeDecodeError):
-            continue
-        if isinstance(data, dict) and data.get("status") == "in_progress":
-            return fingerprint(substance(data))
-    return None
+def substance_at_start(root: Path, path: str, start: str | None) -> dict | None:
+    """The substance of ``path`` in ``start``, the commit of the record's proven start (not
+    the first version whose file says in_progress: a hand-made merge can say anything)."""
+    if start is None:
+        return None
+    raw = history.git(root, "show", f"{start}:{path}", check=False)
+    try:
+        data = parse_yaml(raw.decode("utf-8"), path=path) if raw else None
+    except (InputError, UnicodeDecodeError):
+        return None
+    return fingerprint(substance(data)) if isinstance(data, dict) else None
 
 
 def recount(
-    root: Path, path: str, attributed: list, counted: list[dict], problems: list[Problem]
+    root: Path,
+    path: str,
+    attributed: list,
+    counted: list[dict],
+    problems: list[Problem],
+    started: str | None,
 ) -> tuple[list[dict], list[Problem]]:
     """Count the stale approvals that covered the record when it started; note them instead."""
     start: dict | None | bool = False
@@ -44,7 +48,7 @@ def recount(
     for problem in problems:
         if problem.code == "approval-stale" and (problem.field or "").startswith("approvals["):
             if start is False:
-                start = substance_at_start(root, path)
+                start = substance_at_start(root, path, started)
             item: Any = attributed[int(problem.field[len("approvals[") : -1])]
             if start is not None and item.substance_then == start:
                 counted = [*counted, item.entry]

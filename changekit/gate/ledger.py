@@ -129,10 +129,16 @@ class Proven:
     reached: dict[str, Commit] = field(default_factory=dict)
     """Status -> the commit of the proven step that first reached it."""
     announced: Commit | None = None
+    told: Commit | None = None
+    """The last commit that recorded readers told the window (announcement or reschedule)."""
     """The first commit that recorded an announcement sent."""
     rejected: Commit | None = None
     added: dict[str, tuple[Commit, dict | None]] = field(default_factory=dict)
     """Approval entry key -> the last commit that added it, and the substance then."""
+    approvers: dict[str, tuple[str, Commit]] = field(default_factory=dict)
+    """Approval entry key -> (approver, commit) of each approval a proven step gave, alive."""
+    steps: list[tuple[str, Commit]] = field(default_factory=list)
+    """Every proven status change, in order: (status reached, commit)."""
     dead: dict[str, Commit] = field(default_factory=dict)
     """Approval entry key -> the proven rejection or the withdrawal that voided it for good."""
     problems: list[Problem] = field(default_factory=list)
@@ -176,6 +182,11 @@ class Judge:
         if needed and all(r.groups is not None for r in needed):
             return bool(self.policy.groups_of(email) & allowed)
         return True
+
+    def enough(self, emails: list[str]) -> bool:
+        """Whether approvals by these people approve the record (as the policy counts them)."""
+        entries = [{"by": {"email": e}} for e in emails]
+        return bool(entries) and self.policy.is_approved(self.record, entries)
 
     def preapproved(self, version: dict | None) -> bool:
         """Whether ``version`` (the record as submitted) was a pre-approved standard change."""
@@ -252,7 +263,7 @@ def replay(
     out = Proven()
     created = False
     for commit, facts in events:
-        if facts.get("deleted"):
+        if facts.get("deleted") or facts.get("restored"):
             continue
         if commit is UNCOMMITTED:
             _uncommitted(rid, path, facts, out)
@@ -314,14 +325,17 @@ def _track_approvals(facts: dict, out: Proven, commit: Commit, accepted: bool) -
     for key, email in facts.get("approvals_added") or ():
         out.added[key] = (commit, facts.get("substance"))
         if accepted and email == commit.author_email:
+            out.approvers[key] = (email, commit)
             # the approver approving again in a proven step of their own is a new approval,
             # even if the entry reads the same (same second): only they can revive it
             out.dead.pop(key, None)
     for key in facts.get("approvals_removed") or ():
+        out.approvers.pop(key, None)
         out.dead.setdefault(key, commit)  # a withdrawal only ever takes away: always accepted
     if accepted and facts["status"][1] == "rejected":
         for key in out.added:
             out.dead.setdefault(key, commit)
+        out.approvers.clear()
 
 
 def _unexplained(
@@ -336,8 +350,7 @@ def _unexplained(
     author = commit.author_email
     if facts.get("created") and not created:
         # filing can prove a draft and nothing more, whatever the new file says
-        out.status = "draft"
-        out.reached.setdefault("draft", commit)
+        _reach(out, "draft", commit)
         if facts["status"][1] != "draft":
             return f"a record is filed as a draft, not {facts['status'][1]}", "status"
         if person_of(facts["requester"]) != person_of(author):
@@ -363,7 +376,18 @@ def _unexplained(
     if action is None:
         name = "rejection" if "rejection" in facts else "outcome"
         return f"{name} is written only by its lifecycle step", name
-    if not _allowed_from(action, out.status, facts.get("type") == "emergency"):
+    emergency = facts.get("type") == "emergency"
+    if (
+        out.status == "submitted"
+        and not _allowed_from(action, "submitted", emergency)
+        and _allowed_from(action, "approved", emergency)
+        and judge.enough([email for email, _c in out.approvers.values()])
+    ):
+        # approvals given side by side and merged (the merge driver wrote the status): the
+        # change is approved because its proven approvals make it so, as of the last of them
+        last = max((c for _e, c in out.approvers.values()), key=lambda c: parse_stored(c.date))
+        _reach(out, "approved", last)
+    if not _allowed_from(action, out.status, emergency):
         claim = f" (the file said {old})" if old != out.status else ""
         return (
             f"{action} is not allowed from {out.status}, the status history proves{claim}",
@@ -394,16 +418,25 @@ def _unexplained(
             "the commit is not signed by its author's key, and the policy asks for it",
             "approvals" if action == "approve" else "rejection",
         )
-    if new is not None and new != old and action != "notices":
-        out.status = new
-        out.reached.setdefault(new, commit)
+    # (an approval given in parallel with later steps never moves the status back)
+    moves_back = action == "approve" and out.status != "submitted"
+    if new is not None and new != old and action != "notices" and not moves_back:
+        _reach(out, new, commit)
     if action == "reject":
         out.rejected = commit
     if action == "submit":
         out.rejected = None
-    if action == "notices" and out.announced is None and "announcement" in facts["notices_added"]:
-        out.announced = commit
+    if action == "notices" and {"announcement", "reschedule"} & set(facts["notices_added"]):
+        if out.announced is None and "announcement" in facts["notices_added"]:
+            out.announced = commit
+        out.told = commit
     return None
+
+
+def _reach(out: Proven, status: str, commit: Commit) -> None:
+    out.status = status
+    out.reached.setdefault(status, commit)
+    out.steps.append((status, commit))
 
 
 def facts_for(
@@ -416,7 +449,14 @@ def facts_for(
     the record's ``blocks.Current`` (laying the file out costs time: only on a cache miss)."""
     out = []
     made: list[blocks.Current] = []
+    gone: str | None = None  # the blob a deletion removed
     for event in events:
+        if event.old is None and event.new is not None and event.new == gone:
+            # deleted, then put back byte for byte (a revert): nothing happened to the record
+            out.append((event.commit, {"restored": True}))
+            gone = None
+            continue
+        gone = event.old if event.new is None else None
         key = f"{event.commit.sha}:{event.path}"
         facts = cache.facts.get(key) if cache is not None else None
         if facts is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Mapping
@@ -103,6 +104,16 @@ def history_time(record: Any, status: str) -> datetime | None:
             except (KeyError, ValueError):
                 return None
     return None
+
+
+def last_history_time(record: Any, status: str) -> datetime | None:
+    """When the record last took ``status``, from its history."""
+    found = None
+    for entry in data_of(record).get("history") or ():
+        if isinstance(entry, Mapping) and entry.get("status") == status:
+            with contextlib.suppress(KeyError, ValueError):
+                found = parse_stored(entry["at"])
+    return found
 
 
 def announced_at(record: Any) -> datetime | None:

@@ -10,6 +10,7 @@ from changekit.policy.access import (
     announced_at,
     data_of,
     history_time,
+    last_history_time,
     record_id,
     window_of,
 )
@@ -99,7 +100,7 @@ class LifecycleChecks:
             # (a change started before its window is still judged against that window: a
             # start, by hand or forced, must not hide a freeze, a lead time or a conflict)
             # lead time runs from the announcement, else from when it was submitted
-            since = announced_at(record) or history_time(record, "submitted") or now
+            since = announced_at(record) or last_history_time(record, "submitted") or now
             out += self._timing(record, records, inventory, since, now)
         elif win and status == "in_progress":
             out += self.conflict_problems(record, records, inventory)
