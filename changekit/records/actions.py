@@ -247,6 +247,7 @@ def transition(
         record = _find(ws, repo, record_id)
         policy = steps.load_policy(ws)
         steps.require_proven_status(ws, record, policy, action)
+        steps.require_operator(record, policy, actor, action)
         step = lifecycle.require(record, action)
         previous = record.status
         moment = times.now()

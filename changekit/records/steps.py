@@ -107,6 +107,25 @@ def require_proven_status(ws: Workspace, record: ChangeRecord, policy: Any, acti
     )
 
 
+def require_operator(record: ChangeRecord, policy: Any, actor: Identity, action: str) -> None:
+    """Refuse a step the gate would not accept from this person: every step but approve and
+    reject is the requester's or a policy group member's (``changekit.gate.ledger.WHO``)."""
+    from changekit.gate.ledger import WHO, Judge
+    from changekit.policy.access import email_of
+
+    if action in WHO or Judge(policy, record.data).operator(
+        actor.email, email_of(record.data.get("requester"))
+    ):
+        return
+    raise PolicyError(
+        f"cannot {action} {record.id}: {actor.email} is neither its requester nor in a group "
+        "of the policy, and `changekit check` accepts this step only from them",
+        field="status",
+        hint="ask the requester or an operator to do it, or add yourself to a group (such as "
+        "`operators`) in changekit.yaml through a reviewed pull request",
+    )
+
+
 def _withdraw_approvals(record: ChangeRecord, notes: list[str]) -> str:
     """A new window voids the approvals given for the old one: ask for them again.
 

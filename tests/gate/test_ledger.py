@@ -373,3 +373,16 @@ def test_the_cache_follows_a_rewritten_history(team):
     for f in (pr.path / ".git" / "changekit").iterdir():
         f.unlink()
     assert pr.check(code=0) == cached
+
+
+def test_a_step_the_gate_would_not_accept_is_refused_by_the_command(team):
+    rid = approved_on_main(team, window=now_window())
+    mallory = team.mallory
+    mallory.git("pull", "-q", "origin", "main")
+    refused = mallory.ck("change", "start", rid, code=4)
+    assert "mallory@example.org is neither its requester nor in a group" in refused.stderr
+    assert "Traceback" not in refused.output
+    assert yaml.safe_load(mallory.record_path(rid).read_text())["status"] == "approved"
+    # bob, in a policy group, may carry it out
+    team.bob.git("pull", "-q", "origin", "main")
+    team.bob.ck("change", "start", rid)
