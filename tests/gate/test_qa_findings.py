@@ -217,10 +217,9 @@ def test_subdirectory_workspace_reports_a_policy_change(tmp_path):
     assert "policy-changed" in codes(report), report
 
 
-def test_subdirectory_workspace_hand_fixed_typo_passes_with_base(tmp_path):
-    """In a workspace in a subdirectory, the requester fixing a typo in the title by hand (an
-    edit any requester may make) on an approved change passes `check --base`, as it does at the
-    top of a repository (the fallback reads the file's own history)."""
+def _sub_approved_then_typo(tmp_path):
+    """Rita files and submits in the ops/ workspace, alice approves on the branch, rita fixes
+    a typo in the title by hand and commits it (no trailer: the trailer chain breaks)."""
     origin, rita = _sub_team(tmp_path)
     rid = rita.new()
     rita.ck("change", "submit", rid, "--push")
@@ -229,12 +228,16 @@ def test_subdirectory_workspace_hand_fixed_typo_passes_with_base(tmp_path):
     alice.ck("change", "approve", rid, "--push")
     rita.git("fetch", "-q", "origin")
     rita.git("checkout", "-q", "-B", f"change/{rid}", f"origin/change/{rid}")
-
-    def typo(data):
-        data["title"] = "Upgrade the kernel (4.19)"
-
-    _edit(rita, rid, typo)
+    _edit(rita, rid, lambda data: data.update(title="Upgrade the kernel (4.19)"))
     rita.git("commit", "-q", "-am", "title")
+    return origin, rita, rid
+
+
+def test_subdirectory_workspace_hand_fixed_typo_passes_with_base(tmp_path):
+    """In a workspace in a subdirectory, the requester fixing a typo in the title by hand (an
+    edit any requester may make) on an approved change passes `check --base`, as it does at the
+    top of a repository (the fallback reads the file's own history)."""
+    origin, rita, rid = _sub_approved_then_typo(tmp_path)
     rita.git("push", "-q", "origin", f"change/{rid}")
     ci = _sub_clone(tmp_path, origin, "ci", "CI", "ci@example.org", f"change/{rid}")
     assert ci.check()["ok"]  # holds without --base
@@ -246,16 +249,7 @@ def test_subdirectory_workspace_hand_fixed_typo_does_not_block_schedule(tmp_path
     """In a workspace in a subdirectory, `change schedule` after the requester's hand-fixed
     title typo on an approved change acts (as at the top of a repository): the history proves
     the change approved."""
-    origin, rita = _sub_team(tmp_path)
-    rid = rita.new()
-    rita.ck("change", "submit", rid, "--push")
-    alice = _sub_clone(tmp_path, origin, "alice", "Alice Approver", "alice@example.org",
-                       f"change/{rid}")  # fmt: skip
-    alice.ck("change", "approve", rid, "--push")
-    rita.git("fetch", "-q", "origin")
-    rita.git("checkout", "-q", "-B", f"change/{rid}", f"origin/change/{rid}")
-    _edit(rita, rid, lambda data: data.update(title="Upgrade the kernel (4.19)"))
-    rita.git("commit", "-q", "-am", "title")
+    _origin, rita, rid = _sub_approved_then_typo(tmp_path)
     result = rita.ck("change", "schedule", rid, code=None)
     assert result.exit_code == 0, result.output
 
