@@ -6,6 +6,8 @@ import hashlib
 import os
 import smtplib
 import ssl
+from email import policy
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, parseaddr
@@ -37,11 +39,23 @@ def message_id(notice: Notice, target: Audience, domain: str) -> str:
     return f"<{notice.change_id}.{notice.kind}.{notice.sequence}.{digest}@{domain}>"
 
 
+def subject_header(subject: str) -> str:
+    """The Subject as RFC 2047 encoded words that keep every space.
+
+    The default email policy folds a non-ASCII subject into encoded words that drop or double
+    the spaces between them when decoded ("Server —日本語"). ``email.header.Header`` puts the
+    spaces inside the encoded words; set raw, the policy does not refold it."""
+    subject = " ".join(subject.split())  # no line breaks or tabs from a record's title
+    if subject.isascii() and "=?" not in subject:  # (an ASCII "=?...?=" would read as encoded)
+        return subject
+    return Header(subject, "utf-8", header_name="Subject").encode(linesep="\n")
+
+
 def build(notice: Notice, target: Audience, plan: NoticePlan, settings: dict) -> EmailMessage:
     sender = settings["from"]
     domain = parseaddr(sender)[1].rpartition("@")[2] or "changekit.invalid"
-    msg = EmailMessage()
-    msg["Subject"] = notice.subject
+    msg = EmailMessage(policy=policy.default.clone(refold_source="none"))
+    msg.set_raw("Subject", subject_header(notice.subject))
     msg["From"] = sender
     name, addr = parseaddr(target.name)
     msg["To"] = str(Address(display_name=target.display_name or name or "", addr_spec=addr))
@@ -65,7 +79,7 @@ def build(notice: Notice, target: Audience, plan: NoticePlan, settings: dict) ->
             maintype="text",
             subtype="calendar",
             filename=f"{notice.change_id}.ics",
-            params={"method": method},
+            params={"method": method, "charset": "utf-8"},
         )
     return msg
 

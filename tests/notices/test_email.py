@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import email
+import subprocess
+from email.header import decode_header, make_header
 from email.utils import parsedate_to_datetime
 
 import pytest
 import yaml
 
+from tests.needs import need_tools
 from tests.notices.helpers import attached_calendar, check_calendar, commits, parts
 from tests.notices.servers import SmtpServer, self_signed
 from tests.notices.workspace import RID, git, load, make_workspace, record, update
@@ -272,3 +276,38 @@ def test_notices_recorded_under_a_display_name_are_not_sent_again(
     ]
     assert all(m["Subject"].split("]")[1].startswith(" Reminder") for m in msgs.values())
     assert msgs["editors@example.org"]["In-Reply-To"] == "<1@example.org>"  # still threads
+
+
+HOSTILE_TITLE = "Größere Änderung — 日本語 テスト  and  العربية\u202e, then =?utf-8?q?fake?= words"
+
+
+def _perl_decoded_subject(raw: bytes) -> str:
+    """The Subject as Perl's Encode (an RFC 2047 decoder that is not Python's) reads it."""
+    need_tools("perl")
+    script = (
+        "use Encode; local $/; my $m = <STDIN>; my ($s) = $m =~ /^Subject:(.*?)\\r?\\n(?![ \\t])/ms;"
+        '$s =~ s/\\r?\\n[ \\t]/ /g; $s =~ s/^ //; binmode STDOUT, ":utf8";'
+        'print decode("MIME-Header", $s);'
+    )
+    done = subprocess.run(["perl", "-e", script], input=raw, capture_output=True, check=True)
+    return done.stdout.decode()
+
+
+def test_a_non_ascii_subject_and_the_calendar_part_survive_every_parser(
+    tmp_path, run_cli, smtp, notices_config
+):
+    notices_config["channels"] = ["email"]
+    ws = make_workspace(tmp_path / "ws", notices_config, records=[record(title=HOSTILE_TITLE)])
+    result = run_cli("-C", str(ws), "announce", RID, "--at", T0)
+    assert result.exit_code == 0, result.output
+    msg, raw = smtp.inbox.messages[0], smtp.inbox.raw[0]
+    subject = msg["Subject"]
+    title = " ".join(HOSTILE_TITLE.split())  # a title's runs of spaces are one space
+    assert title in subject  # Python's email package, default policy
+    legacy = email.message_from_bytes(raw)  # and its older API, a decoder of its own
+    assert title in str(make_header(decode_header(legacy["Subject"])))
+    assert title in _perl_decoded_subject(raw)
+    assert "=?utf-8?q?fake?=" in subject  # an ASCII look-alike of an encoded word stays text
+    calendar_part = parts(msg)["text/calendar"]
+    assert calendar_part.get_content_charset() == "utf-8"
+    assert "Größere Änderung" in calendar_part.get_payload(decode=True).decode("utf-8")
