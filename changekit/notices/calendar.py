@@ -11,7 +11,6 @@ import icalendar
 from changekit import __version__
 
 PRODID = f"-//changekit//changekit {__version__}//EN"
-ENDED = {"completed", "failed", "rolled_back", "rejected"}
 
 
 def uid(change_id: str) -> str:
@@ -95,18 +94,21 @@ def for_notice(
 def upcoming(
     records: list[dict[str, Any]], *, now: datetime, name: str, organizer: str | None = None
 ) -> bytes:
-    """The subscribable calendar: every announced change whose window has not ended.
+    """The subscribable calendar: every announced change whose window has not ended, also
+    one that is already completed (or failed, rolled back) inside it.
 
-    Cancelled ones stay in as STATUS:CANCELLED so subscribed calendars drop them."""
+    Cancelled and rejected ones stay in as STATUS:CANCELLED so subscribed calendars drop them."""
     events = []
     for rec in sorted(records, key=lambda r: (r.get("window") or {}).get("start", "")):
         ann = rec.get("announcement") or {}
         window = rec.get("window")
-        if not ann.get("announced_at") or not window or rec.get("status") in ENDED:
+        if not ann.get("announced_at") or not window:
             continue
         if datetime.fromisoformat(window["end"]) <= now:
             continue
-        cancelled = rec.get("status") == "cancelled"
+        # a change that ended early stays in until its window ends: readers were told that
+        # window, and a subscribed calendar that lost the event would look cancelled
+        cancelled = rec.get("status") in ("cancelled", "rejected")
         seq = int(ann.get("sequence") or 0) + (1 if cancelled else 0)
         events.append(
             event(

@@ -85,7 +85,11 @@ def test_calendar_holds_every_announced_upcoming_change_with_stable_uids_and_gro
         run_cli("-C", str(ws), "notices", "send-due", "--at", "2026-12-11T22:45:00+00:00").exit_code
         == 0
     )
-    assert list(events_by_uid(ws)) == [f"{DB}@changekit"]
+    # completed inside its window, it stays in until the window ends: a subscribed calendar
+    # that lost the event would show the work as cancelled
+    events = events_by_uid(ws)
+    assert list(events) == [f"{RID}@changekit", f"{DB}@changekit"]
+    assert events[f"{RID}@changekit"]["STATUS"] == "CONFIRMED"
 
     # the feed tells the same story, newest first
     feed = feedparser.parse(str(ws / "public" / "notices.atom"))

@@ -213,3 +213,41 @@ def test_a_reminder_says_the_time_really_left():
 )
 def test_time_left_is_rounded_the_way_people_say_it(left, text):
     assert timetext.roughly(left) == text
+
+
+def test_a_cancellation_never_announces_the_outage_it_cancels():
+    n = notice("cancellation")  # the sample change has a 15-minute outage
+    assert "there will be no outage" in n.text
+    assert "Yes, for up to" not in n.text and "None: the change is cancelled." in n.text
+    assert "Yes, for up to" not in n.html and "None: the change is cancelled." in n.html
+
+
+def test_the_published_calendar_keeps_a_change_that_ended_early_until_its_window_ends():
+    from datetime import UTC, datetime
+
+    import icalendar
+
+    from changekit.notices.calendar import upcoming
+
+    rec = {
+        "id": "CHG-20261125-web001", "title": "Upgrade", "status": "completed",
+        "window": {"start": "2026-12-10T22:00:00+00:00", "end": "2026-12-10T23:30:00+00:00"},
+        "announcement": {"announced_at": "2026-12-01T10:00:00+00:00", "sequence": 0},
+    }  # fmt: skip
+    during = icalendar.Calendar.from_ical(
+        upcoming([rec], now=datetime(2026, 12, 10, 23, 0, tzinfo=UTC), name="ops")
+    )
+    (event,) = during.walk("VEVENT")
+    assert event["STATUS"] == "CONFIRMED"
+    after = icalendar.Calendar.from_ical(
+        upcoming([rec], now=datetime(2026, 12, 10, 23, 31, tzinfo=UTC), name="ops")
+    )
+    assert not after.walk("VEVENT")
+    rejected = icalendar.Calendar.from_ical(
+        upcoming(
+            [{**rec, "status": "rejected"}],
+            now=datetime(2026, 12, 10, 23, 0, tzinfo=UTC),
+            name="ops",
+        )  # fmt: skip
+    )
+    assert rejected.walk("VEVENT")[0]["STATUS"] == "CANCELLED"
