@@ -76,6 +76,7 @@ def _subject(action: str, record: ChangeRecord, actor: Identity) -> str:
         "approve": "Approve",
         "reject": "Reject",
         "schedule": "Schedule",
+        "reschedule": "Reschedule",
         "start": "Start",
         "complete": "Complete",
         "fail": "Fail",
@@ -294,7 +295,8 @@ def transition(
         store.validate_data(record.data, path=ws.relpath(path), text=store.dump_record(record))
         with _change_branch(repo, record.id, branch, txn, notes) as on:
             txn.write(path, store.dump_record(record))
-            sha = txn.commit(_subject(action, record, actor), _trailers(record, action))
+            verb = "reschedule" if action == "schedule" and window is not None else action
+            sha = txn.commit(_subject(verb, record, actor), _trailers(record, action))
     hook().after_transition(record=record, previous=previous, actor=actor, workspace=ws)
     if push:
         gitops.push(repo, on or gitops.current_branch(repo) or "HEAD")

@@ -73,6 +73,10 @@ def test_full_lifecycle_commits_each_step_as_its_actor(ws):
             assert "the window changed, so the approvals by bob@example.org were withdrawn" in out
         author, trailers = _last(ws)
         assert author == f"{who}@example.org"
+        verb = git(ws, "log", "-1", "--format=%s").split()[0]
+        assert verb == {"reschedule": "Reschedule", "approve": "Approve"}.get(
+            args[0], args[0].capitalize()
+        )
         action = "schedule" if args[0] == "reschedule" else args[0]
         assert trailers == {
             "Changekit-Record": rid,
