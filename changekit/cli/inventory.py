@@ -172,7 +172,8 @@ def check_inventory(ctx: click.Context, inventory: str | None, ssh_config: str |
         raise InputError(
             f"{len(bad)} of {len(hosts)} hosts have an address that cannot be connected to",
             path=inv.source,
-            hint="give each an address: (or ansible_host=) that is a DNS name or an IP address",
+            hint="give each an address: (or ansible_host=) that is a DNS name or an IP address; "
+            "reach a host behind a ProxyCommand through a jump host (ProxyJump) instead",
         )
     silent = sum(1 for h in hosts if not h.contacts)
     click.echo(f"{len(hosts)} hosts, {len(inv.groups)} groups: every address can be connected to")

@@ -35,11 +35,17 @@ class DraftEntry:
     contacts: list[str] = field(default_factory=list)
     path: str | None = None
     line: int | None = None
+    file_settings: dict[str, Any] = field(default_factory=dict)
+    file_vars: dict[str, Any] = field(default_factory=dict)
+    """From Ansible's ``group_vars/``/``host_vars/`` files: a layer of their own, above every
+    variable written in the inventory file (Ansible's variable precedence)."""
 
     def absorb(self, other: DraftEntry) -> None:
         """Take ``other``'s declarations on top of ours (a later file wins)."""
         self.settings.update(other.settings)
         self.vars.update(other.vars)
+        self.file_settings.update(other.file_settings)
+        self.file_vars.update(other.file_vars)
         _add_unique(self.tags, other.tags)
         _add_unique(self.contacts, other.contacts)
         if self.path is None:
@@ -52,11 +58,16 @@ class DraftGroup(DraftEntry):
     children: list[str] = field(default_factory=list)
     declared: bool = False
     """Defined by a file, not just named as someone's child."""
+    priority: int | None = None
+    """Ansible's ``ansible_group_priority``: among groups of one depth, a higher one's
+    variables win (default 1); it is no variable itself."""
 
     def absorb(self, other: DraftEntry) -> None:
         super().absorb(other)
         if isinstance(other, DraftGroup):
             self.declared = self.declared or other.declared
+            if other.priority is not None:
+                self.priority = other.priority
             _add_unique(self.hosts, other.hosts)
             _add_unique(self.children, other.children)
 

@@ -20,6 +20,9 @@ class Host:
     user: str | None = None
     key_file: str | None = None
     proxy_jump: str | None = None
+    proxy_command: str | None = None
+    """An ssh ``ProxyCommand`` changekit does not run (from Ansible's ssh args): the host is
+    refused rather than connected to directly."""
     vars: dict[str, Any] = field(default_factory=dict)
     groups: set[str] = field(default_factory=set)
     """Every group the host is in, nested parents included (not the implicit ``all``)."""
@@ -33,6 +36,11 @@ class Host:
     @property
     def address_problem(self) -> str | None:
         """Why the connect address (or a jump host) is unusable, or ``None`` when all is fine."""
+        if self.proxy_command:
+            return (
+                f"it is reached through ProxyCommand {self.proxy_command!r}, which changekit "
+                "does not run (it connects directly or through a jump host only)"
+            )
         problem = address_problem(self.address or self.name)
         if problem is None and self.proxy_jump and self.proxy_jump.lower() != "none":
             problem = proxy_jump_problem(self.proxy_jump)
@@ -43,6 +51,15 @@ class Host:
         """The DNS name or IP to connect to; raises ``InputError`` when it (or a jump host
         in ``proxy_jump``) is not one."""
         target = self.address or self.name
+        if self.proxy_command:
+            raise InputError(
+                f"host {self.name!r}: {self.address_problem}",
+                path=self.path,
+                line=self.line,
+                field="ansible_ssh_common_args",
+                hint="reach it through a jump host instead (ProxyJump, `-J`, or the pattern "
+                "`ProxyCommand=ssh -W %h:%p BASTION`), or leave it out of the scan",
+            )
         if problem := address_problem(target):
             via = "its address" if self.address else "its name (it has no address)"
             raise InputError(
@@ -71,6 +88,7 @@ class Host:
             "user": self.user,
             "key_file": self.key_file,
             "proxy_jump": self.proxy_jump,
+            "proxy_command": self.proxy_command,
             "groups": sorted(self.groups),
             "tags": sorted(self.tags),
             "contacts": list(self.contacts),

@@ -98,6 +98,10 @@ def resolve(draft: InventoryDraft, ssh_lookup: SshLookup | None = None) -> Inven
             return -1
         return 1 + max((depth(p) for p in parents[name]), default=-1)
 
+    def priority(name: str) -> int:
+        value = draft.groups[name].priority
+        return 1 if value is None else value
+
     direct: dict[str, set[str]] = {}
     for name, group in draft.groups.items():
         for host in group.hosts:
@@ -110,7 +114,7 @@ def resolve(draft: InventoryDraft, ssh_lookup: SshLookup | None = None) -> Inven
             member |= ancestors(g)
         if "all" in draft.groups:
             member.add("all")
-        order = sorted(member, key=lambda g: (depth(g), g))
+        order = sorted(member, key=lambda g: (depth(g), priority(g), g))
         inv.hosts[name] = _build_host(entry, [draft.groups[g] for g in order], ssh_lookup)
         inv.hosts[name].groups = member - {"all"}
     for name, group in draft.groups.items():
@@ -118,7 +122,7 @@ def resolve(draft: InventoryDraft, ssh_lookup: SshLookup | None = None) -> Inven
             name,
             hosts=set(group.hosts),
             children=set(group.children),
-            vars=dict(group.vars),
+            vars={**group.vars, **group.file_vars},
             contacts=list(group.contacts),
             tags=set(group.tags),
         )
@@ -129,9 +133,20 @@ def _build_host(entry: DraftEntry, groups: list[DraftEntry], ssh_lookup: SshLook
     settings: dict[str, Any] = {}
     variables: dict[str, Any] = {}
     tags: set[str] = set(entry.tags)
+    # Ansible's precedence, lowest first: the inventory file's group variables (all, then
+    # outer to inner groups), group_vars/all, the other group_vars files in the same order,
+    # the inventory file's host variables, host_vars files
+    every = [g for g in groups if g.name == "all"] + [g for g in groups if g.name != "all"]
+    layers = [
+        *((g.settings, g.vars) for g in groups),
+        *((g.file_settings, g.file_vars) for g in every),
+        (entry.settings, entry.vars),
+        (entry.file_settings, entry.file_vars),
+    ]
+    for layer_settings, layer_vars in layers:
+        settings.update({k: v for k, v in layer_settings.items() if v is not None})
+        variables.update(layer_vars)
     for source in [*groups, entry]:
-        settings.update({k: v for k, v in source.settings.items() if v is not None})
-        variables.update(source.vars)
         tags.update(source.tags)
     contacts: list[str] = []
     for source in [entry, *reversed(groups)]:
@@ -149,6 +164,7 @@ def _build_host(entry: DraftEntry, groups: list[DraftEntry], ssh_lookup: SshLook
         user=str(settings["user"]) if settings.get("user") else None,
         key_file=os.path.expanduser(str(key_file)) if key_file else None,
         proxy_jump=str(settings["proxy_jump"]) if settings.get("proxy_jump") else None,
+        proxy_command=str(settings["proxy_command"]) if settings.get("proxy_command") else None,
         vars=variables,
         tags=tags,
         contacts=contacts,

@@ -2,7 +2,9 @@
 
 ``group_vars/NAME`` (a file, optionally ``.yml``/``.yaml``/``.json``, or a folder of
 such files) gives group ``NAME`` variables; ``host_vars/NAME`` does the same for a
-host. As in Ansible they win over variables written in the inventory file, apply only
+host. As in Ansible they win over variables written in the inventory file (a
+``group_vars/all`` file over an inline ``[db:vars]`` too: Ansible's variable precedence
+puts every vars file above every inventory file group variable), apply only
 to hosts and groups the inventory has (``all`` always exists), and a vault-encrypted
 file is skipped (changekit never decrypts secrets).
 """
@@ -46,7 +48,7 @@ def _apply(entry: DraftEntry, path: Path) -> None:
             path=path,
             hint="write it as `name: value` lines",
         )
-    apply_ansible_vars(entry, {str(k): v for k, v in data.items()})
+    apply_ansible_vars(entry, {str(k): v for k, v in data.items()}, from_file=True)
 
 
 def apply_vars_dirs(draft: InventoryDraft, folder: Path) -> None:

@@ -8,8 +8,8 @@
     [prod:children]
     web
 
-Host-line values are Python literals when they parse as one (as Ansible reads them);
-``[group:vars]`` values are strings. ``host:PORT`` sets the port. Ansible's connection
+Host-line and ``[group:vars]`` values are Python literals when they parse as one (as
+``ansible-inventory`` reads both; Ansible's docs say group vars are strings, its code does not). ``host:PORT`` sets the port. Ansible's connection
 variables become host fields (see ``changekit.api.apply_ansible_vars``).
 """
 
@@ -117,10 +117,9 @@ class _Parser:
                 "one variable per line: name=value",
             )
         assert self.group is not None
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        apply_ansible_vars(self.draft.group(self.group), {key.strip(): value})
+        # typed like host-line values: ansible-inventory gives [g:vars] ints, bools and lists
+        # (its docs say strings; its INI plugin runs both through the same literal parse)
+        apply_ansible_vars(self.draft.group(self.group), {key.strip(): _literal(value.strip())})
 
     def child_line(self, lineno: int, line: str) -> None:
         assert self.group is not None

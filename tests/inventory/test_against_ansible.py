@@ -76,7 +76,9 @@ def memberships(listing: dict) -> dict[str, set[str]]:
     return {h: g - {"all", "ungrouped"} for h, g in found.items()}
 
 
-@pytest.mark.parametrize("name", ["ansible-hosts.ini", "ansible.yml", "ansible-dir"])
+@pytest.mark.parametrize(
+    "name", ["ansible-hosts.ini", "ansible.yml", "ansible-dir", "ansible-precedence"]
+)
 def test_changekit_agrees_with_ansible_inventory(name, tmp_path):
     path = GOOD / name
     if name == "ansible-dir":  # without its vault-encrypted file: Ansible would need the password
