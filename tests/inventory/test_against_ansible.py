@@ -77,7 +77,8 @@ def memberships(listing: dict) -> dict[str, set[str]]:
 
 
 @pytest.mark.parametrize(
-    "name", ["ansible-hosts.ini", "ansible.yml", "ansible-dir", "ansible-precedence"]
+    "name",
+    ["ansible-hosts.ini", "ansible.yml", "ansible-dir", "ansible-precedence", "ansible-kubespray"],
 )
 def test_changekit_agrees_with_ansible_inventory(name, tmp_path):
     path = GOOD / name
