@@ -44,8 +44,8 @@ def csv_cell(value: Any) -> str:
     """A CSV cell a spreadsheet shows as text: control characters made visible, and a cell
     that would start a formula gets a leading ``'``. Negative numbers get one too: no column
     changekit writes is a number, and ``-2+3`` is as much a formula as ``=2+3``."""
-    text = visible(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    text = "" if value is None else str(value)
+    return ("'" if text.startswith(FORMULA_START) else "") + visible(text)
 
 
 def md_text(value: Any) -> str:
