@@ -40,6 +40,16 @@ def xml_text(value: Any) -> str:
     return visible(value, keep="\n")
 
 
+def json_text(dumped: str) -> str:
+    """JSON text (from ``json.dumps(..., ensure_ascii=False)``) with the characters that
+    ``visible`` shows written as ``\\uXXXX`` escapes: the data decodes exactly as before, and
+    the text is safe on a terminal and encodable as UTF-8."""
+    # json.dumps escapes every control character inside strings: a raw newline is layout
+    return _HIDDEN.sub(
+        lambda m: m.group() if m.group() == "\n" else f"\\u{ord(m.group()):04x}", dumped
+    )
+
+
 def csv_cell(value: Any) -> str:
     """A CSV cell a spreadsheet shows as text: control characters made visible, and a cell
     that would start a formula gets a leading ``'``. Negative numbers get one too: no column

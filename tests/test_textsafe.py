@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from changekit.textsafe import csv_cell, md_text, visible, xml_text
+from changekit.textsafe import csv_cell, json_text, md_text, visible, xml_text
 
 
 def test_visible_shows_control_characters_and_keeps_letters():
@@ -46,3 +46,12 @@ def test_md_text_escapes_what_markdown_would_act_on():
     assert md_text("a|b`c`<i>&\\") == "a\\|b\\`c\\`&lt;i&gt;&amp;\\\\"
     assert md_text("[x](javascript:1) *y*") == "\\[x\\](javascript:1) \\*y\\*"
     assert md_text("line\nbreak") == "line\\\\x0abreak"  # renders as line\x0abreak
+
+
+def test_json_text_escapes_but_keeps_the_data():
+    import json
+
+    data = {"n": "a\x7f\x9b\u202e\ud800日本語\x1b"}
+    text = json_text(json.dumps(data, indent=2, ensure_ascii=False))
+    assert "\x7f" not in text and "\u202e" not in text and "日本語" in text
+    assert json.loads(text) == data

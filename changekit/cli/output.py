@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from changekit.textsafe import visible
+from changekit.textsafe import json_text, visible
 
 
 def format_option(*choices: str, default: str = "table"):
@@ -29,7 +29,8 @@ def format_option(*choices: str, default: str = "table"):
 
 
 def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, sort_keys=False, default=str, ensure_ascii=False))
+    text = json.dumps(data, indent=2, sort_keys=False, default=str, ensure_ascii=False)
+    click.echo(json_text(text))  # exact data, no raw control characters on a terminal
 
 
 def console(stderr: bool = False) -> Console:

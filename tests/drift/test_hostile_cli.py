@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import types
 from pathlib import Path
 
@@ -80,3 +81,11 @@ def test_drift_table_on_a_terminal_shows_names_and_reads_no_markup(ws, monkeypat
     _shown(result.stdout)
     assert "[bold red]styled[/] [/]" in result.stdout  # printed, not applied
     assert HOSTILE["script"] in result.stdout
+
+
+def test_drift_json_is_exact_and_safe_on_a_terminal(ws):
+    result = ok(ws, "drift", "--kind", "time", "--format", "json")
+    assert [c for c in RAW if c in result.stdout] == []
+    assert HOSTILE["ja"] in result.stdout
+    actual = {f["actual"] for f in json.loads(result.stdout)["findings"]}
+    assert actual == set(NAMES.values())

@@ -132,3 +132,14 @@ def test_html_report_escapes_markup_and_shows_controls(report):
     _kept(text)
     assert HOSTILE["script"] in text and "=cmd|' /C calc'!A0" in text
     assert visible(HOSTILE["esc"]) in text and "evil\\u202egnp.exe" in text
+
+
+def test_json_keeps_the_exact_names_without_raw_controls(report):
+    import json
+
+    text = get_renderer("json").render(report)
+    _no_raw_controls(text)
+    text.encode("utf-8")  # no lone surrogate either
+    data = json.loads(text)
+    assert {f["actual"] for f in data["findings"] if f["kind"] == "time"} == set(HOSTILE.values())
+    _kept(text)  # other scripts are not \\u-escaped
