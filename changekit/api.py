@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from changekit.problems import Problem
     from changekit.records.model import ChangeRecord, Identity
     from changekit.reports.renderer import ReportRenderer
+    from changekit.textsafe import csv_cell, json_text, md_code, md_text, visible, xml_text
     from changekit.versions import compare as compare_versions
     from changekit.yamlfile import validate as validate_yaml
 
@@ -87,6 +88,12 @@ _LAZY: dict[str, tuple[str, str]] = {
     "ChangeRecord": ("changekit.records.model", "ChangeRecord"),
     "Identity": ("changekit.records.model", "Identity"),
     "ReportRenderer": ("changekit.reports.renderer", "ReportRenderer"),
+    "csv_cell": ("changekit.textsafe", "csv_cell"),
+    "json_text": ("changekit.textsafe", "json_text"),
+    "md_code": ("changekit.textsafe", "md_code"),
+    "md_text": ("changekit.textsafe", "md_text"),
+    "visible": ("changekit.textsafe", "visible"),
+    "xml_text": ("changekit.textsafe", "xml_text"),
     "compare_versions": ("changekit.versions", "compare"),
     "validate_yaml": ("changekit.yamlfile", "validate"),
 }
@@ -146,4 +153,10 @@ __all__ = [
     "TransportError",
     "hookimpl",
     "host_id",
+    "csv_cell",
+    "json_text",
+    "md_code",
+    "md_text",
+    "visible",
+    "xml_text",
 ]

@@ -14,6 +14,7 @@ from changekit.drift.findings import RECORDED_LATE, SEVERITIES, severity_rank
 from changekit.drift.inputs import analyze_workspace
 from changekit.drift.peers import PeerThresholds
 from changekit.errors import EXIT_FAILED, NotFoundError
+from changekit.textsafe import visible
 
 FINDING_ID = re.compile(r"^F-[0-9a-f]{12}$")
 
@@ -185,7 +186,7 @@ def drift(
             + (f"; {hidden} waived or explained" if hidden else "")
             + (f"; {len(result.resolved)} resolved" if result.resolved else "")
             + (
-                f"; expired waivers: {', '.join(sorted(result.expired_waivers))}"
+                f"; expired waivers: {visible(', '.join(sorted(result.expired_waivers)))}"
                 if result.expired_waivers
                 else ""
             ),
@@ -193,16 +194,16 @@ def drift(
         )
         for host, why in sorted(result.scan_failed.items()):
             click.echo(
-                f"scan failed: {host}: {why['reason']}"
+                f"scan failed: {visible(host)}: {visible(why['reason'])}"
                 + (
-                    f" (judged on its snapshot from {why['last_good']})"
+                    f" (judged on its snapshot from {visible(why['last_good'])})"
                     if why.get("last_good")
                     else " (no snapshot to judge)"
                 ),
                 err=True,
             )
         if result.unscanned:
-            click.echo(f"never scanned: {', '.join(result.unscanned)}", err=True)
+            click.echo(f"never scanned: {visible(', '.join(result.unscanned))}", err=True)
     if fail_on and any(
         f.flagged and severity_rank(f.severity) >= severity_rank(fail_on) for f in result.findings
     ):
@@ -225,8 +226,8 @@ def _propose(ws, result, ids):
     snapshots = result.state.snapshots if result.state else {}
     plan = remediation.plan(chosen, snapshots)
     outcome = actions.create(ws, remediation.record_fields(chosen, plan))
-    click.echo(f"filed draft {outcome.record.id}: {outcome.record.title}")
+    click.echo(f"filed draft {outcome.record.id}: {visible(outcome.record.title)}")
     for step in plan.steps:
-        click.echo(f"  on {step.host}: {step.command}")
+        click.echo(f"  on {visible(step.host)}: {visible(step.command)}")
     for fid, why in plan.skipped:
-        click.echo(f"  {fid}: {why}")
+        click.echo(f"  {fid}: {visible(why)}")

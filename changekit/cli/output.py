@@ -10,6 +10,9 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+
+from changekit.textsafe import json_text, visible
 
 
 def format_option(*choices: str, default: str = "table"):
@@ -26,7 +29,8 @@ def format_option(*choices: str, default: str = "table"):
 
 
 def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, sort_keys=False, default=str, ensure_ascii=False))
+    text = json.dumps(data, indent=2, sort_keys=False, default=str, ensure_ascii=False)
+    click.echo(json_text(text))  # exact data, no raw control characters on a terminal
 
 
 def console(stderr: bool = False) -> Console:
@@ -36,16 +40,20 @@ def console(stderr: bool = False) -> Console:
 def print_table(
     columns: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str | None = None
 ) -> None:
-    """A table on a terminal; tab-separated lines when piped, so grep and cut still work."""
+    """A table on a terminal; tab-separated lines when piped, so grep and cut still work.
+
+    Cells often hold what hosts report: control characters are shown as escapes (a tab or
+    newline in a name cannot add a column or a row, ``\x1b`` cannot drive the terminal), and
+    rich reads no markup in them."""
     rows = list(rows)
     if not sys.stdout.isatty():
         lines = ["\t".join(columns)]
-        lines += ["\t".join("" if c is None else str(c) for c in row) for row in rows]
+        lines += ["\t".join(visible(c) for c in row) for row in rows]
         click.echo("\n".join(lines))  # one write: 10,000 echo calls cost a listing 0.1 s
         return
     table = Table(title=title, show_lines=False)
     for col in columns:
         table.add_column(col)
     for row in rows:
-        table.add_row(*("" if c is None else str(c) for c in row))
+        table.add_row(*(Text(visible(c)) for c in row))
     console().print(table)

@@ -1,4 +1,9 @@
-"""The report's findings as CSV: one row per finding, resolved ones included."""
+"""The report's findings as CSV: one row per finding, resolved ones included.
+
+Every cell goes through ``csv_cell``: a name from a host that starts like a formula
+(``=``, ``+``, ``-``, ``@``, tab, CR) gets a leading ``'`` (OWASP "CSV Injection"), and
+control characters are shown as escapes.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import csv
 import io
 from typing import Any
 
-from changekit.api import ReportRenderer, hookimpl
+from changekit.api import ReportRenderer, csv_cell, hookimpl
 
 COLUMNS = (
     "id",
@@ -40,14 +45,13 @@ class CsvRenderer(ReportRenderer):
         writer.writeheader()
         for finding in [*report["findings"], *report["resolved"]]:
             ev = finding.get("evidence", {})
-            writer.writerow(
-                {
-                    **finding,
-                    "scan_id": ev.get("scan_id"),
-                    "collected_at": ev.get("collected_at"),
-                    "hash": ev.get("hash", ""),
-                }
-            )
+            row = {
+                **finding,
+                "scan_id": ev.get("scan_id"),
+                "collected_at": ev.get("collected_at"),
+                "hash": ev.get("hash", ""),
+            }
+            writer.writerow({k: csv_cell(row.get(k)) for k in COLUMNS})
         return out.getvalue()
 
 

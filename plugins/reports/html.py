@@ -7,8 +7,9 @@ from importlib import resources
 from typing import Any
 
 import jinja2
+import markupsafe
 
-from changekit.api import ReportRenderer, hookimpl
+from changekit.api import ReportRenderer, hookimpl, visible
 
 W, H, PAD = 640, 220, 36
 PALETTE = ("#8250df", "#bf3989", "#1a7f37", "#9a6700", "#cf222e", "#57606a")
@@ -57,9 +58,18 @@ def _y(value: float) -> float:
     return round(PAD + (100 - value) * (H - 2 * PAD) / 100, 1)
 
 
+def _shown(value: Any) -> Any:
+    """Every ``{{ }}`` value: autoescaping keeps markup out; this keeps control characters
+    and bidirectional overrides from hosts out of the page too."""
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return visible(value, keep="\n")
+    return value
+
+
 def _env() -> jinja2.Environment:
-    env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    return env
+    return jinja2.Environment(
+        autoescape=True, finalize=_shown, trim_blocks=True, lstrip_blocks=True
+    )
 
 
 class HtmlRenderer(ReportRenderer):

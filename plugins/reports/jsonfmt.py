@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from changekit.api import ReportRenderer, hookimpl
+from changekit.api import ReportRenderer, hookimpl, json_text
 
 
 class JsonRenderer(ReportRenderer):
@@ -14,7 +14,7 @@ class JsonRenderer(ReportRenderer):
     description = "the report data, valid against schemas/report.schema.json"
 
     def render(self, report: dict[str, Any]) -> str:
-        return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+        return json_text(json.dumps(report, indent=2, ensure_ascii=False)) + "\n"
 
 
 @hookimpl(trylast=True)

@@ -1,21 +1,21 @@
-"""The report as Markdown (GitHub-flavoured tables), for a wiki page or a pull request."""
+"""The report as Markdown (GitHub-flavoured tables), for a wiki page or a pull request.
+
+Text from hosts and records goes through ``md_text`` (or ``md_code``): it cannot end a table
+cell, open a code span or a link, or carry HTML into the rendered page.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from changekit.api import ReportRenderer, hookimpl
+from changekit.api import ReportRenderer, hookimpl, md_code, md_text
 
 MARK = {"open": "✗", "waived": "W", "explained": "C", "recorded_late": "L", "resolved": "✓"}
 
 
-def _cell(text: Any) -> str:
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
-
-
 def _table(head: list[str], rows: list[list[Any]]) -> list[str]:
-    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    out = ["| " + " | ".join(md_text(h) for h in head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(md_text(c) for c in row) + " |" for row in rows]
     return out + [""]
 
 
@@ -28,10 +28,10 @@ class MarkdownRenderer(ReportRenderer):
         s = report["summary"]
         scan = report["scan"]
         lines = [
-            f"# {report['title']}",
+            f"# {md_text(report['title'])}",
             "",
-            f"Scan `{scan['scan_id']}` at {scan['at']}; generated {report['generated_at']} "
-            f"by {report['generator']}.",
+            f"Scan {md_code(scan['scan_id'])} at {md_text(scan['at'])}; generated "
+            f"{md_text(report['generated_at'])} by {md_text(report['generator'])}.",
             "",
         ]
         prev = s["previous_conformance"]
@@ -46,15 +46,16 @@ class MarkdownRenderer(ReportRenderer):
         ]
         for fail in s.get("scan_failed", []):
             lines.append(
-                f"- Scan failed: {fail['host']}: {fail['reason']} (counted as not conforming"
+                f"- Scan failed: {md_text(fail['host'])}: {md_text(fail['reason'])} "
+                "(counted as not conforming"
                 + (
-                    f"; judged on its snapshot from {fail['last_good']})"
+                    f"; judged on its snapshot from {md_text(fail['last_good'])})"
                     if fail.get("last_good")
                     else ")"
                 )
             )
         if s["unscanned"]:
-            lines.append(f"- Never scanned: {', '.join(s['unscanned'])}")
+            lines.append(f"- Never scanned: {md_text(', '.join(s['unscanned']))}")
         lines.append("")
         lines += _table(
             ["group", "conformance"], [[g, f"{v:.1f} %"] for g, v in sorted(s["groups"].items())]
@@ -106,8 +107,8 @@ class MarkdownRenderer(ReportRenderer):
         lines += ["## Unrecorded changes", ""]
         if report["scan"].get("period_from_at"):
             lines += [
-                f"Every change observed between the scans of {report['scan']['period_from_at']}"
-                f" and {report['scan']['at']}.",
+                "Every change observed between the scans of "
+                f"{md_text(report['scan']['period_from_at'])} and {md_text(report['scan']['at'])}.",
                 "",
             ]
         lines += (

@@ -80,3 +80,58 @@ def sample_result():
 
 def sample_report():
     return build_report(sample_result())
+
+
+# Names a host may report (package names, versions, paths): each must reach every output
+# harmless, and the letters of any script intact.
+HOSTILE = {
+    "ctl": "ctl\x00\x01\x08\x0b\x0c\x0e\x1f\x7fend",
+    "esc": "esc\x1b[31mred\x1b[0m\x1b]0;title\x07",
+    "cmd": "=cmd|' /C calc'!A0",
+    "plus": "+1",
+    "minus": "-2",
+    "at": "@SUM(1)",
+    "tab": "\t=1+1",
+    "cr": "\r=1+1",
+    "script": "<script>alert(1)</script>",
+    "pipe": "a|b",
+    "tick": "back`tick`",
+    "quote": 'it\'s "quoted"',
+    "rlo": "evil\u202egnp.exe",
+    "ja": "日本語",
+    "ar": "العربية",
+}
+
+
+def hostile_report():
+    """Like ``sample_report``, but web03's last scan has a new package per hostile text, named
+    after it and with it as its version, and a file under a hostile path; the title, a
+    waiver and its approver carry hostile text too."""
+    planted = {f"dpkg__{key}-{value}": {"version": value} for key, value in HOSTILE.items()}
+    hist = {
+        h: [
+            snapshot(h, sid, at, **(planted if (h, i) == ("web03", 2) else {}))
+            for i, (sid, at) in enumerate(SCANS)
+        ]
+        for h in HOSTS
+    }
+    hist["web03"][2]["facts"]["files"]["/etc/" + HOSTILE["script"] + HOSTILE["esc"]] = {
+        "sha256": HOSTILE["cmd"]
+    }
+    waivers = [
+        Waiver(
+            "W-" + HOSTILE["pipe"],
+            ("web03",),
+            "why: " + HOSTILE["script"] + HOSTILE["esc"] + HOSTILE["ja"],
+            HOSTILE["cmd"] + " <" + HOSTILE["rlo"] + ">",
+            date(2026, 12, 31),
+            item="dpkg:ctl-*",
+        ),
+    ]
+    result = analyze(
+        inventory({"web": HOSTS}),
+        states_from_histories(hist),
+        waivers=waivers,
+        now=NOW,
+    )
+    return build_report(result, title="Report " + HOSTILE["script"] + HOSTILE["esc"])
