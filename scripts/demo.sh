@@ -16,9 +16,17 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 DEMO=$(mktemp -d "${TMPDIR:-/tmp}/changekit-demo.XXXXXX")
 export GIT_CONFIG_GLOBAL="$DEMO/gitconfig" GIT_CONFIG_NOSYSTEM=1
 git config --global init.defaultBranch main
-FLEET=""
-cleanup() { [ -n "$FLEET" ] && (cd "$REPO" && .venv/bin/python -m tests.testfleet stop "$FLEET") >/dev/null 2>&1 || true; }  # tests/ is importable from the repository only
+FLEET=""  # the fleet's state dir, named before it starts (see below)
+cleanup() {
+    trap '' INT TERM  # a second Ctrl-C must not cut the stop short (ignored in the child too)
+    if [ -n "$FLEET" ] && [ -e "$FLEET" ]; then
+        echo "demo: stopping the test fleet" >&2
+        (cd "$REPO" && .venv/bin/python -m tests.testfleet stop "$FLEET") || true  # tests/ imports from the repo only
+    fi
+}
 trap cleanup EXIT
+trap 'exit 130' INT  # the EXIT trap then stops the fleet; so does a plain kill
+trap 'exit 143' TERM
 
 say "A team workspace: bare origin, Ada's clone, policy says Rita approves"
 git init -q --bare "$DEMO/origin.git"
@@ -83,7 +91,10 @@ fi
 
 say "Standardised servers: start the real sshd test fleet (built once, then cached)"
 bash "$REPO/.ci/setup-fleet" >/dev/null
-FLEET=$(cd "$REPO" && .venv/bin/python -m tests.testfleet start --layout default)
+# Named before the start, so an interruption at any moment (even between `start` returning
+# and the shell reading its output) leaves nothing running: cleanup stops this dir.
+FLEET=$(cd "$REPO" && .venv/bin/python -c 'from tests.testfleet.instance import instances_dir; print(instances_dir())')/demo-${DEMO##*.}
+(cd "$REPO" && .venv/bin/python -m tests.testfleet start --layout default --state-dir "$FLEET") >/dev/null
 cd "$DEMO/ada"
 git checkout -q main
 cp "$FLEET/inventory.yaml" inventories/fleet.yaml
