@@ -26,7 +26,7 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT  # the EXIT trap then stops the fleet; so does a plain kill
+trap 'exit 130' INT  # Ctrl-C, and kill's TERM below, exit through the EXIT trap
 trap 'exit 143' TERM
 
 say "A team workspace: bare origin, Ada's clone, policy says Rita approves"
@@ -96,7 +96,8 @@ bash "$REPO/.ci/setup-fleet" >/dev/null
 # and the shell reading its output) leaves nothing running: cleanup stops this dir.
 FLEET=$(testfleet_py -c 'from tests.testfleet import instance; print(instance.instances_dir())')
 FLEET="$FLEET/demo-${DEMO##*.}"
-testfleet_py -m tests.testfleet start --layout default --state-dir "$FLEET" >/dev/null
+# --owner-pid: should this shell be killed outright (no trap runs), the next start stops it
+testfleet_py -m tests.testfleet start --layout default --state-dir "$FLEET" --owner-pid $$ >/dev/null
 cat <<'TXT'
 22 hosts, each a real sshd on its own 127.x.y.z address: the 18 servers of group prod
 (web01-web12, db01-db03, app01-app03) and 4 hosts of group trouble, broken on purpose so the
