@@ -97,7 +97,8 @@ bash "$REPO/.ci/setup-fleet" >/dev/null
 FLEET=$(testfleet_py -c 'from tests.testfleet import instance; print(instance.instances_dir())')
 FLEET="$FLEET/demo-${DEMO##*.}"
 # --owner-pid: should this shell be killed outright (no trap runs), the next start stops it
-testfleet_py -m tests.testfleet start --layout default --state-dir "$FLEET" --owner-pid $$ >/dev/null
+testfleet_py -m tests.testfleet start --layout default --state-dir "$FLEET" --owner-pid $$ \
+    >/dev/null
 cat <<'TXT'
 22 hosts, each a real sshd on its own 127.x.y.z address: the 18 servers of group prod
 (web01-web12, db01-db03, app01-app03) and 4 hosts of group trouble, broken on purpose so the
