@@ -12,13 +12,22 @@ REPO=$PWD
 bash scripts/setup.sh >/dev/null
 ck() { "$REPO/.venv/bin/changekit" "$@"; }
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+testfleet_py() { (cd "$REPO" && .venv/bin/python "$@"); }  # tests/ imports from the repo only
 
 DEMO=$(mktemp -d "${TMPDIR:-/tmp}/changekit-demo.XXXXXX")
 export GIT_CONFIG_GLOBAL="$DEMO/gitconfig" GIT_CONFIG_NOSYSTEM=1
 git config --global init.defaultBranch main
-FLEET=""
-cleanup() { [ -n "$FLEET" ] && (cd "$REPO" && .venv/bin/python -m tests.testfleet stop "$FLEET") >/dev/null 2>&1 || true; }  # tests/ is importable from the repository only
+FLEET=""  # the fleet's state dir, named before it starts (see below)
+cleanup() {
+    trap '' INT TERM  # a second Ctrl-C must not cut the stop short (ignored in the child too)
+    if [ -n "$FLEET" ] && [ -e "$FLEET" ]; then
+        echo "demo: stopping the test fleet" >&2
+        testfleet_py -m tests.testfleet stop "$FLEET" || true
+    fi
+}
 trap cleanup EXIT
+trap 'exit 130' INT  # Ctrl-C, and kill's TERM below, exit through the EXIT trap
+trap 'exit 143' TERM
 
 say "A team workspace: bare origin, Ada's clone, policy says Rita approves"
 git init -q --bare "$DEMO/origin.git"
@@ -83,17 +92,43 @@ fi
 
 say "Standardised servers: start the real sshd test fleet (built once, then cached)"
 bash "$REPO/.ci/setup-fleet" >/dev/null
-FLEET=$(cd "$REPO" && .venv/bin/python -m tests.testfleet start --layout default)
+# Named before the start, so an interruption at any moment (even between `start` returning
+# and the shell reading its output) leaves nothing running: cleanup stops this dir.
+FLEET=$(testfleet_py -c 'from tests.testfleet import instance; print(instance.instances_dir())')
+FLEET="$FLEET/demo-${DEMO##*.}"
+# --owner-pid: should this shell be killed outright (no trap runs), the next start stops it
+testfleet_py -m tests.testfleet start --layout default --state-dir "$FLEET" --owner-pid $$ \
+    >/dev/null
+cat <<'TXT'
+22 hosts, each a real sshd on its own 127.x.y.z address: the 18 servers of group prod
+(web01-web12, db01-db03, app01-app03) and 4 hosts of group trouble, broken on purpose so the
+tests can check that changekit reports them well: down01 refuses connections, mute01 never
+sends the SSH banner, hang01 hangs on every command, rekey01's host key has changed.
+The demo scans the 18 servers of prod.
+TXT
 cd "$DEMO/ada"
 git checkout -q main
 cp "$FLEET/inventory.yaml" inventories/fleet.yaml
 git add inventories/fleet.yaml && git commit -qm "Inventory of the demo fleet"
 
-say "Scan the web, db and app groups over SSH (one session per host, no agent)"
+say "Scan group prod over SSH (one session per host, no agent): its 18 hosts"
 ck scan --known-hosts "$FLEET/known_hosts" --ssh-config none --file /etc/apache2/apache2.conf group:prod
 
-say "Drift against the peers: what is different, and where"
+say "Drift against the peers: one row per item where a host differs from most of its group"
 ck drift --kind peers group:prod || true
+cat <<'TXT'
+
+In words ("expected" is what most of the host's group has, "actual" what this host has):
+  web07  the package libpdf-api2-perl and the Perl module PDF::API2 it ships are missing;
+         11 of the 12 web hosts have them (the fix for this is proposed below).
+  web05  `dpkg --verify` flags /usr/share/perl5/PDF/API2.pm: in ??5?????? the 5 says its
+         checksum no longer matches the package's (someone edited it); 11 of 12 peers have
+         no such flag ("absent").
+  web03  /etc/apache2/apache2.conf was edited: its sha256 differs from the one 11 of 12
+         peers share, and `dpkg --verify` flags it too.
+  db02   runs another tzdata version than its 2 peers.
+  app02  has /etc/ld.so.preload, which loads libpthread into every process; its 2 peers do not.
+TXT
 
 say "Propose the fix for web07 as a draft change record"
 FINDING=$(ck drift --kind peers --format json group:web | "$REPO/.venv/bin/python" -c '
@@ -102,8 +137,17 @@ found = json.load(sys.stdin)["findings"]
 print(next(f["id"] for f in found if f["host"] == "web07" and f["item"].startswith("dpkg:")))')
 ck drift --propose "$FINDING" --kind peers group:web
 
-say "The auditor's report"
+say "The auditor's report (HTML, also Markdown, JSON, CSV, JUnit): excerpts"
 ck report --format html -o "$DEMO/report.html" group:prod
-ck report --format md group:prod | head -30
+ck report --format md group:prod >"$DEMO/report.md"
+sed -n '/^## Summary/,/^## Conformance over time/{/^## Conformance over time/!p}' "$DEMO/report.md"
+echo "Deviations by host, only the hosts that have one:"
+sed -n '/^## Deviations by host/,/^## Findings/p' "$DEMO/report.md" | grep -E '^\| host |^\|---|✗'
+cat <<'TXT'
+
+Conformance is the share of hosts with no open deviation: 13 of the 18. Once the web07 change
+is approved and carried out, the next scan shows its deviations resolved; a deviation that an
+approved change record explains, or that is waived, no longer counts against conformance.
+TXT
 echo
 echo "demo workspace: $DEMO/ada   report: $DEMO/report.html"

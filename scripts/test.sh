@@ -7,7 +7,6 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 if [ "$(id -u)" = 0 ]; then
     bash .ci/setup-fleet
-else
-    echo "test: not root, so the sshd test fleet is not built; its tests skip (under CI=true they fail)" >&2
 fi
+.venv/bin/python -m tests.needs >&2  # one line: which test groups skip here and why
 exec .venv/bin/python -m pytest "$@"

@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("start", help="start an instance; prints its state directory")
     s.add_argument("--layout", default="default")
     s.add_argument("--state-dir", type=Path, help="where to keep it (default: under the cache)")
+    s.add_argument(
+        "--owner-pid", type=int, help="a later start stops this instance once that process is gone"
+    )
     for name, text in (("stop", "stop an instance (idempotent)"), ("status", "show hosts")):
         c = sub.add_parser(name, help=text)
         c.add_argument("state_dir", type=Path)
@@ -49,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"removed {d}")
     elif args.cmd == "start":
         state = args.state_dir.resolve() if args.state_dir else None
-        print(instance.start(args.layout, state))
+        print(instance.start(args.layout, state, owner_pid=args.owner_pid))
     elif args.cmd == "stop":
         instance.stop(args.state_dir.resolve())
     elif args.cmd == "status":

@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from tests.testfleet.layout import VARIANTS
 SUITE = "bookworm"
 MIRROR = os.environ.get("CHANGEKIT_TESTFLEET_MIRROR", "http://deb.debian.org/debian")
 SECURITY_MIRROR = "http://deb.debian.org/debian-security"
+TAIL_LINES = 20  # of a failed build phase's output, printed with the build log's path
 INCLUDE = [
     "openssh-server", "sudo", "python3", "perl", "libpdf-api2-perl", "apache2", "tzdata",
     "procps", "iproute2", "python3-apt",  # python3-apt: for Ansible package_facts (bench)
@@ -74,6 +76,34 @@ def log(msg: str) -> None:
     print(f"testfleet: {msg}", file=sys.stderr, flush=True)
 
 
+def build_log() -> Path:
+    return cache_dir() / "build.log"
+
+
+def run_phase(what: str, argv: list[str], *, env: dict[str, str] | None = None) -> None:
+    """Run one build phase with its output kept in the build log, saying only ``what`` it does.
+
+    debootstrap, apt, debconf and tzdata print warnings a newcomer takes for errors (``E: Can
+    not write log (Is /dev/pts mounted?)``); they belong in the log. On failure, print the log's
+    path and the phase's last lines, then raise ``CalledProcessError``.
+    """
+    path = build_log()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    log(f"{what} (output in {path})")
+    with open(path, "ab") as fh:
+        fh.write(f"\n=== {time.strftime('%F %T')} {what}\n$ {shlex.join(argv)}\n".encode())
+        fh.flush()
+        start = fh.tell()
+        done = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=fh, stderr=fh)
+    if done.returncode:
+        with open(path, "rb") as fh:
+            fh.seek(start)
+            tail = fh.read().decode(errors="replace").splitlines()[-TAIL_LINES:]
+        log(f"{what} failed (exit {done.returncode}); the last lines of {path}:")
+        print("\n".join(f"    {line}" for line in tail), file=sys.stderr, flush=True)
+        raise subprocess.CalledProcessError(done.returncode, argv)
+
+
 @contextmanager
 def build_lock() -> Iterator[None]:
     cache_dir().mkdir(parents=True, exist_ok=True)
@@ -82,7 +112,7 @@ def build_lock() -> Iterator[None]:
         yield
 
 
-def _in_root(root: Path, script: str, *, overlay: str | None = None) -> None:
+def _in_root(what: str, root: Path, script: str, *, overlay: str | None = None) -> None:
     """Run ``script`` with /bin/sh -e chrooted into ``root``, with /proc, the host's DNS config
     and a shared apt package cache mounted, all in a private mount namespace."""
     debs = cache_dir() / "apt-archives"
@@ -98,11 +128,10 @@ def _in_root(root: Path, script: str, *, overlay: str | None = None) -> None:
     )
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND": "noninteractive",
            "LANG": "C.UTF-8", "HOME": "/root"}  # fmt: skip
-    subprocess.run(
+    run_phase(
+        what,
         ["unshare", "--mount", "--propagation", "private", "sh", "-c", outer, "sh", script],
-        check=True,
         env=env,
-        stdout=subprocess.DEVNULL,
     )
 
 
@@ -130,21 +159,20 @@ def _with_retries(final: Path, step: Callable[[Path], None], attempts: int = 3) 
 
 
 def _debootstrap(tmp: Path) -> None:
-    log(f"building base rootfs ({SUITE}, debootstrap) into {tmp}")
     (cache_dir() / "debs").mkdir(exist_ok=True)
-    subprocess.run(
+    run_phase(
+        f"base rootfs: debootstrap {SUITE} with {len(INCLUDE)} packages (a minute or more)",
         ["debootstrap", "--variant=minbase", f"--cache-dir={cache_dir() / 'debs'}",
          f"--include={','.join(INCLUDE)}", SUITE, str(tmp / "rootfs"), MIRROR],
-        check=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    _in_root(tmp / "rootfs", BASE_SETUP)
+    _in_root("base rootfs: apt sources, user ops, sudo", tmp / "rootfs", BASE_SETUP)
 
 
 def _apply_variant(tmp: Path, base: Path, name: str) -> None:
     for sub in ("upper", "work", "root"):
         (tmp / sub).mkdir()
     opts = f"lowerdir={base},upperdir={tmp / 'upper'},workdir={tmp / 'work'}"
-    _in_root(tmp / "root", VARIANTS[name], overlay=opts)
+    _in_root(f"variant {name}: apt/dpkg in an overlay", tmp / "root", VARIANTS[name], overlay=opts)
 
 
 def build_base() -> Path:
