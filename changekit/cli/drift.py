@@ -38,9 +38,10 @@ def thresholds_options(func):
             click.option(
                 "--min-group",
                 type=click.IntRange(min=2),
-                default=3,
+                default=2,
                 show_default=True,
-                help="Smallest group compared against its peers.",
+                help="Smallest group compared against its peers (a pair that disagrees is "
+                "one split finding).",
             ),
             click.option(
                 "--unique-max",

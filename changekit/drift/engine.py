@@ -128,7 +128,7 @@ def conformance(
     hosts: list[str], groups: dict[str, list[str]], findings: list[Finding]
 ) -> dict[str, Any]:
     """Share of scanned hosts with no open finding, overall and per group."""
-    bad = {f.host for f in findings if f.is_open}
+    bad = {h for f in findings if f.is_open for h in f.all_hosts}
 
     def share(members: list[str]) -> float:
         return (
@@ -184,7 +184,7 @@ def analyze(
         found = [
             f
             for f in findings_for(st, inventory, present, standards, kinds, thresholds)
-            if f.host in chosen
+            if f.host in chosen or (f.hosts and chosen.intersection(f.hosts))
         ]
         apply_waivers(found, waivers, ts(st.at))
         per_state.append(found)
