@@ -5,6 +5,11 @@ Kept apart from the rules so the wording of every drift finding is in one place.
 
 from __future__ import annotations
 
+from typing import Any
+
+from changekit.drift.items import item_value
+from changekit.drift.standards import Requirement
+
 PACKAGES = frozenset({"dpkg", "rpm", "perl", "python", "aix", "hpux", "solaris"})
 """Collectors whose items are installed software with a version: a host "runs" them."""
 
@@ -56,3 +61,40 @@ def split(
         return f"{text} (the pair {group} disagrees; neither side is taken as right)"
     counts = " vs ".join(str(len(hosts)) for _v, hosts in sides)
     return f"{text} (group {group} is split {counts}; no side is taken as right)"
+
+
+def _integrity_file(path: str, entry: Any) -> str:
+    entry = entry if isinstance(entry, dict) else {}
+    package = entry.get("package")
+    owner = f"the {package} package" if package else f"its {entry.get('manager') or ''} package"
+    owner = owner.replace("its  package", "its package")
+    if entry.get("missing"):
+        return f"{path} is missing, though {owner} installed it"
+    if "5" in str(entry.get("flags", "")):
+        return f"{path} differs from {owner}'s checksum"
+    return f"{path} differs from what {owner} installed (verify flags {entry.get('flags')})"
+
+
+def standard(
+    scope: str, req: Requirement, host: str, data: dict[str, Any], expected: str, actual: str
+) -> str:
+    """A standard's finding on one host as a sentence."""
+    if req.kind == "integrity":
+        failing = [p for p in actual.split(": ", 1)[-1].split(", ") if p in data]
+        if failing:
+            first = _integrity_file(failing[0], data[failing[0]])
+            more = len(failing) - 1
+            rest = f", and {more} more package file{'s' if more > 1 else ''}" if more else ""
+            return f"{first} on {host}{rest}"
+    if req.kind == "absent" and req.collector == "preload":
+        hits = actual.removeprefix("present: ").split(", ")
+        where = sorted({item_value(data.get(h)) for h in hits if h in data} - {""})
+        return f"{host} preloads {hosts_text(hits)} into every program" + (
+            f" (set in {', '.join(where)})" if where else ""
+        )
+    if req.kind == "present" and actual == "missing":
+        return f"{req.item} is not installed on {host}; standard {scope} requires {expected}"
+    if req.kind == "absent":
+        hits = actual.removeprefix("present: ")
+        return f"{hits} is installed on {host}; standard {scope} forbids it"
+    return f"{req.key} is {actual} on {host}; standard {scope} expects {expected}"

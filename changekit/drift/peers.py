@@ -31,6 +31,9 @@ class PeerThresholds:
     severity_missing: str = "medium"
     severity_version: str = "low"
     severity_unique: str = "low"
+    integrity_conffiles_only: bool = False
+    """Compare only conffile rows of ``integrity`` among peers (set when the built-in
+    baseline flags every other modified package file on every host)."""
     severity_split: str = "low"
     """A split over versions or contents; a split over presence is ``severity_missing``."""
 
@@ -52,6 +55,8 @@ def compare_peers(
     collectors = sorted({c for s in snapshots.values() for c in s["facts"]})
     for collector in collectors:
         datas = {h: s["facts"][collector] for h, s in snapshots.items() if collector in s["facts"]}
+        if collector == "integrity" and thresholds.integrity_conffiles_only:
+            datas = {h: _conffiles(d) for h, d in datas.items()}
         if len(datas) < thresholds.min_group_size or not all(
             is_itemised(d, collector) for d in datas.values()
         ):
@@ -308,6 +313,13 @@ def _fold_submodules(findings: list[Finding]) -> list[Finding]:
         if extra:
             f.message += f" (and {extra} more modules under {f.item[5:]}::)"
     return kept
+
+
+def _conffiles(data: Any) -> Any:
+    """An edited conffile is a local choice, judged against peers; other rows are not."""
+    if not isinstance(data, dict):
+        return data
+    return {p: e for p, e in data.items() if not isinstance(e, dict) or e.get("config")}
 
 
 def _value_on(items_on: dict[str, dict], host: str, item: str) -> str:
