@@ -39,9 +39,10 @@ def thresholds_options(func):
             click.option(
                 "--min-group",
                 type=click.IntRange(min=2),
-                default=3,
+                default=2,
                 show_default=True,
-                help="Smallest group compared against its peers.",
+                help="Smallest group compared against its peers (a pair that disagrees is "
+                "one split finding).",
             ),
             click.option(
                 "--unique-max",
@@ -58,6 +59,12 @@ def thresholds_options(func):
                 help="How many past scans to read (for 'since' and the trend).",
             ),
             click.option(
+                "--no-baseline",
+                is_flag=True,
+                help="Leave out the built-in baseline standard (modified package binaries, "
+                "system-wide preloads); a standard named changekit-baseline replaces it.",
+            ),
+            click.option(
                 "--since",
                 "baseline",
                 metavar="WHEN",
@@ -70,7 +77,18 @@ def thresholds_options(func):
     return func
 
 
-def run_analysis(ctx_obj, selectors, kinds, majority, min_group, unique_max, history, baseline):
+def run_analysis(
+    ctx_obj,
+    selectors,
+    kinds,
+    majority,
+    min_group,
+    unique_max,
+    history,
+    baseline,
+    *,
+    no_baseline=False,
+):
     ws = ctx_obj.workspace()
     thresholds = PeerThresholds(
         majority=majority, min_group_size=min_group, unique_max_hosts=unique_max
@@ -83,6 +101,7 @@ def run_analysis(ctx_obj, selectors, kinds, majority, min_group, unique_max, his
         now=datetime.now(UTC),
         history=history,
         since=baseline,
+        builtin_baseline=not no_baseline,
     )
     return ws, result
 
@@ -127,6 +146,7 @@ def drift(
     min_group,
     unique_max,
     history,
+    no_baseline,
     baseline,
 ):
     """Show how hosts deviate from their standards, their peers and their own past.
@@ -137,7 +157,15 @@ def drift(
     ids = [a for a in args if FINDING_ID.match(a)]
     selectors = [a for a in args if not FINDING_ID.match(a)]
     ws, result = run_analysis(
-        obj, selectors, kinds, majority, min_group, unique_max, history, baseline
+        obj,
+        selectors,
+        kinds,
+        majority,
+        min_group,
+        unique_max,
+        history,
+        baseline,
+        no_baseline=no_baseline,
     )
     if propose:
         _propose(ws, result, ids)

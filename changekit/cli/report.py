@@ -43,12 +43,31 @@ class _FormatChoice(click.Choice):
 @thresholds_options
 @click.pass_obj
 def report(
-    obj, selectors, fmt, output, title, kinds, majority, min_group, unique_max, history, baseline
+    obj,
+    selectors,
+    fmt,
+    output,
+    title,
+    kinds,
+    majority,
+    min_group,
+    unique_max,
+    history,
+    no_baseline,
+    baseline,
 ):
     """Write the standardisation report: conformance, deviations, evidence, waivers, changes."""
     renderer = get_renderer(fmt)
     _ws, result = run_analysis(
-        obj, selectors, kinds, majority, min_group, unique_max, history, baseline
+        obj,
+        selectors,
+        kinds,
+        majority,
+        min_group,
+        unique_max,
+        history,
+        baseline,
+        no_baseline=no_baseline,
     )
     text = renderer.render(build_report(result, title=title))
     if output is None:

@@ -8,7 +8,7 @@ rule is unit-tested without a fleet and the same code runs against the real one.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -97,6 +97,8 @@ def findings_for(
             scoped = {h.name for h in _match_any(inventory, std)}
             out += check_standard(std, {h: s for h, s in present.items() if h in scoped})
     if "peers" in kinds:
+        if any(r.kind == "integrity" and not r.config for s in standards for r in s.requirements):
+            thresholds = replace(thresholds, integrity_conffiles_only=True)
         for group, members in peer_groups(inventory, present).items():
             out += compare_peers(group, {h: present[h] for h in members}, thresholds)
     return out
@@ -128,7 +130,7 @@ def conformance(
     hosts: list[str], groups: dict[str, list[str]], findings: list[Finding]
 ) -> dict[str, Any]:
     """Share of scanned hosts with no open finding, overall and per group."""
-    bad = {f.host for f in findings if f.is_open}
+    bad = {h for f in findings if f.is_open for h in f.all_hosts}
 
     def share(members: list[str]) -> float:
         return (
@@ -184,7 +186,7 @@ def analyze(
         found = [
             f
             for f in findings_for(st, inventory, present, standards, kinds, thresholds)
-            if f.host in chosen
+            if f.host in chosen or (f.hosts and chosen.intersection(f.hosts))
         ]
         apply_waivers(found, waivers, ts(st.at))
         per_state.append(found)

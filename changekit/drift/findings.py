@@ -64,6 +64,9 @@ class Finding:
     change: str | None = None
     """The change record that explains (time) or resolved this finding."""
     remediation: dict[str, Any] | None = None
+    hosts: list[str] | None = None
+    """Every host a finding is about when it is more than ``host`` (a ``split``: each side of
+    a group that disagrees with no majority); ``host`` is then the first of them."""
     id: str = ""
 
     def __post_init__(self) -> None:
@@ -77,6 +80,10 @@ class Finding:
     @property
     def flagged(self) -> bool:
         return self.status in FLAGGED
+
+    @property
+    def all_hosts(self) -> list[str]:
+        return self.hosts or [self.host]
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from changekit.drift import remediation
+from changekit.drift.baseline import with_baseline
 from changekit.drift.engine import (
     DriftResult,
     State,
@@ -161,9 +162,12 @@ def analyze_workspace(
     now: datetime,
     history: int = 12,
     since: str | None = None,
+    builtin_baseline: bool = True,
 ) -> DriftResult:
     """Drift for the workspace's hosts matching ``selectors`` (all when empty); ``since``
-    (a scan id, date, ``yesterday``, ``7d``, ISO time) is the baseline for drift over time."""
+    (a scan id, date, ``yesterday``, ``7d``, ISO time) is the baseline for drift over time.
+    ``builtin_baseline``: also check ``changekit.drift.baseline`` (unless a workspace
+    standard of that name replaces it)."""
     from changekit.facts.when import resolve
 
     inventory = workspace_inventory(ws)
@@ -183,7 +187,7 @@ def analyze_workspace(
             ws, [inventory.hosts[n] for n in sorted(names)], 100_000 if baseline else history
         ),
         since=baseline,
-        standards=workspace_standards(ws),
+        standards=with_baseline(workspace_standards(ws), builtin_baseline),
         waivers=workspace_waivers(ws),
         records=record_spans(ws, inventory),
         selectors=selectors,

@@ -13,8 +13,9 @@ from itertools import compress
 from operator import ne
 from typing import Any
 
+from changekit.drift import messages
 from changekit.drift.clusters import cluster
-from changekit.drift.findings import Finding
+from changekit.drift.findings import Finding, finding_id
 from changekit.drift.items import collector_items, is_itemised, item_value
 
 
@@ -22,13 +23,19 @@ from changekit.drift.items import collector_items, is_itemised, item_value
 class PeerThresholds:
     majority: float = 0.75
     """An item (or version) held by at least this share of a group is the group's norm."""
-    min_group_size: int = 3
-    """Smaller groups have no meaningful majority and are not compared."""
+    min_group_size: int = 2
+    """Smaller groups are not compared. A group of two has no majority: where its hosts
+    disagree, the finding is one ``split`` naming both sides, never a pick of one."""
     unique_max_hosts: int = 1
     """An item on at most this many hosts of a group (below the norm) is reported on them."""
     severity_missing: str = "medium"
     severity_version: str = "low"
     severity_unique: str = "low"
+    integrity_conffiles_only: bool = False
+    """Compare only conffile rows of ``integrity`` among peers (set when the built-in
+    baseline flags every other modified package file on every host)."""
+    severity_split: str = "low"
+    """A split over versions or contents; a split over presence is ``severity_missing``."""
 
 
 def _evidence(snap: dict[str, Any], value: str | None) -> dict[str, Any]:
@@ -48,6 +55,8 @@ def compare_peers(
     collectors = sorted({c for s in snapshots.values() for c in s["facts"]})
     for collector in collectors:
         datas = {h: s["facts"][collector] for h, s in snapshots.items() if collector in s["facts"]}
+        if collector == "integrity" and thresholds.integrity_conffiles_only:
+            datas = {h: _conffiles(d) for h, d in datas.items()}
         if len(datas) < thresholds.min_group_size or not all(
             is_itemised(d, collector) for d in datas.values()
         ):
@@ -154,6 +163,9 @@ def _judge_item(
     key = f"{collector}:{item}"
     scope = f"group:{group}"
     norm, norm_count = spread.most_common(1)[0]
+    split = _split(collector, sp, n, count, group, snapshots, items_on, thresholds)
+    if split is not None:
+        return [split]
     if count < n and count / n >= thresholds.majority:
         missing = sorted(sp.hosts(sp.absent()))
         shown = f"{item} {norm}".strip() if norm else item
@@ -226,6 +238,55 @@ def _judge_item(
     return findings
 
 
+def _split(
+    collector: str,
+    sp: _Spread,
+    n: int,
+    count: int,
+    group: str,
+    snapshots: dict[str, dict[str, Any]],
+    items_on: dict[str, dict],
+    thresholds: PeerThresholds,
+) -> Finding | None:
+    """One finding for a group that disagrees with no side ahead: a pair that differs, or a
+    tie at the top that meets the majority threshold (2 vs 2 at ``--majority 0.5``). Which
+    side is right is for a person to say; picking one would call the other host deviant."""
+    sides: dict[str | None, list[str]] = defaultdict(list)
+    for host in sp.hosts(sp.present()):
+        sides[_value_on(items_on, host, sp.item)].append(host)
+    if count < n:
+        sides[None] = sp.hosts(sp.absent())  # None: the item is missing there
+    ranked = sorted(sides.items(), key=lambda kv: (-len(kv[1]), kv[0] is None, kv[0] or ""))
+    top = len(ranked[0][1])
+    if len(ranked) < 2 or len(ranked[1][1]) != top:
+        return None
+    if n != 2 and top / n < thresholds.majority:
+        return None  # no side has enough hosts to count as the norm: not a tie at the norm
+    hosts = sorted(h for _v, members in ranked for h in members)
+    shown = [(v, sorted(members)) for v, members in ranked]
+    key = f"{collector}:{sp.item}"
+    scope = f"group:{group}"
+    first = snapshots[hosts[0]]
+    return Finding(
+        kind="peers",
+        scope=scope,
+        rule="split",
+        host=hosts[0],
+        hosts=hosts,
+        item=key,
+        expected=f"one {'state' if None in sides else 'value'} across group {group}",
+        actual="; ".join(f"{messages.state(collector, v)} on {', '.join(m)}" for v, m in shown),
+        severity=thresholds.severity_missing if None in sides else thresholds.severity_split,
+        message=messages.split(collector, sp.item, shown, group, n),
+        evidence={
+            "scan_id": first.get("scan_id"),
+            "collected_at": first.get("collected_at"),
+            "sides": [{"value": v or "", "hosts": m} for v, m in shown],
+        },
+        id=finding_id("peers", scope, "split", "", key),
+    )
+
+
 def _fold_submodules(findings: list[Finding]) -> list[Finding]:
     """One finding for a missing Perl distribution, not one per module it ships: drop
     ``perl:A::B`` when ``perl:A`` is missing on the same host too, and count it there."""
@@ -252,6 +313,13 @@ def _fold_submodules(findings: list[Finding]) -> list[Finding]:
         if extra:
             f.message += f" (and {extra} more modules under {f.item[5:]}::)"
     return kept
+
+
+def _conffiles(data: Any) -> Any:
+    """An edited conffile is a local choice, judged against peers; other rows are not."""
+    if not isinstance(data, dict):
+        return data
+    return {p: e for p, e in data.items() if not isinstance(e, dict) or e.get("config")}
 
 
 def _value_on(items_on: dict[str, dict], host: str, item: str) -> str:

@@ -8,6 +8,7 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any
 
+from changekit.drift import messages
 from changekit.drift.clusters import cluster
 from changekit.drift.findings import Finding
 from changekit.drift.items import collector_items, item_value
@@ -97,9 +98,12 @@ def _failing(req: Requirement, data: dict[str, Any]) -> list[str]:
     return sorted(
         path
         for path, entry in data.items()
-        if req.manager == "any"
-        or not isinstance(entry, dict)
-        or entry.get("manager", req.manager) == req.manager
+        if (req.config or not (isinstance(entry, dict) and entry.get("config")))
+        and (
+            req.manager == "any"
+            or not isinstance(entry, dict)
+            or entry.get("manager", req.manager) == req.manager
+        )
     )
 
 
@@ -133,6 +137,8 @@ def check_standard(standard: Standard, snapshots: dict[str, dict[str, Any]]) -> 
                     names.update((collector_items(req.collector, raw) or {}).keys())
             cache[("glob", req.item)] = sorted(filter(_glob(req.item).match, names))
         for raw, members in shapes:
+            if raw is None and standard.builtin:
+                continue
             if raw is None:
                 snap = snapshots[members[0]]
                 why = (snap.get("errors") or {}).get(req.collector, "collector did not run")
@@ -158,7 +164,7 @@ def check_standard(standard: Standard, snapshots: dict[str, dict[str, Any]]) -> 
                         expected=expected,
                         actual=actual,
                         severity=req.severity,
-                        message=f"{req.key}: expected {expected}, found {actual}",
+                        message=messages.standard(standard.name, req, host, data, expected, actual),
                         evidence=_evidence(
                             snapshots[host],
                             hash=hashed,

@@ -42,6 +42,8 @@ class Requirement:
     sha256: str | None = None
     manager: str | None = None
     """For ``integrity``: the package manager whose files count (``any`` for all)."""
+    config: bool = True
+    """For ``integrity``: whether conffiles count too (the built-in baseline leaves them to peers)."""
     description: str = ""
     line: int | None = None
 
@@ -63,7 +65,8 @@ class Requirement:
             return "enabled"
         if self.kind == "file":
             return f"sha256 {self.sha256}"
-        return f"no {self.manager} package file fails verification"
+        files = "package file" if self.config else "package file other than a conffile"
+        return f"no {'' if self.manager == 'any' else self.manager + ' '}{files} fails verification"
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,9 @@ class Standard:
     path: str | None = None
     applies_lines: tuple[int | None, ...] = ()
     """The line of each ``applies_to`` selector (errors about them point there)."""
+    builtin: bool = False
+    """Built into changekit (the baseline): a host whose scan did not run one of its
+    collectors is not judged on it, since nobody asked for that collector."""
 
 
 def _refuse(

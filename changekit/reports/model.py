@@ -21,13 +21,14 @@ SCHEMA_VERSION = 1
 def _matrix(result: DriftResult) -> tuple[list[str], list[dict[str, Any]]]:
     """Items with any deviation (columns) and, per host, the worst finding per item."""
     cells: dict[str, dict[str, dict[str, Any]]] = {h: {} for h in result.hosts}
-    for f in [*result.findings, *result.resolved]:
-        if f.host not in cells:
+    every = [*result.findings, *result.resolved]
+    for f, host in ((one, h) for one in every for h in one.all_hosts):
+        if host not in cells:
             continue
-        cell = cells[f.host].get(f.item)
+        cell = cells[host].get(f.item)
         rank = (f.flagged, f.is_open, severity_rank(f.severity))
         if cell is None or rank > cell["_rank"]:
-            cells[f.host][f.item] = {
+            cells[host][f.item] = {
                 "_rank": rank,
                 "status": f.status,
                 "severity": f.severity,
@@ -50,7 +51,7 @@ def _conformance(result: DriftResult, scanned: float) -> float:
     if not failed:
         return scanned
     counted = set(result.hosts) | failed
-    bad = {f.host for f in result.findings if f.is_open} | failed
+    bad = {h for f in result.findings if f.is_open for h in f.all_hosts} | failed
     return round(100.0 * len(counted - bad) / len(counted), 1)
 
 
@@ -59,7 +60,7 @@ def _group_conformance(result: DriftResult, scanned: dict[str, float]) -> dict[s
     failed = set(result.scan_failed)
     if not failed:
         return scanned
-    bad = {f.host for f in result.findings if f.is_open} | failed
+    bad = {h for f in result.findings if f.is_open for h in f.all_hosts} | failed
     return {
         g: round(100.0 * sum(1 for h in m if h not in bad) / len(m), 1) if m else 100.0
         for g, m in result.groups.items()

@@ -74,9 +74,48 @@ def test_thresholds_are_configurable():
     assert sorted(f.host for f in found) == ["web07", "web08", "web09", "web10"]
 
 
-def test_small_groups_are_not_compared():
+def test_a_single_host_and_groups_below_min_group_are_not_compared():
     snaps = {"a": snapshot("a", S, T), "b": snapshot("b", S, T, dpkg__gcc={"version": "1"})}
-    assert compare_peers("pair", snaps) == []
+    assert compare_peers("one", {"a": snaps["a"]}) == []
+    assert compare_peers("pair", snaps, PeerThresholds(min_group_size=3)) == []
+
+
+def test_a_pair_that_disagrees_is_one_split_naming_both_sides():
+    snaps = {
+        "db1": snapshot("db1", S, T, dpkg__libssl3={"version": "3.0.11-1"}),
+        "db2": snapshot("db2", S, T, dpkg__libssl3={"version": "3.0.13-1"}),
+    }
+    [f] = compare_peers("db", snaps)
+    assert (f.rule, f.host, f.hosts, f.item) == ("split", "db1", ["db1", "db2"], "dpkg:libssl3")
+    assert f.message == (
+        "db1 runs libssl3 3.0.11-1, db2 runs 3.0.13-1 "
+        "(the pair db disagrees; neither side is taken as right)"
+    )
+    assert f.actual == "3.0.11-1 on db1; 3.0.13-1 on db2" and f.severity == "low"
+    assert f.evidence["sides"] == [
+        {"value": "3.0.11-1", "hosts": ["db1"]},
+        {"value": "3.0.13-1", "hosts": ["db2"]},
+    ]
+    # the id names the group and the item, not a side: a re-scan keeps it
+    snaps["db1"] = snapshot("db1", S, T, dpkg__libssl3={"version": "3.0.14-1"})
+    assert compare_peers("db", snaps)[0].id == f.id
+
+
+def test_a_package_on_one_host_of_a_pair_is_a_split_over_presence():
+    snaps = {"a": snapshot("a", S, T), "b": snapshot("b", S, T, dpkg__gcc={"version": "1"})}
+    [f] = compare_peers("pair", snaps)
+    assert f.rule == "split" and f.hosts == ["a", "b"] and f.severity == "medium"
+    assert f.message.startswith("b runs gcc 1, a does not have it (the pair pair disagrees")
+
+
+def test_a_tie_at_the_majority_threshold_picks_no_side():
+    snaps = {h: snapshot(h, S, T) for h in ("w1", "w2", "w3", "w4")}
+    for h in ("w3", "w4"):
+        snaps[h] = snapshot(h, S, T, dpkg__tzdata={"version": "2024a-1"})
+    assert compare_peers("w", snaps) == []  # 2 of 4 is below 75 %: no norm, nothing to say
+    [f] = compare_peers("w", snaps, PeerThresholds(majority=0.5))
+    assert f.rule == "split" and f.hosts == ["w1", "w2", "w3", "w4"]
+    assert "(group w is split 2 vs 2; no side is taken as right)" in f.message
 
 
 def test_two_of_three_is_no_majority():
