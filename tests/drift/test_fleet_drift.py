@@ -91,7 +91,9 @@ def test_peers_find_exactly_the_planted_drift(scanned, fleet):
     clean = (
         set(fleet.names(group="web") + fleet.names(group="db") + fleet.names(group="app")) - flagged
     )
-    assert clean and not clean & {"web03", "web05", "web07", "db02", "app02"}
+    # (web05's modified package file is no peer finding: the built-in baseline reports it,
+    # see test_standards_on_the_fleet_and_fail_on)
+    assert clean and not clean & {"web03", "web07", "db02", "app02"}
     pdf = next(f for f in data["findings"] if f["item"] == "perl:PDF::API2")
     assert pdf["message"].startswith(
         "PDF::API2 2.044 is on 11 of 12 hosts of group web; missing on web07"
