@@ -1,7 +1,8 @@
 """``integrity``: package files changed since install (``dpkg --verify`` / ``rpm -Va``).
 
-Facts are keyed by path: ``{path: {"manager", "flags", "config", "missing"}}``. ``flags`` is
-the tool's 9-column verify string (``??5??????``: the digest differs).
+Facts are keyed by path: ``{path: {"manager", "flags", "config", "missing", "package"}}``.
+``flags`` is the tool's 9-column verify string (``??5??????``: the digest differs);
+``package`` is the dpkg package that owns the file (``dpkg -S``, in the same session).
 """
 
 from __future__ import annotations
@@ -19,9 +20,13 @@ class IntegrityCollector(Collector):
     description = "package files modified or missing since install (dpkg --verify, rpm -Va)"
 
     def script(self, context: dict[str, Any]) -> str:
-        return """\
-if command -v dpkg >/dev/null 2>&1 && [ -d /var/lib/dpkg/info ]; then
-  echo 'T dpkg'; dpkg --verify 2>/dev/null
+        return r"""if command -v dpkg >/dev/null 2>&1 && [ -d /var/lib/dpkg/info ]; then
+  v=$(dpkg --verify 2>/dev/null)
+  echo 'T dpkg'; [ -n "$v" ] && printf '%s\n' "$v"
+  # which package owns each changed file: one dpkg -S for all, the paths as arguments
+  echo 'T dpkg-owner'
+  [ -n "$v" ] && printf '%s\n' "$v" | sed -n 's#^[^/]*\(/.*\)$#\1#p' \
+    | xargs -r -d '\n' dpkg -S 2>/dev/null
 fi
 if command -v rpm >/dev/null 2>&1 && rpm -q rpm >/dev/null 2>&1; then
   echo 'T rpm'; rpm -Va --nodeps --noscripts 2>/dev/null
@@ -31,12 +36,19 @@ exit 0
 
     def parse(self, output: str, context: dict[str, Any]) -> dict[str, dict[str, Any]]:
         changed: dict[str, dict[str, Any]] = {}
+        owners: dict[str, str] = {}
         manager = None
         for line in output.splitlines():
-            if line in ("T dpkg", "T rpm"):
+            if line in ("T dpkg", "T rpm", "T dpkg-owner"):
                 manager = line[2:]
                 continue
             if not line.strip():
+                continue
+            if manager == "dpkg-owner":
+                # "pkg[:arch][, other]: /path"; diversions and other notes have no such form
+                owner, sep, path = line.partition(": /")
+                if sep and not owner.startswith(("diversion ", "local diversion")):
+                    owners["/" + path] = owner.split(",")[0].strip().split(":")[0]
                 continue
             m = _LINE.match(line)
             if not m or manager is None:
@@ -48,6 +60,9 @@ exit 0
                 "config": attr == "c",
                 "missing": flags == "missing",
             }
+        for path, package in owners.items():
+            if path in changed:
+                changed[path]["package"] = package
         return dict(sorted(changed.items()))
 
 

@@ -120,6 +120,8 @@ def test_standards_on_the_fleet_and_fail_on(scanned, fleet):
             ("web05", "integrity any (not config)"),  # the built-in baseline
             ("web07", "present perl:PDF::API2"),
         }
+        baseline = next(f for f in data["findings"] if f["rule"] == "integrity any (not config)")
+        assert "the libpdf-api2-perl package" in baseline["message"], baseline["message"]
         assert ck(scanned, "drift", "--kind", "standard", "--fail-on", "critical").exit_code == 1
         assert (
             ck(scanned, "drift", "--kind", "standard", "--fail-on", "critical", "web*").exit_code

@@ -61,6 +61,11 @@ def test_every_planted_difference_is_collected(full_scan):
     assert facts["web03"]["integrity"][conf]["config"] is True
     # web05's package file modified after install
     assert "5" in facts["web05"]["integrity"]["/usr/share/perl5/PDF/API2.pm"]["flags"]
+    # the package that owns each changed file, asked of the host's dpkg in the same session
+    assert facts["web05"]["integrity"]["/usr/share/perl5/PDF/API2.pm"]["package"] == (
+        "libpdf-api2-perl"
+    )
+    assert facts["web03"]["integrity"][conf]["package"] == "apache2"
     assert "/usr/share/perl5/PDF/API2.pm" not in facts["web01"]["integrity"]
     # app01/app02's extra Python distribution and Perl module
     assert (
