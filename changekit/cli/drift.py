@@ -80,15 +80,16 @@ def thresholds_options(func):
 def run_analysis(
     ctx_obj,
     selectors,
+    *,
     kinds,
     majority,
     min_group,
     unique_max,
     history,
     baseline,
-    *,
     no_baseline=False,
 ):
+    """Drift over the workspace, from the options ``thresholds_options`` adds (by name)."""
     ws = ctx_obj.workspace()
     thresholds = PeerThresholds(
         majority=majority, min_group_size=min_group, unique_max_hosts=unique_max
@@ -134,21 +135,7 @@ def run_analysis(
 )
 @thresholds_options
 @click.pass_obj
-def drift(
-    obj,
-    args,
-    fmt,
-    fail_on,
-    show_all,
-    propose,
-    kinds,
-    majority,
-    min_group,
-    unique_max,
-    history,
-    no_baseline,
-    baseline,
-):
+def drift(obj, args, fmt, fail_on, show_all, propose, **analysis):
     """Show how hosts deviate from their standards, their peers and their own past.
 
     SELECTORs (names, globs, group:NAME, tag:NAME) choose hosts; FINDING-IDs (F-...) choose
@@ -156,17 +143,7 @@ def drift(
     """
     ids = [a for a in args if FINDING_ID.match(a)]
     selectors = [a for a in args if not FINDING_ID.match(a)]
-    ws, result = run_analysis(
-        obj,
-        selectors,
-        kinds,
-        majority,
-        min_group,
-        unique_max,
-        history,
-        baseline,
-        no_baseline=no_baseline,
-    )
+    ws, result = run_analysis(obj, selectors, **analysis)
     if propose:
         _propose(ws, result, ids)
         return

@@ -42,33 +42,10 @@ class _FormatChoice(click.Choice):
 @click.option("--title", default="Standardisation report", show_default=True)
 @thresholds_options
 @click.pass_obj
-def report(
-    obj,
-    selectors,
-    fmt,
-    output,
-    title,
-    kinds,
-    majority,
-    min_group,
-    unique_max,
-    history,
-    no_baseline,
-    baseline,
-):
+def report(obj, selectors, fmt, output, title, **analysis):
     """Write the standardisation report: conformance, deviations, evidence, waivers, changes."""
     renderer = get_renderer(fmt)
-    _ws, result = run_analysis(
-        obj,
-        selectors,
-        kinds,
-        majority,
-        min_group,
-        unique_max,
-        history,
-        baseline,
-        no_baseline=no_baseline,
-    )
+    _ws, result = run_analysis(obj, selectors, **analysis)
     text = renderer.render(build_report(result, title=title))
     if output is None:
         click.echo(text, nl=False)
