@@ -200,13 +200,6 @@ def _unknown_hosts(record: Any, inventory: Any | None) -> list[Problem]:
     return found
 
 
-def approvals_that_count(ws: Workspace, policy: Policy, record: Any) -> tuple[list[dict], list]:
-    """One record's approval entries that git history proves (as ``check`` judges them), and
-    a problem for each that does not; ``change start`` refuses without enough (QA #9)."""
-    found = prove_record(ws, policy, record)
-    return found.counted, [p for p in found.problems if p.code.startswith("approval-")]
-
-
 def prove_record(ws: Workspace, policy: Policy, record: Any) -> verdict.Verdict:
     """What one record's history proves: its status, the approvals that count, problems."""
 

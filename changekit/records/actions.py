@@ -247,7 +247,7 @@ def transition(
     with mutation(ws, repo) as txn:
         record = _find(ws, repo, record_id)
         policy = steps.load_policy(ws)
-        steps.require_proven_status(ws, record, policy, action)
+        proof = steps.require_proven_status(ws, record, policy, action)
         steps.require_operator(record, policy, actor, action)
         step = lifecycle.require(record, action)
         previous = record.status
@@ -274,6 +274,7 @@ def transition(
             window=window,
             notes=notes,
             force=force,
+            proof=proof,
         )
         hook().before_transition(record=record, status=target, actor=actor, workspace=ws)
         record.data["status"] = target

@@ -55,11 +55,11 @@ def _preapproved(record: ChangeRecord, policy: Any | None) -> bool:
     )
 
 
-def _refuse_unproven(ws: Workspace, record: ChangeRecord, policy: Any) -> None:
-    """Work starts only with approvals that count as the gate counts them (proven, not stale)."""
-    from changekit.gate.run import approvals_that_count  # the gate reads records too
-
-    counted, problems = approvals_that_count(ws, policy, record)
+def _refuse_unproven(record: ChangeRecord, policy: Any, proof: Any) -> None:
+    """Work starts only with approvals that count as the gate counts them (proven, not stale);
+    ``proof`` is the record's ``gate.verdict.Verdict`` (``require_proven_status`` made it)."""
+    counted = proof.counted
+    problems = [p for p in proof.problems if p.code.startswith("approval-")]
     if policy.is_approved(record, counted):
         return
     have, need = policy.approval_count(record, counted)
@@ -80,7 +80,7 @@ def _refuse_unproven(ws: Workspace, record: ChangeRecord, policy: Any) -> None:
     )
 
 
-def require_proven_status(ws: Workspace, record: ChangeRecord, policy: Any, action: str) -> None:
+def require_proven_status(ws: Workspace, record: ChangeRecord, policy: Any, action: str) -> Any:
     """Refuse a step on a record whose status its git history does not prove: a completed
     change set back to approved by hand is not started again on its old approval."""
     from changekit.gate.run import prove_record  # the gate reads records too
@@ -98,7 +98,7 @@ def require_proven_status(ws: Workspace, record: ChangeRecord, policy: Any, acti
     elif filed_by and filed_by != email_of(record.data.get("requester")):
         why = f"the record names another requester than the person who filed it ({filed_by})"
     else:
-        return
+        return found
     raise PolicyError(
         f"cannot {action} {record.id}: {why}" + "".join(f"\n  {p.message}" for p in edits),
         field="status",
@@ -181,8 +181,10 @@ def apply_step(
     window,
     notes: list[str],
     force: bool = False,
+    proof: Any,
 ) -> str:
-    """Change the record's fields for ``action``; return the status it takes."""
+    """Change the record's fields for ``action``; return the status it takes. ``proof``: what
+    the record's history proves (``gate.verdict.Verdict``), needed to start it."""
     data = record.data
     if action == "submit":
         if data.pop("rejection", None) and record.approvals:
@@ -250,7 +252,7 @@ def apply_step(
         return target
     if action == "start":
         if policy is not None and record.type != "emergency":
-            _refuse_unproven(ws, record, policy)
+            _refuse_unproven(record, policy, proof)
         forced = _check_start_time(record, moment, force, reason)
         if forced:
             notes.append(forced)
