@@ -4,14 +4,15 @@ only the lifecycle facts an allowed step, taken by an allowed person, explains.
 Each commit that changed a record file is one event. What it did (``facts_of``: status from
 and to, approvals added or removed, a rejection, notices sent, fields edited) depends only on
 the commit, so it is cached forever. Whether it counts depends on the state proven before it
-and on the policy (``replay``): ``submit`` by the requester, ``approve`` and ``reject`` by an
-approver in their own commit, the other steps by the requester or a member of a policy group
-(anyone, while the policy names no groups), each from a status the lifecycle allows. A commit
+and on the policy (``replay``): ``approve`` and ``reject`` by an approver in their own commit,
+every other step (``submit`` too) by the requester or a member of a policy group (anyone, while
+the policy names no groups), each from a status the lifecycle allows. A commit
 no step explains is reported as ``unproven-edit`` and changes nothing proven.
 
 Derived, never trusted as written: the status, when each status was reached (the commit's
-date), the rejection, which approvals were withdrawn, and when the announcement went out.
-Merge commits carry no events: a merge cannot take a step, and cannot undo one.
+date), the rejection, which approvals were withdrawn, and when readers were told the window.
+Merge commits carry no events: a merge cannot take a step, and cannot undo one (approvals
+merged side by side prove ``approved`` by themselves).
 """
 
 from __future__ import annotations
@@ -128,10 +129,8 @@ class Proven:
     """The email of the person who filed the record (its first commit's author)."""
     reached: dict[str, Commit] = field(default_factory=dict)
     """Status -> the commit of the proven step that first reached it."""
-    announced: Commit | None = None
     told: Commit | None = None
     """The last commit that recorded readers told the window (announcement or reschedule)."""
-    """The first commit that recorded an announcement sent."""
     rejected: Commit | None = None
     added: dict[str, tuple[Commit, dict | None]] = field(default_factory=dict)
     """Approval entry key -> the last commit that added it, and the substance then."""
@@ -146,10 +145,6 @@ class Proven:
     def time(self, status: str) -> datetime | None:
         commit = self.reached.get(status)
         return parse_stored(commit.date) if commit else None
-
-    @property
-    def announced_at(self) -> datetime | None:
-        return parse_stored(self.announced.date) if self.announced else None
 
     def attributed(self, approvals: Any) -> list[Attributed]:
         """One ``Attributed`` per approval entry the record has now, in its order."""
@@ -427,8 +422,6 @@ def _unexplained(
     if action == "submit":
         out.rejected = None
     if action == "notices" and {"announcement", "reschedule"} & set(facts["notices_added"]):
-        if out.announced is None and "announcement" in facts["notices_added"]:
-            out.announced = commit
         out.told = commit
     return None
 
