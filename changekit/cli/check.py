@@ -11,6 +11,7 @@ from changekit.cli.output import format_option, print_json
 from changekit.errors import EXIT_FAILED, EXIT_INPUT, InputError
 from changekit.gate import Report, run_check
 from changekit.problems import Problem
+from changekit.textsafe import visible
 
 
 def _parse_at(value: str | None) -> datetime | None:
@@ -34,14 +35,15 @@ def _print_people(report: Report) -> None:
         groups[p.record or p.path or "(workspace)"].append(p)
     for subject, problems in groups.items():
         path = next((p.path for p in problems if p.path), None)
-        click.echo(f"{subject}" + (f"  ({path})" if path and path != subject else ""))
+        # (messages quote git author names and emails and record fields: no raw escapes)
+        click.echo(visible(f"{subject}" + (f"  ({path})" if path and path != subject else "")))
         for p in problems:
             mark = "error" if p.severity in ("high", "critical") else "warning"
             where = f"{p.field}: " if p.field else ""
             line = f" (line {p.line})" if p.line else ""
-            click.echo(f"  {mark} [{p.code}] {where}{p.message}{line}")
+            click.echo(visible(f"  {mark} [{p.code}] {where}{p.message}{line}"))
             if p.hint:
-                click.echo(f"      fix: {p.hint}")
+                click.echo(visible(f"      fix: {p.hint}"))
     scope = f" changed since {report.base}" if report.base else ""
     fails, warns = len(report.failures), len(report.problems) - len(report.failures)
     verdict = "ok" if report.ok else "FAILED"

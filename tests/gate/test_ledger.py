@@ -386,3 +386,28 @@ def test_a_step_the_gate_would_not_accept_is_refused_by_the_command(team):
     # bob, in a policy group, may carry it out
     team.bob.git("pull", "-q", "origin", "main")
     team.bob.ck("change", "start", rid)
+
+
+def test_a_hostile_author_reaches_the_gates_output_only_as_visible_text(team):
+    """An author's name and email are the committer's to choose: control characters and
+    terminal escapes in them are shown, never sent raw to the CI log; JSON keeps them exact."""
+    rid = approved_on_main(team)
+    evil = "mal\x1b[2J\x07lory\u202e@example.org"
+
+    def done(data):
+        data["status"] = "completed"
+
+    mallory = team.mallory
+    mallory.git("fetch", "-q", "origin")
+    mallory.git("checkout", "-q", "-B", "attack", "origin/main")
+    path = mallory.record_path(rid)
+    data = yaml.safe_load(path.read_text())
+    done(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    mallory.git("commit", "-q", "-am", "done", env={"GIT_AUTHOR_EMAIL": evil})
+    text = mallory.ck("check", code=1).stdout
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "mal\\x1b[2j\\x07lory\\u202e@example.org" in text  # (emails compare lowercased)
+    report = mallory.check(code=1)
+    edit = next(p for p in report["problems"] if p["code"] == "unproven-edit")
+    assert evil.lower() in edit["message"]
