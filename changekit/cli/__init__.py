@@ -14,7 +14,15 @@ import click
 from changekit import __version__
 from changekit.errors import EXIT_INTERNAL, ChangekitError
 from changekit.plugins import get_manager
+from changekit.textsafe import visible
 from changekit.workspace import Workspace, find_workspace
+
+
+def _shown(message: str) -> str:
+    """An error for the terminal: it may quote hosts, records and git identities, so control
+    characters are shown as escapes (its own line breaks stay)."""
+    return visible(message, keep="\n")
+
 
 # Each built-in command: its name and the "module:attribute" that defines it. Modules are
 # imported only when their command runs (or for --help), so every command starts fast.
@@ -54,7 +62,7 @@ def recover_interrupted(ws: Workspace) -> None:
 
     note = recover_now(ws, gitops.open_repo(ws.root))
     if note:
-        click.echo(f"note: {note}", err=True)
+        click.echo(f"note: {visible(note)}", err=True)
 
 
 class State:
@@ -121,7 +129,7 @@ class ChangekitGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ChangekitError as exc:
-            click.echo(f"error: {exc.format()}", err=True)
+            click.echo(f"error: {_shown(exc.format())}", err=True)
             ctx.exit(exc.exit_code)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
@@ -140,7 +148,7 @@ class ChangekitGroup(click.Group):
                 where = f"; traceback in {log}"
             except OSError:
                 where = ""
-            click.echo(f"internal error: {type(exc).__name__}: {exc}{where}", err=True)
+            click.echo(f"internal error: {type(exc).__name__}: {visible(exc)}{where}", err=True)
             ctx.exit(EXIT_INTERNAL)
 
 
@@ -168,5 +176,5 @@ def main() -> None:
     try:
         cli.main(prog_name="changekit")
     except ChangekitError as exc:  # raised outside a command, e.g. a broken plugin during --help
-        click.echo(f"error: {exc.format()}", err=True)
+        click.echo(f"error: {_shown(exc.format())}", err=True)
         sys.exit(exc.exit_code)

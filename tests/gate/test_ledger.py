@@ -411,3 +411,6 @@ def test_a_hostile_author_reaches_the_gates_output_only_as_visible_text(team):
     report = mallory.check(code=1)
     edit = next(p for p in report["problems"] if p["code"] == "unproven-edit")
     assert evil.lower() in edit["message"]
+    # a command's refusal quotes the same commit: shown, not sent raw either
+    refused = mallory.ck("change", "cancel", rid, code=4).stderr
+    assert "mal\\x1b[2j" in refused and "\x1b" not in refused
