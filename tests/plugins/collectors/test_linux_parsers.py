@@ -264,3 +264,17 @@ def test_fleet_outputs_show_the_planted_differences():
     files = FilesCollector().parse(fixture("files", "fleet-web03.txt"), ctx)
     assert files["/etc/shadow"]["group"] == "shadow" and files["/etc/shadow"]["mode"] == "0640"
     assert files["/nonexistent"] == {"missing": True}
+
+
+def test_integrity_hashes_only_edited_conffiles():
+    digest = "c511c1757400bb3f2deb946aeb4ec5b798c59fdbef05155259bc15130d08a652"
+    out = (
+        "T dpkg\n??5?????? c /etc/apache2/apache2.conf\n??5??????   /bin/gunzip\n"
+        "T dpkg-owner\napache2: /etc/apache2/apache2.conf\ngzip: /bin/gunzip\n"
+        f"T conffile-sha256\n{digest}  /etc/apache2/apache2.conf\n{'0' * 64}  /bin/gunzip\n"
+        "\\0123  /etc/odd\\nname\n"
+    )
+    data = IntegrityCollector().parse(out, {})
+    assert data["/etc/apache2/apache2.conf"]["sha256"] == digest
+    assert data["/etc/apache2/apache2.conf"]["package"] == "apache2"
+    assert "sha256" not in data["/bin/gunzip"]  # not a conffile: verification says enough
