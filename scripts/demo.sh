@@ -114,20 +114,14 @@ git add inventories/fleet.yaml && git commit -qm "Inventory of the demo fleet"
 say "Scan group prod over SSH (one session per host, no agent): its 18 hosts"
 ck scan --known-hosts "$FLEET/known_hosts" --ssh-config none --file /etc/apache2/apache2.conf group:prod
 
-say "Drift against the peers: one row per item where a host differs from most of its group"
-ck drift --kind peers group:prod || true
+say "Drift with nothing configured: the built-in baseline, and each host against its group"
+ck drift group:prod || true
 cat <<'TXT'
 
-In words ("expected" is what most of the host's group has, "actual" what this host has):
-  web07  the package libpdf-api2-perl and the Perl module PDF::API2 it ships are missing;
-         11 of the 12 web hosts have them (the fix for this is proposed below).
-  web05  `dpkg --verify` flags /usr/share/perl5/PDF/API2.pm: in ??5?????? the 5 says its
-         checksum no longer matches the package's (someone edited it); 11 of 12 peers have
-         no such flag ("absent").
-  web03  /etc/apache2/apache2.conf was edited: its sha256 differs from the one 11 of 12
-         peers share, and `dpkg --verify` flags it too.
-  db02   runs another tzdata version than its 2 peers.
-  app02  has /etc/ld.so.preload, which loads libpthread into every process; its 2 peers do not.
+One row per root cause, in words. "standard" rows come from the built-in baseline (wrong on
+any host: a package file that fails verification, a library preloaded into every program);
+"peers" rows are where a host differs from most of its group (web, db, app). web07's row also
+stands for the Perl module its missing package ships: `--format json` lists such parts.
 TXT
 
 say "Propose the fix for web07 as a draft change record"

@@ -166,23 +166,19 @@ def drift(obj, args, fmt, fail_on, show_all, propose, **analysis):
         rows = [
             (
                 f.id,
-                f.host,
+                f.host if not f.hosts else ", ".join(f.hosts),
                 f.item,
-                f.expected,
-                f.actual,
                 f.kind,
                 f.severity,
-                f.since or "",
                 f.status
                 if f.status == "open"
                 else f"{f.status.replace('_', ' ')} ({f.waiver or f.change})",
+                f.message,
             )
             for f in sorted(shown, key=lambda f: (-severity_rank(f.severity), f.host, f.item))
         ]
-        print_table(
-            ("id", "host", "item", "expected", "actual", "kind", "severity", "since", "status"),
-            rows,
-        )
+        # the sentence says what is expected and what was found; --format json has the parts
+        print_table(("id", "host", "item", "kind", "severity", "status", "finding"), rows)
         late = sum(1 for f in result.findings if f.status == RECORDED_LATE)
         hidden = len(result.findings) - len(result.open) - late
         click.echo(
@@ -218,8 +214,11 @@ def drift(obj, args, fmt, fail_on, show_all, propose, **analysis):
 def _propose(ws, result, ids):
     from changekit.records import actions
 
-    chosen = [f for f in result.findings if (f.id in ids if ids else f.is_open)]
-    missing = sorted(set(ids) - {f.id for f in chosen})
+    def names(f, fid):  # a part's id (evidence.parts) chooses the finding it is folded into
+        return f.id == fid or any(p["id"] == fid for p in f.evidence.get("parts") or ())
+
+    chosen = [f for f in result.findings if (any(names(f, i) for i in ids) if ids else f.is_open)]
+    missing = sorted(i for i in set(ids) if not any(names(f, i) for f in chosen))
     if missing:
         raise NotFoundError(
             f"no current finding {', '.join(missing)}",

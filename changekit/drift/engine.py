@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from changekit.drift import rootcause
 from changekit.drift.findings import OPEN, RESOLVED, WAIVED, Check, Finding
 from changekit.drift.history import State, baseline_state, states_from_histories, ts
 from changekit.drift.peers import PeerThresholds, compare_peers
@@ -87,8 +88,9 @@ def findings_for(
     standards: list[Standard],
     kinds: Iterable[str],
     thresholds: PeerThresholds,
+    package_of: PackageOf | None = None,
 ) -> list[Finding]:
-    """Standard and peer findings for one state of the fleet."""
+    """Standard and peer findings for one state of the fleet, one per root cause."""
     kinds = set(kinds)
     present = {h: state.snapshots[h] for h in hosts if h in state.snapshots}
     out: list[Finding] = []
@@ -101,7 +103,7 @@ def findings_for(
             thresholds = replace(thresholds, integrity_conffiles_only=True)
         for group, members in peer_groups(inventory, present).items():
             out += compare_peers(group, {h: present[h] for h in members}, thresholds)
-    return out
+    return rootcause.fold(out, present, package_of)
 
 
 def _match_any(inventory: Inventory, standard: Standard) -> list:
@@ -185,7 +187,7 @@ def analyze(
         present = [h for h in universe if h in st.snapshots]
         found = [
             f
-            for f in findings_for(st, inventory, present, standards, kinds, thresholds)
+            for f in findings_for(st, inventory, present, standards, kinds, thresholds, package_of)
             if f.host in chosen or (f.hosts and chosen.intersection(f.hosts))
         ]
         apply_waivers(found, waivers, ts(st.at))
@@ -285,11 +287,18 @@ def _resolved(
     current: list[Finding], per_state: list[list[Finding]], records: list[RecordSpan]
 ) -> list[Finding]:
     """Findings a completed record linked that the latest state no longer shows."""
-    now_ids = {f.id for f in current if f.status == OPEN or f.status == "waived"}
+    # a record may link a finding folded into another (``evidence.parts``): count parts too
+    now_ids = {
+        g.id
+        for f in current
+        if f.status == OPEN or f.status == "waived"
+        for g in rootcause.unfold(f)
+    }
     last_seen: dict[str, Finding] = {}
     for fs in per_state[:-1]:
         for f in fs:
-            last_seen[f.id] = f
+            for g in rootcause.unfold(f):
+                last_seen[g.id] = g
     out = []
     for rec in records:
         if rec.status != "completed":

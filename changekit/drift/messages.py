@@ -48,7 +48,7 @@ def _side(collector: str, item: str, value: str | None, hosts: list[str], first:
 def state(collector: str, value: str | None) -> str:
     """One side's value in a few words (a finding's ``actual``)."""
     if collector == "integrity":
-        return "as packaged" if value is None else f"modified ({value})"
+        return "as packaged" if value is None else f"modified ({_value(value)})"
     return "missing" if value is None else _value(value) or "present"
 
 
@@ -98,3 +98,95 @@ def standard(
         hits = actual.removeprefix("present: ")
         return f"{hits} is installed on {host}; standard {scope} forbids it"
     return f"{req.key} is {actual} on {host}; standard {scope} expects {expected}"
+
+
+def _owner(entry: Any) -> str:
+    package = entry.get("package") if isinstance(entry, dict) else None
+    return f"the {package} package" if package else "its package"
+
+
+def missing(
+    collector: str, item: str, norm: str, count: int, n: int, group: str, hosts: list[str]
+) -> str:
+    """Most of a group has ``item``; ``hosts`` do not."""
+    who = hosts_text(hosts)
+    if collector == "integrity":  # the row is absent: the file is as packaged here
+        return (
+            f"{item} is as packaged on {who}, but modified on {count} of {n} hosts of group {group}"
+        )
+    if collector == "preload":
+        return f"{who} {'does' if len(hosts) == 1 else 'do'} not preload {item}, which {count} of {n} hosts of group {group} do"
+    shown = f"{item} {_value(norm)}".strip() if norm else item
+    return f"{shown} is on {count} of {n} hosts of group {group}; missing on {who}"
+
+
+def only_on(
+    collector: str, item: str, hosts: list[str], entry: Any, count: int, n: int, group: str
+) -> str:
+    """``item`` is on a few hosts of a group (``hosts``), the rest have none."""
+    who = hosts_text(hosts)
+    rest = f"the other {n - count} hosts of group {group}"
+    if collector == "integrity":
+        return f"{item} differs from what {_owner(entry)} installed on {who}; it is as packaged on {rest}"
+    if collector == "preload":
+        source = item_value(entry)
+        return (
+            f"{who} {'preloads' if count == 1 else 'preload'} {item} into every program"
+            + (f" (set in {source})" if source else "")
+            + f"; {rest} do not"
+        )
+    if collector in PACKAGES:
+        value = item_value(entry)
+        shown = f"{item} {value}".strip()
+        return f"{who} {'runs' if count == 1 else 'run'} {shown}, which {rest} do not have"
+    return f"{item} is only on {who} of group {group} ({count} of {n})"
+
+
+def outlier(
+    collector: str, item: str, host: str, value: str, norm: str, norm_count: int, count: int,
+    group: str,
+) -> str:  # fmt: skip
+    """``host`` has another version or content of ``item`` than most of its group."""
+    most = f"{norm_count} of the {count} hosts of group {group}"
+    if collector in PACKAGES:
+        return f"{host} runs {item} {value}; {most} run {norm}"
+    if collector == "integrity":
+        return (
+            f"{item} on {host} was changed from its package differently ({_value(value)}) "
+            f"than on {most} ({_value(norm)})"
+        )
+    if collector == "files":
+        return f"{item} on {host} ({_value(value)}) differs from the copy {most} share ({_value(norm)})"
+    return f"{item} is {_value(value)} on {host} but {_value(norm)} on {most}"
+
+
+def with_parts(message: str, parent_item: str, parts: list[tuple[str, str, str, str]]) -> str:
+    """A root cause's message naming the findings folded into it: ``(collector, item, rule,
+    scope)`` of each (``parent_item`` is the kept finding's ``collector:item``)."""
+    _pc, path = parent_item.split(":", 1)
+    same, named = [], []
+    for collector, item, rule, scope in parts:
+        group = scope.removeprefix("group:")
+        if f"{collector}:{item}" == parent_item or (collector == "integrity" and item == path):
+            if collector == "integrity":
+                same.append("its package's verification flags it too")
+            elif rule == "only-on-few-hosts":
+                same.append(f"no other host of group {group} has it")
+            else:
+                same.append(f"its peers in group {group} differ from it too")
+        elif collector == "perl":
+            named.append(f"the Perl module {item}")
+        elif collector == "python":
+            named.append(f"the Python distribution {item}")
+        elif collector == "integrity":
+            named.append(f"{item} failing verification")
+        elif rule == "only-on-few-hosts" and collector == "preload":
+            same.append(f"no other host of group {group} preloads it")
+        else:
+            named.append(f"{collector} {item}")
+    out = message
+    if same:
+        out += "; " + "; ".join(same)
+    if named:
+        out += f" (the same cause: {hosts_text(named)})"
+    return out

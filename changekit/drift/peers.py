@@ -168,7 +168,6 @@ def _judge_item(
         return [split]
     if count < n and count / n >= thresholds.majority:
         missing = sorted(sp.hosts(sp.absent()))
-        shown = f"{item} {norm}".strip() if norm else item
         for host in missing:
             findings.append(
                 Finding(
@@ -177,10 +176,10 @@ def _judge_item(
                     rule="missing-vs-peers",
                     host=host,
                     item=key,
-                    expected=f"{norm or 'present'} (on {count} of {n})",
-                    actual="missing",
+                    expected=f"{messages.state(collector, norm or None) if collector == 'integrity' else norm or 'present'} (on {count} of {n})",
+                    actual=_absent(collector),
                     severity=thresholds.severity_missing,
-                    message=f"{shown} is on {count} of {n} hosts of group {group}; missing on {', '.join(missing)}",
+                    message=messages.missing(collector, item, norm, count, n, group, missing),
                     evidence=_evidence(snapshots[host], None),
                 )
             )
@@ -195,10 +194,14 @@ def _judge_item(
                     rule="only-on-few-hosts",
                     host=host,
                     item=key,
-                    expected=f"absent (like {n - count} of {n})",
-                    actual=value or "present",
+                    expected=f"{_absent(collector)} (like {n - count} of {n})",
+                    actual=messages.state(collector, value)
+                    if collector == "integrity"
+                    else value or "present",
                     severity=thresholds.severity_unique,
-                    message=f"{item} is only on {', '.join(have)} of group {group} ({count} of {n})",
+                    message=messages.only_on(
+                        collector, item, have, items_on[have[0]].get(item), count, n, group
+                    ),
                     evidence=_evidence(snapshots[host], value),
                 )
             )
@@ -231,7 +234,9 @@ def _judge_item(
                 expected=f"{norm} (on {norm_count} of {count})",
                 actual=value,
                 severity=thresholds.severity_version,
-                message=f"{item} is {value} on {host} but {norm} on {norm_count} of {count} hosts of group {group}",
+                message=messages.outlier(
+                    collector, item, host, value, norm, norm_count, count, group
+                ),
                 evidence=_evidence(snapshots[host], value),
             )
         )
@@ -320,6 +325,11 @@ def _conffiles(data: Any) -> Any:
     if not isinstance(data, dict):
         return data
     return {p: e for p, e in data.items() if not isinstance(e, dict) or e.get("config")}
+
+
+def _absent(collector: str) -> str:
+    """How a host without the item reads: an integrity row is absent when the file is intact."""
+    return "as packaged" if collector == "integrity" else "missing"
 
 
 def _value_on(items_on: dict[str, dict], host: str, item: str) -> str:

@@ -144,3 +144,119 @@ def test_a_system_wide_preload_is_flagged_on_any_host(tmp_path):
         "app1 preloads /usr/lib/x86_64-linux-gnu/libprocesshider.so into every program"
         " (set in /etc/ld.so.preload)"
     )
+
+
+# -- one root cause, one finding; edited conffiles told apart by their hashes --
+
+PDF_MISSING = {"dpkg__libpdf-api2-perl": None, "perl__PDF_COLON_API2": None}
+
+
+def test_a_missing_package_and_the_module_it_ships_are_one_finding(tmp_path):
+    web = ["web1", "web2", "web3", "web4"]
+    ws = workspace(tmp_path, {"web": web}, {"web4": PDF_MISSING})
+    [f] = findings(ws)
+    assert (f["host"], f["item"], f["rule"]) == (
+        "web4",
+        "dpkg:libpdf-api2-perl",
+        "missing-vs-peers",
+    )
+    [part] = f["evidence"]["parts"]
+    assert (part["item"], part["rule"], part["actual"]) == (
+        "perl:PDF::API2",
+        "missing-vs-peers",
+        "missing",
+    )
+    assert f["message"] == (
+        "libpdf-api2-perl 2.044-1 is on 3 of 4 hosts of group web; missing on web4"
+        " (the same cause: the Perl module PDF::API2)"
+    )
+    # the module alone (its package still installed) stays a finding of its own
+    ws2 = workspace(tmp_path / "mod", {"web": web}, {"web4": {"perl__PDF_COLON_API2": None}})
+    assert [g["item"] for g in findings(ws2)] == ["perl:PDF::API2"]
+
+
+def test_an_edited_file_that_fails_verification_is_one_finding(tmp_path):
+    web = ["web1", "web2", "web3", "web4"]
+    edited = {
+        "files__/etc/apache2/apache2.conf": {"sha256": "b" * 64},
+        "integrity": {"/etc/apache2/apache2.conf": {**APACHE_CONF, "sha256": "b" * 64}},
+    }
+    ws = workspace(tmp_path, {"web": web}, {"web2": edited})
+    [f] = findings(ws)
+    assert (f["host"], f["item"], f["rule"]) == (
+        "web2",
+        "files:/etc/apache2/apache2.conf",
+        "version-outlier",
+    )
+    assert [p["item"] for p in f["evidence"]["parts"]] == ["integrity:/etc/apache2/apache2.conf"]
+    assert f["message"].endswith("; its package's verification flags it too")
+
+
+def test_a_package_at_another_version_takes_its_verification_rows(tmp_path):
+    web = ["web1", "web2", "web3", "web4"]
+    row = {**APACHE_CONF, "package": "apache2", "sha256": "c" * 64}
+    other = {
+        "dpkg__apache2": {"version": "2.4.57-2"},
+        "integrity": {"/etc/apache2/ports.conf": row},
+    }
+    ws = workspace(tmp_path, {"web": web}, {"web3": other})
+    [f] = findings(ws)
+    assert (f["host"], f["item"], f["rule"]) == ("web3", "dpkg:apache2", "version-outlier")
+    assert f["message"].startswith("web3 runs apache2 2.4.57-2; 3 of the 4 hosts of group web run")
+    assert f["evidence"]["parts"][0]["item"] == "integrity:/etc/apache2/ports.conf"
+
+
+def test_two_different_edits_of_a_conffile_are_told_apart(tmp_path):
+    def edit(digest: str) -> dict:
+        return {"integrity": {"/etc/apache2/apache2.conf": {**APACHE_CONF, "sha256": digest}}}
+
+    pair = workspace(
+        tmp_path, {"db": ["db1", "db2"]}, {"db1": edit("a" * 64), "db2": edit("b" * 64)}
+    )
+    [f] = findings(pair)
+    assert f["rule"] == "split" and f["hosts"] == ["db1", "db2"]
+    assert "sha256 aaaaaaaaaaaa" in f["actual"] and "sha256 bbbbbbbbbbbb" in f["actual"]
+    trio = workspace(
+        tmp_path / "trio",
+        {"web": ["web1", "web2", "web3"]},
+        {"web1": edit("a" * 64), "web2": edit("a" * 64), "web3": edit("b" * 64)},
+    )
+    [g] = findings(trio)
+    assert (g["host"], g["rule"]) == ("web3", "version-outlier")
+    assert g["message"] == (
+        "/etc/apache2/apache2.conf on web3 was changed from its package differently"
+        " (sha256 bbbbbbbbbbbb…) than on 2 of the 3 hosts of group web (sha256 aaaaaaaaaaaa…)"
+    )
+
+
+def test_a_peer_finding_a_baseline_finding_names_is_part_of_it(tmp_path):
+    preload = {
+        "ld_so_preload_exists": True,
+        "ld_so_preload": ["/usr/lib/libhide.so"],
+        "environment": [],
+    }
+    ws = workspace(tmp_path, {"app": ["app1", "app2", "app3"]}, {"app2": {"preload": preload}})
+    [f] = findings(ws)  # the baseline's critical finding, not a second low peer one
+    assert (f["kind"], f["item"], f["severity"]) == ("standard", "preload:*", "critical")
+    assert f["message"] == (
+        "app2 preloads /usr/lib/libhide.so into every program (set in /etc/ld.so.preload);"
+        " no other host of group app preloads it"
+    )
+    assert [(p["item"], p["rule"]) for p in f["evidence"]["parts"]] == [
+        ("preload:/usr/lib/libhide.so", "only-on-few-hosts")
+    ]
+    # without the baseline the peer finding stands on its own
+    [g] = findings(ws, "--no-baseline")
+    assert (g["kind"], g["item"]) == ("peers", "preload:/usr/lib/libhide.so")
+    assert g["message"] == (
+        "app2 preloads /usr/lib/libhide.so into every program (set in /etc/ld.so.preload);"
+        " the other 2 hosts of group app do not"
+    )
+
+
+def test_proposing_a_folded_part_proposes_its_root_cause(tmp_path):
+    ws = workspace(tmp_path, {"web": ["web1", "web2", "web3", "web4"]}, {"web4": PDF_MISSING})
+    [f] = findings(ws)
+    part = f["evidence"]["parts"][0]["id"]
+    result = ok(ws, "drift", "--propose", part)
+    assert "on web4: apt-get install -y libpdf-api2-perl" in result.stdout

@@ -19,12 +19,16 @@ pytestmark = pytest.mark.fleet
 
 # web05's modified /usr/share/perl5/PDF/API2.pm is no conffile: the built-in baseline flags it
 # (a standard finding), peers compare only conffiles (web03's apache2.conf)
+# one root cause, one finding: web07's missing Perl module is part of its missing package's
+# finding, web03's failing conffile row part of its edited file's
 PLANTED = {
-    ("web07", "perl:PDF::API2", "missing-vs-peers"),
     ("web07", "dpkg:libpdf-api2-perl", "missing-vs-peers"),
     ("web03", "files:/etc/apache2/apache2.conf", "version-outlier"),
-    ("web03", "integrity:/etc/apache2/apache2.conf", "only-on-few-hosts"),
     ("db02", "dpkg:tzdata", "version-outlier"),
+}
+PARTS = {
+    "dpkg:libpdf-api2-perl": ["perl:PDF::API2"],
+    "files:/etc/apache2/apache2.conf": ["integrity:/etc/apache2/apache2.conf"],
 }
 STANDARD = """\
 name: prod-baseline
@@ -94,13 +98,28 @@ def test_peers_find_exactly_the_planted_drift(scanned, fleet):
     # (web05's modified package file is no peer finding: the built-in baseline reports it,
     # see test_standards_on_the_fleet_and_fail_on)
     assert clean and not clean & {"web03", "web07", "db02", "app02"}
-    pdf = next(f for f in data["findings"] if f["item"] == "perl:PDF::API2")
-    assert pdf["message"].startswith(
-        "PDF::API2 2.044 is on 11 of 12 hosts of group web; missing on web07"
+    for f in data["findings"]:
+        assert [p["item"] for p in f["evidence"].get("parts", [])] == PARTS.get(f["item"], [])
+    pdf = next(f for f in data["findings"] if f["item"] == "dpkg:libpdf-api2-perl")
+    assert pdf["message"] == (
+        "libpdf-api2-perl 2.044-1 is on 11 of 12 hosts of group web; missing on web07"
+        " (the same cause: the Perl module PDF::API2)"
     )
     assert pdf["evidence"]["scan_id"] == data["scan_id"]
     tz = next(f for f in data["findings"] if f["host"] == "db02")
     assert tz["actual"] != tz["expected"].split(" ")[0]
+
+
+def test_an_edited_conffile_is_hashed_by_the_integrity_collector(scanned):
+    from changekit.facts.store import SnapshotStore
+    from changekit.workspace import Workspace
+
+    facts = SnapshotStore(Workspace(scanned)).latest("web03")["facts"]
+    row = facts["integrity"]["/etc/apache2/apache2.conf"]
+    assert row["config"] and row["package"] == "apache2"
+    assert row["sha256"] == facts["files"]["/etc/apache2/apache2.conf"]["sha256"]
+    web05 = SnapshotStore(Workspace(scanned)).latest("web05")["facts"]["integrity"]
+    assert "sha256" not in web05["/usr/share/perl5/PDF/API2.pm"]  # no conffile: not hashed
 
 
 def _preload_entry(fleet) -> str:
@@ -247,7 +266,8 @@ def test_module_to_package_mapping_matches_real_hosts(scanned):
 
 def test_propose_for_the_missing_module_installs_its_package(scanned):
     data = drift_json(scanned, "--kind", "peers", "web*")
-    pdf = next(f for f in data["findings"] if f["item"] == "perl:PDF::API2")
+    pdf = next(f for f in data["findings"] if f["item"] == "dpkg:libpdf-api2-perl")
+    assert pdf["evidence"]["parts"][0]["item"] == "perl:PDF::API2"  # one cause, one fix
     result = ck(scanned, "drift", "--propose", pdf["id"], "--kind", "peers", "web*")
     assert result.exit_code == 0, result.output
     assert "on web07: apt-get install -y libpdf-api2-perl" in result.stdout
