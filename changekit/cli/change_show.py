@@ -12,6 +12,7 @@ from changekit.cli.change_view import recover_before_reading, window_text
 from changekit.cli.output import print_json
 from changekit.records import lifecycle, store
 from changekit.records.model import ChangeRecord
+from changekit.textsafe import visible
 
 
 def _steps_text(value: Any) -> list[str]:
@@ -97,7 +98,7 @@ def show(state, record_id: str, fmt: str) -> None:
     elif fmt == "yaml":
         click.echo(yamlfile.dump_yaml(rec.ordered()), nl=False)
     else:
-        click.echo(_readable(rec))
+        click.echo(visible(_readable(rec), keep="\n"))  # a record's text is anyone's
 
 
 COMMANDS = (show,)

@@ -13,6 +13,7 @@ from changekit.facts.covering import covering_records
 from changekit.facts.diff import diff_snapshots, is_inventory
 from changekit.facts.store import SnapshotStore
 from changekit.facts.when import resolve
+from changekit.textsafe import visible
 
 
 @click.group()
@@ -91,7 +92,7 @@ def show(ctx: click.Context, host: str, when: str | None, collector: str | None,
         else:
             print_json(data)
         return
-    click.echo(f"{snap['host']}: scan {snap['scan_id']} at {snap['collected_at']}")
+    click.echo(visible(f"{snap['host']}: scan {snap['scan_id']} at {snap['collected_at']}"))
     rows = []
     for name, value in sorted(snap["facts"].items()):
         size = f"{len(value)} items" if is_inventory(value) else f"{len(value)} entries"
@@ -153,7 +154,9 @@ def diff(ctx: click.Context, host: str, since: str, until: str | None, fmt: str)
         )
         return
     click.echo(
-        f"{host}: {old['scan_id']} ({old['collected_at']}) -> {new['scan_id']} ({new['collected_at']})"
+        visible(
+            f"{host}: {old['scan_id']} ({old['collected_at']}) -> {new['scan_id']} ({new['collected_at']})"
+        )
     )
     if changes:
         print_table(

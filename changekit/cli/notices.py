@@ -19,6 +19,7 @@ from changekit.notices.due import reminder_offsets
 from changekit.notices.model import KINDS, Audience
 from changekit.notices.send import Report
 from changekit.records import store
+from changekit.textsafe import visible
 
 _format = click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -164,5 +165,5 @@ def preview(state, record_id, kind, audience, as_html) -> None:
         now=moment,
     )
     notice = render.render(render.environment(ws), ctx, audience=target)
-    click.echo(f"Subject: {notice.subject}\n")
-    click.echo(notice.html if as_html else notice.text, nl=False)
+    click.echo(f"Subject: {visible(notice.subject)}\n")
+    click.echo(visible(notice.html if as_html else notice.text, keep="\n\t"), nl=False)

@@ -507,3 +507,18 @@ def test_show_by_prefix_with_a_broken_record_says_it_is_ambiguous(ws):
     assert ok(ws, "change", "show", ids["web"]).exit_code == 0
     own = ck(ws, "change", "show", f"{day}zzzzzz")
     assert own.exit_code == 3 and f"change_records/{day}zzzzzz.yaml:" in own.stderr
+
+
+def test_show_prints_a_hand_edited_escape_sequence_as_text(ws):
+    """A record's text is anyone's: `change show` must not let it drive a reviewer's terminal."""
+    rid = json.loads(
+        ok(ws, "change", "new", "--no-input", "--format", "json", "--title", "Patch web",
+           "--host", "web1", *REQUIRED).stdout
+    )["id"]  # fmt: skip
+    path = ws / "change_records" / f"{rid}.yaml"
+    data = _load(ws, rid)
+    data["description"] = "line one\nred \x1b[31mALERT\x1b[0m \u202eexe.txt"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    shown = ok(ws, "change", "show", rid).stdout
+    assert "\x1b" not in shown and "\u202e" not in shown
+    assert "red \\x1b[31mALERT\\x1b[0m \\u202eexe.txt" in shown and "line one\n" in shown

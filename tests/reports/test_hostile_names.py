@@ -45,6 +45,25 @@ def test_junit_is_xml_1_0_and_valid_against_the_jenkins_schema(make):
     assert root.get("skipped") is None  # only <testsuite> has it in the schema
 
 
+@pytest.mark.parametrize("make", [sample_report, hostile_report])
+def test_junit_reads_in_expat_and_junitparser(make, tmp_path):
+    from xml.parsers import expat
+
+    from junitparser import JUnitXml
+
+    xml = get_renderer("junit").render(make())
+    expat.ParserCreate().Parse(xml.encode(), True)  # raises ExpatError on malformed XML
+    path = tmp_path / "report.xml"
+    path.write_text(xml, encoding="utf-8")
+    suites = JUnitXml.fromfile(str(path))
+    cases = [case for suite in suites for case in suite]
+    root = etree.fromstring(xml.encode())
+    assert len(cases) == len(root.findall(".//testcase")) > 0
+    failed = [c for c in cases if not c.is_passed and not c.is_skipped]
+    assert len(failed) == len(root.findall(".//testcase/failure"))
+    assert all(c.name for c in cases)
+
+
 def test_junit_keeps_the_names_visible(report):
     root = etree.fromstring(get_renderer("junit").render(report).encode())
     text = " ".join([*(v for el in root.iter() for v in el.attrib.values()), *root.itertext()])
