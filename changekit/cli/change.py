@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from changekit.cli import change_edit, change_lifecycle, change_show, change_view
+from changekit.cli import change_edit, change_lifecycle, change_run, change_show, change_view
 from changekit.errors import InputError
 from changekit.records import actions, drafts
 from changekit.records import templates as tmpl
@@ -227,5 +227,6 @@ for _cmd in (
     *change_view.COMMANDS,
     *change_show.COMMANDS,
     *change_edit.COMMANDS,
+    *change_run.COMMANDS,
 ):
     change.add_command(_cmd)  # type: ignore[arg-type]

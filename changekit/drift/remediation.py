@@ -193,5 +193,55 @@ def record_fields(findings: list[Finding], p: Plan) -> dict[str, Any]:
             f"expect none of {', '.join(ids)} (they show as resolved by this change)",
         ],
         "rollback": rollback or ["nothing to undo automatically: restore from backup if needed"],
+        **({"plan": runnable} if (runnable := runnable_plan(findings, p)) else {}),
         "links": {"findings": ids},
     }
+
+
+def runnable_plan(findings: list[Finding], p: Plan) -> dict[str, Any] | None:
+    """The same steps as a plan ``changekit change run`` carries out: one step per command on
+    its host, the rollbacks in reverse, and what a re-scan must show afterwards. ``None`` when
+    a step needs a person (restore a file from elsewhere) or nothing has a command."""
+    if not p.steps or any(s.manual for s in p.steps):
+        return None
+    by_id = {f.id: f for f in findings}
+    steps = [
+        {"name": f"fix {by_id[s.finding].item} on {s.host}", "run": s.command, "hosts": [s.host]}
+        for s in p.steps
+    ]
+    rollback = [
+        {
+            "name": f"undo the fix of {by_id[s.finding].item} on {s.host}",
+            "run": s.rollback,
+            "hosts": [s.host],
+        }  # fmt: skip
+        for s in reversed(p.steps)
+        if s.rollback
+    ]
+    facts = []
+    for s in p.steps:
+        fact = _expectation(by_id[s.finding])
+        if fact and {"fact": fact, "hosts": [s.host]} not in facts:
+            facts.append({"fact": fact, "hosts": [s.host]})
+    out: dict[str, Any] = {"steps": steps}
+    if facts:
+        out["verify"] = {"facts": facts}
+    if rollback:
+        out["rollback"] = rollback
+    return out
+
+
+def _expectation(f: Finding) -> str | None:
+    """What a re-scan shows once ``f`` is fixed, as a plan's fact expectation."""
+    collector, item = split_key(f.item)
+    if collector == "services":
+        return f"services:{item} enabled"
+    if collector in ("integrity", "files", "preload") or "*" in item:
+        return None  # judged by drift after the run: no single fact says "fixed"
+    if f.actual == "missing":
+        return f"{f.item} present"
+    if f.rule.startswith("absent ") or f.rule == "only-on-few-hosts":
+        return f"{f.item} absent"
+    if f.rule == "version-outlier" and collector in ("dpkg", "rpm"):
+        return f"{f.item} {f.expected.split(' (', 1)[0]}"
+    return None

@@ -222,6 +222,8 @@ def _action(facts: dict, proven: str | None) -> str | None:
         return None  # only with the step that writes them
     if facts.get("notices_added") and set(changed) <= {"notices", "announcement"}:
         return "notices"
+    if changed and set(changed) <= {"run"}:
+        return "run"  # `changekit change run` records each batch while the change is under way
     if facts.get("approvals_removed"):
         return "withdraw"
     if "window" in changed and proven == "scheduled":
@@ -233,6 +235,7 @@ SOURCES = {
     "withdraw": frozenset({"approved", "scheduled", "submitted", "in_progress"}),
     "edit": None,
     "notices": None,
+    "run": frozenset({"in_progress"}),
 }
 """Steps that are not in the lifecycle table: the statuses they may be taken from (None: any).
 An edit of what the change does is allowed at any time: it voids the approvals given before

@@ -35,7 +35,7 @@ class Event:
 class Cache:
     """Facts about commits, in ``.git/changekit/`` where no commit can plant a file."""
 
-    NAME = f"changekit/ledger-v5-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
+    NAME = f"changekit/ledger-v6-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
     """marshal: several times faster to read than JSON at 50,000 commits; per Python version."""
 
     def __init__(self, root: Path) -> None:

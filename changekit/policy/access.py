@@ -25,6 +25,7 @@ SUBSTANCE_FIELDS = (
     "implementation",
     "verification",
     "rollback",
+    "plan",
     "services",
     "contact",
 )

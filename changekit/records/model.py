@@ -52,6 +52,7 @@ FIELD_ORDER: tuple[str, ...] = (
     "implementation",
     "verification",
     "rollback",
+    "plan",
     "user_action",
     "contact",
     "emergency",
@@ -61,6 +62,7 @@ FIELD_ORDER: tuple[str, ...] = (
     "notices",
     "links",
     "outcome",
+    "run",
     "status",
     "history",
 )

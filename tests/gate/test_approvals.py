@@ -157,7 +157,7 @@ def test_approval_facts_are_cached_inside_git_and_give_the_same_verdict(team):
     rid = submit_and_approve(team)
     pr = team.ci(f"change/{rid}")
     first = pr.check(code=0)
-    cache = next((pr.path / ".git" / "changekit").glob("ledger-v5-*.marshal"))
+    cache = next((pr.path / ".git" / "changekit").glob("ledger-v*-*.marshal"))
     assert cache.is_file() and rid.encode() in cache.read_bytes()
     assert pr.check(code=0) == first
     # a stale approval is still found stale from the cached facts

@@ -1,0 +1,1 @@
+"""Running approved changes: the plan, the gate before it, the rollout, evidence, verification."""

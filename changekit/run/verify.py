@@ -1,0 +1,60 @@
+"""Verify by observing: re-scan the hosts a run touched and hold them to the plan's facts.
+
+The re-scan is stored like any scan (so ``drift`` sees the change as it happened, inside the
+record's run), and each fact expectation is checked the way a standard's requirement is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from changekit.drift.standard_check import check_standard
+from changekit.facts.store import SnapshotStore
+from changekit.fleet.scan import Scan, available_collectors
+from changekit.inventory.model import Host, Inventory
+from changekit.run.plan import Expectation
+from changekit.workspace import Workspace
+
+
+def rescan_and_check(
+    ws: Workspace,
+    hosts: list[Host],
+    expectations: tuple[Expectation, ...],
+    inventory: Inventory,
+    opts: Any,
+) -> tuple[str, dict[str, str]]:
+    """Scan ``hosts`` (every collector), store the scan; return its id and, per host that
+    does not meet the expectations, why."""
+    from changekit.drift.standards import load_standards, scan_context
+
+    known = available_collectors()
+    standards = load_standards(ws.standards_dir, known)  # their files and modules too
+    extra = scan_context([*standards, *(e.standard("plan") for e in expectations)])
+    job = Scan(
+        hosts,
+        list(known.values()),
+        opts.connect,
+        concurrency=opts.concurrency,
+        connector=opts.connector,
+        extra_context=extra,
+        workspace=ws,
+    )
+    results = job.run()
+    failed = {
+        r.host: {"reason": r.reason or "", "message": r.message or ""}
+        for r in results
+        if r.snapshot is None
+    }
+    SnapshotStore(ws).save(job.scan_id, [r.snapshot for r in results if r.snapshot], failed)
+    problems: dict[str, str] = {
+        h: f"the re-scan failed ({why['reason']}: {why['message']})" for h, why in failed.items()
+    }
+    snaps = {r.host: r.snapshot for r in results if r.snapshot}
+    for exp in expectations:
+        on = set(snaps)
+        if exp.hosts:
+            on &= {h.name for h in inventory.select(list(exp.hosts))}
+        for finding in check_standard(exp.standard("plan"), {h: snaps[h] for h in sorted(on)}):
+            line = f"expected {exp.fact}, found {finding.actual}"
+            problems[finding.host] = "; ".join(filter(None, (problems.get(finding.host), line)))
+    return job.scan_id, problems
