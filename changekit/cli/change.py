@@ -14,7 +14,7 @@ from changekit.records import actions, drafts
 from changekit.records import templates as tmpl
 from changekit.records.model import CATEGORIES, LEVELS, TYPES
 
-_FLAG = {"hosts": "host", "services": "service"}
+_FLAG = {"hosts": "host", "services": "service", "plan": "step"}
 """Record fields whose flag is named differently."""
 
 
@@ -64,10 +64,49 @@ def _prompt_missing(fields: dict[str, Any], inventory: Any | None = None) -> Non
             fields[name] = (
                 click.prompt(f"{label} (optional)", default="", show_default=False) or None
             )
+    if not fields.get("plan"):
+        fields["plan"] = _prompt_plan()
     if not fields.get("window"):
         fields["window"] = _prompt_window()
     if not fields.get("outage"):
         fields["outage"] = _prompt_outage()
+
+
+def _prompt_lines(label: str) -> list[str]:
+    out = []
+    while line := click.prompt(
+        f"{label} {len(out) + 1} (empty: done)", default="", show_default=False
+    ):
+        out.append(line)
+    return out
+
+
+def _prompt_plan() -> dict[str, Any] | None:
+    """Runnable steps for ``changekit change run`` (optional: free text is for a person)."""
+    run = _prompt_lines("Command for `changekit change run` to run on every host, step")
+    if not run:
+        return None
+    return plan_from(
+        run,
+        _prompt_lines("Rollback command, step"),
+        _prompt_lines("Expected after a re-scan (e.g. dpkg:nginx present), fact"),
+    )
+
+
+def plan_from(run: list[str], rollback: list[str], facts: list[str]) -> dict[str, Any] | None:
+    """A plan from ``--step``/``--rollback-step``/``--expect`` (each: every host of the record)."""
+    if not run:
+        if rollback or facts:
+            raise click.UsageError("--rollback-step and --expect go with --step")
+        return None
+    plan: dict[str, Any] = {
+        "steps": [{"name": f"step {i}", "run": c} for i, c in enumerate(run, 1)]
+    }
+    if facts:
+        plan["verify"] = {"facts": list(facts)}
+    if rollback:
+        plan["rollback"] = [{"name": f"rollback {i}", "run": c} for i, c in enumerate(rollback, 1)]
+    return plan
 
 
 def _local_zone() -> str:
@@ -133,6 +172,27 @@ def _prompt_outage() -> dict[str, Any]:
 @click.option("--implementation", multiple=True, help="Implementation step (repeatable).")
 @click.option("--verification", multiple=True, help="Verification step (repeatable).")
 @click.option("--rollback", multiple=True, help="Rollback step (repeatable).")
+@click.option(
+    "--step",
+    "run_steps",
+    multiple=True,
+    metavar="COMMAND",
+    help="A command `changekit change run` runs on every host (repeatable, in order).",
+)
+@click.option(
+    "--rollback-step",
+    "rollback_steps",
+    multiple=True,
+    metavar="COMMAND",
+    help="A command that undoes the steps on a failed host (repeatable).",
+)
+@click.option(
+    "--expect",
+    "expect",
+    multiple=True,
+    metavar="FACT",
+    help="What a re-scan must show after the run, e.g. 'dpkg:nginx present' (repeatable).",
+)
 @click.option("--user-action", help="What affected users must do.")
 @click.option("--contact", help="Who to contact during the change.")
 @click.option("--emergency-reason", help="Why this cannot wait (emergency changes).")
@@ -178,6 +238,9 @@ def new(state, **opts: Any) -> None:
         "rollback": drafts.steps(opts["rollback"]),
         "user_action": opts["user_action"],
         "contact": opts["contact"],
+        "plan": plan_from(
+            list(opts["run_steps"]), list(opts["rollback_steps"]), list(opts["expect"])
+        ),
     }
     origins = dict.fromkeys(fields, str(opts["from_file"]))
     given = {k: v for k, v in flags.items() if v not in (None, "", [])}

@@ -22,6 +22,35 @@ def _steps_text(value: Any) -> list[str]:
     return [f"  {i}. {s}" for i, s in enumerate(items, 1)] if len(items) > 1 else [f"  {items[0]}"]
 
 
+def _plan_text(plan: dict) -> list[str]:
+    from changekit.run.plan import Plan
+
+    digest = Plan(steps=(), data=plan).digest
+    lines = [f"Plan (runnable with `changekit change run`, {digest}):"]
+    for title, steps in (("step", plan.get("steps")), ("verify", (plan.get("verify") or {}).get("commands")), ("rollback", plan.get("rollback"))):  # fmt: skip
+        for i, step in enumerate(steps or (), 1):
+            where = f" on {', '.join(step['hosts'])}" if step.get("hosts") else ""
+            lines.append(f"  {title} {i}: {step.get('name') or ''}{where}")
+            lines += [f"      {line}" for line in step["run"].splitlines()]
+    for fact in (plan.get("verify") or {}).get("facts") or ():
+        text = fact if isinstance(fact, str) else fact["fact"] + (f" on {', '.join(fact['hosts'])}" if fact.get("hosts") else "")  # fmt: skip
+        lines.append(f"  expect after a re-scan: {text}")
+    return lines
+
+
+def _run_text(rid: str, run: dict) -> list[str]:
+    lines = [
+        f"Run {run['id']}: {run['result'].replace('_', ' ')}, started {run['started_at']}"
+        + (f", finished {run['finished_at']}" if run.get("finished_at") else "")
+        + (f", verified by scan {run['scan_id']}" if run.get("scan_id") else "")
+    ]
+    for host, entry in sorted(run["hosts"].items()):
+        reason = f": {entry['reason']}" if entry.get("reason") else ""
+        lines.append(f"  {host:<12} {entry['state']}{reason}")
+    lines.append(f"  transcripts: runs/{rid}/{run['id']}/")
+    return lines
+
+
 def _readable(rec: ChangeRecord) -> str:
     d = rec.data
     lines = [
@@ -50,6 +79,8 @@ def _readable(rec: ChangeRecord) -> str:
     for key in ("implementation", "verification", "rollback"):
         if d.get(key):
             lines += ["", f"{key.capitalize()}:", *_steps_text(d[key])]
+    if d.get("plan"):
+        lines += ["", *_plan_text(d["plan"])]
     if rec.approvals:
         lines += ["", "Approvals:"]
         lines += [
@@ -67,6 +98,8 @@ def _readable(rec: ChangeRecord) -> str:
             "",
             f"Outcome: {o['result']} at {o['at']}" + (f": {o['notes']}" if o.get("notes") else ""),
         ]
+    if d.get("run"):
+        lines += ["", *_run_text(rec.id, d["run"])]
     lines += ["", "History:"]
     lines += [
         f"  {h['at']}  {h['status']:<12} {h['by']['email']}"

@@ -54,6 +54,11 @@ def test_prompts_for_missing_fields_on_a_terminal(tmp_path):
             ("Description", "grow the LV"),
             ("Implementation", "lvextend -r -L +10G /dev/vg/var"),
             ("Rollback", ""),
+            ("run on every host, step 1", "lvextend -r -L +10G /dev/vg/var"),
+            ("step 2", ""),
+            ("Rollback command, step 1", ""),
+            ("fact 1", "dpkg:lvm2 present"),
+            ("fact 2", ""),
             ("Window start", ""),
             ("outage", "n"),
         ]:
@@ -73,6 +78,10 @@ def test_prompts_for_missing_fields_on_a_terminal(tmp_path):
     assert data["hosts"] == ["mail1", "group:mail"]
     assert data["implementation"] == "lvextend -r -L +10G /dev/vg/var"
     assert "rollback" not in data and "window" not in data
+    assert data["plan"] == {
+        "steps": [{"name": "step 1", "run": "lvextend -r -L +10G /dev/vg/var"}],
+        "verify": {"facts": ["dpkg:lvm2 present"]},
+    }
     assert data["outage"] == {"expected": False}
     assert git(ws, "status", "--porcelain") == ""
 
@@ -122,6 +131,7 @@ def test_prompts_for_the_window_and_the_outage(tmp_path):
     try:
         for prompt, answer in [
             ("Description", ""),
+            ("run on every host, step 1", ""),  # no runnable plan: free text for a person
             ("Window start", "2026-12-06 02:00"),
             ("Window end", "2026-12-06 01:00"),
             ("Time zone", "Europe/Berlin"),
@@ -212,6 +222,8 @@ def test_prompted_hosts_are_checked_against_the_inventory(tmp_path):
         assert "host selector 'group:nosuch' names no host" in text, text
         seen.clear()
         os.write(master, b"web01, group:web\r")
+        _read_until(master, "run on every host, step 1", seen)
+        os.write(master, b"\r")
         _read_until(master, "Window start", seen)
         os.write(master, b"\r")
         _read_until(master, "Filed", seen)
