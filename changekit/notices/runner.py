@@ -125,6 +125,12 @@ class Runner:
             except (InputError, RefusedError) as exc:  # one bad record must not silence the rest
                 self.report.failed.append(Failure(rec.id, "-", "-", "-", exc.format()))
 
+    def send_due_for(self, record_id: str) -> None:
+        """The notices one record needs now (``changekit change run`` after each step)."""
+        rec = store.find_record(self.ws, record_id)
+        if duemod.due_notices(rec.data, self.config.reminders(), self.now):
+            self._run(rec.id, announce=False)
+
     def _run(self, record_id: str, *, announce: bool) -> None:
         with transaction.mutation(self.ws, self.repo) as txn:
             rec = store.find_record(self.ws, record_id)  # again, under the lock

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from changekit import gitops
-from changekit.errors import InputError, LockedError, PolicyError
+from changekit.errors import ChangekitError, InputError, LockedError, PolicyError
 from changekit.facts.store import host_filename
 from changekit.fleet.connector import ConnectOptions
 from changekit.inventory.model import Host, Inventory
@@ -275,6 +275,7 @@ class Run:
             )
             self.outcome.commits.append(started.commit)
             self.say(f"{self.rid}: started (commit {started.commit[:8]})")
+            self._notify()
         hosts_state: dict[str, Any] = {}
         for h in prep.done:
             hosts_state[h] = {**(prep.previous or {}).get("hosts", {}).get(h, {}), "state": "done"}
@@ -344,6 +345,7 @@ class Run:
         self.outcome.commits.append(done.commit)
         self.outcome.result = "completed"
         self.outcome.hosts = self.summary["hosts"]
+        self._notify()
         return self.outcome
 
     def _verify(self, hosts: list[str]) -> list[str]:
@@ -436,4 +438,29 @@ class Run:
         self.outcome.commits.append(ended.commit)
         self.outcome.result = result
         self.outcome.hosts = self.summary["hosts"]
+        self._notify()
         return self.outcome
+
+    def _notify(self) -> None:
+        """The notices the change now needs (its start, its outcome) through the workspace's
+        channels, if it has any and the change was announced; a failed delivery is a note,
+        retried by `changekit notices send-due`, never a reason to stop the run."""
+        from changekit.notices import runner as notices
+        from changekit.notices.config import load_config
+
+        config = load_config(self.ws)
+        if config.path is None:
+            return
+        sender = notices.Runner(
+            self.ws, config=config, inventory=self.inventory, now=notices.current_time()
+        )
+        try:
+            sender.send_due_for(self.rid)
+        except ChangekitError as exc:
+            self.outcome.notes.append(f"notices: {exc.message}")
+        finally:
+            sender.close()
+        self.outcome.notes += [f"notice not sent: {f.error}" for f in sender.report.failed]
+        self.outcome.notes += [f"notices: {w}" for w in sender.report.warnings]
+        for e in sender.report.sent:
+            self.say(f"notice sent: {e['kind']} via {e['channel']} to {e.get('audience', '')}")

@@ -79,8 +79,9 @@ def ws(own_fleet, tmp_path_factory) -> Path:
     return root
 
 
-def file_record(ws: Path, hosts: list[str], plan: dict, title: str = "Run a plan") -> str:
+def file_record(ws: Path, hosts: list[str], plan: dict, title: str = "Run a plan", **extra) -> str:
     draft = {
+        **extra,
         "title": title,
         "type": "normal",
         "category": "change",
@@ -187,10 +188,29 @@ DB_PLAN = {
 
 
 def test_a_failing_host_stops_the_rollout_and_is_rolled_back(ws, own_fleet):
-    rid = file_record(ws, ["db01", "db02", "db03"], DB_PLAN, "Fail on db02")
-    approve(ws, rid)
-    result = ck(ws, "change", "run", rid, "--batch", "1", *ssh_args(own_fleet))
+    from tests.notices.servers import SmtpServer
+
+    smtp = SmtpServer().start()
+    notices = {"services": {"dbs": ["dba@example.org"]},
+               "email": {"from": "Ops <ops@example.org>", "host": "127.0.0.1", "port": smtp.port,
+                         "timeout": 10}}  # fmt: skip
+    (ws / "notices.yaml").write_text(yaml.safe_dump(notices))
+    git(ws, "add", "notices.yaml")
+    git(ws, "commit", "-qm", "notices by email")
+    try:
+        rid = file_record(ws, ["db01", "db02", "db03"], DB_PLAN, "Fail on db02", services=["dbs"])
+        approve(ws, rid)
+        ok(ws, "announce", rid)
+        result = ck(ws, "change", "run", rid, "--batch", "1", *ssh_args(own_fleet))
+        # the people told about the change hear how it ended, through the existing channel
+        subjects = [m["Subject"] for m in smtp.inbox.messages]
+    finally:
+        smtp.stop()
+        (ws / "notices.yaml").unlink()
+        git(ws, "commit", "-qam", "no notices")
     assert result.exit_code == 1
+    assert any(s.startswith(f"[{rid}] Started") for s in subjects), subjects
+    assert any(s.startswith(f"[{rid}] Rolled back") for s in subjects), subjects
     rec = record(ws, rid)
     assert rec["status"] == "rolled_back"
     states = {h: e["state"] for h, e in rec["run"]["hosts"].items()}
