@@ -10,6 +10,7 @@ from changekit.cli.drift import run_analysis, thresholds_options
 from changekit.fileio import atomic_write
 from changekit.reports.model import build_report
 from changekit.reports.renderer import get_renderer, renderers
+from changekit.run.evidence import runs_on
 
 
 class _FormatChoice(click.Choice):
@@ -45,8 +46,9 @@ class _FormatChoice(click.Choice):
 def report(obj, selectors, fmt, output, title, **analysis):
     """Write the standardisation report: conformance, deviations, evidence, waivers, changes."""
     renderer = get_renderer(fmt)
-    _ws, result = run_analysis(obj, selectors, **analysis)
-    text = renderer.render(build_report(result, title=title))
+    ws, result = run_analysis(obj, selectors, **analysis)
+    runs = runs_on(ws, result.hosts)
+    text = renderer.render(build_report(result, title=title, runs=runs))
     if output is None:
         click.echo(text, nl=False)
         return

@@ -67,8 +67,14 @@ def _group_conformance(result: DriftResult, scanned: dict[str, float]) -> dict[s
     }
 
 
-def build_report(result: DriftResult, *, title: str = "Standardisation report") -> dict[str, Any]:
-    """The report for one drift analysis (see ``changekit.drift.engine.analyze``)."""
+def build_report(
+    result: DriftResult,
+    *,
+    title: str = "Standardisation report",
+    runs: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The report for one drift analysis (see ``changekit.drift.engine.analyze``); ``runs``:
+    the changes ``changekit change run`` carried out on its hosts (``changekit.run.evidence``)."""
     findings = sorted(
         result.findings, key=lambda f: (-severity_rank(f.severity), f.host, f.item, f.kind)
     )
@@ -141,6 +147,7 @@ def build_report(result: DriftResult, *, title: str = "Standardisation report") 
         "resolved": [f.as_dict() for f in result.resolved],
         "unrecorded_changes": [f.as_dict() for f in findings if f.rule == "unrecorded-change"],
         "waivers": waivers,
+        "runs": list(runs or []),
         "checks": [
             {
                 "host": c.host,

@@ -173,6 +173,22 @@ class MarkdownRenderer(ReportRenderer):
             if report["waivers"]
             else ["None.", ""]
         )
+        if report.get("runs"):
+            lines += ["## Changes carried out by changekit", ""]
+            lines += _table(
+                ["record", "status", "run", "result", "hosts", "transcripts"],
+                [
+                    [
+                        r["record"],
+                        r["status"],
+                        r["run"],
+                        r["result"],
+                        ", ".join(f"{h}: {s}" for h, s in r["hosts"].items()),
+                        r["transcripts"],
+                    ]
+                    for r in report["runs"]
+                ],
+            )
         return "\n".join(lines)
 
 

@@ -173,7 +173,16 @@ def test_finding_to_fixed_loop(ws, own_fleet):
     assert changes["dpkg:libpdf-api2-perl"] == ("explained", rid)
     assert set(changes.values()) == {("explained", rid)}  # its dependencies came with it
     shown = ok(ws, "change", "show", rid).stdout
-    assert "web07" in shown and "verified" in shown
+    assert "web07" in shown and "verified" in shown and "Plan (runnable" in shown
+    # the auditor's report lists the run beside the finding it resolved
+    report = json.loads(ok(ws, "report", "--format", "json", "web*").stdout)
+    [run] = report["runs"]
+    assert (run["record"], run["status"], run["result"], run["hosts"]) == (
+        rid, "completed", "completed", {"web07": "verified"},
+    )  # fmt: skip
+    assert run["plan_digest"] == rec["run"]["plan_digest"]
+    md = ok(ws, "report", "--format", "md", "web*").stdout
+    assert "## Changes carried out by changekit" in md and "web07: verified" in md
 
 
 DB_PLAN = {
