@@ -5,7 +5,8 @@
 #      proves the approval from git history; a forged approval is caught.
 #   2. standardised servers (as root): the real sshd test fleet is started, scanned over SSH,
 #      drift is found ("PDF::API2 is on 11 of 12 web hosts; missing on web07"), a remediation
-#      change is proposed, and the auditor report is written as HTML.
+#      change is proposed with a runnable plan, Rita approves it, `changekit change run` carries
+#      it out on web07 and re-scans, and the auditor report shows the finding resolved.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -129,19 +130,44 @@ FINDING=$(ck drift --kind peers --format json group:web | "$REPO/.venv/bin/pytho
 import json, sys
 found = json.load(sys.stdin)["findings"]
 print(next(f["id"] for f in found if f["host"] == "web07" and f["item"].startswith("dpkg:")))')
-ck drift --propose "$FINDING" --kind peers group:web
+PROPOSED=$(ck drift --propose "$FINDING" --kind peers group:web)
+echo "$PROPOSED"
+FIX=$(printf '%s\n' "$PROPOSED" | sed -n 's/^filed draft \(CHG-[^:]*\):.*/\1/p')
+ck change show "$FIX" | sed -n '/^Plan/,/^$/p'
+
+say "Rita approves the fix in her clone; Ada runs it: the approved plan, on web07 only"
+ck change submit "$FIX" >/dev/null
+git push -q origin main
+(cd "$DEMO/rita" && git checkout -q main && git pull -q origin main \
+    && ck change approve "$FIX" --comment "The package its peers have." >/dev/null \
+    && git push -q origin main)
+git pull -q origin main
+SSH_OPTS=(--known-hosts "$FLEET/known_hosts" --ssh-config none)
+ck change run "$FIX" --dry-run "${SSH_OPTS[@]}"
+ck change run "$FIX" "${SSH_OPTS[@]}"
+cat <<'TXT'
+
+The run was refused before Rita's approval, would be refused outside the record's window or if
+anyone edited the plan after she approved it, and stops and rolls back on failure. Each step is a
+commit (`git log --oneline -6`), with web07's transcript under runs/. The re-scan it ended with
+shows what drift now says about web07:
+TXT
+git log --oneline -6
+ck drift --all --kind peers web07 || true
 
 say "The auditor's report (HTML, also Markdown, JSON, CSV, JUnit): excerpts"
 ck report --format html -o "$DEMO/report.html" group:prod
 ck report --format md group:prod >"$DEMO/report.md"
 sed -n '/^## Summary/,/^## Conformance over time/{/^## Conformance over time/!p}' "$DEMO/report.md"
 echo "Deviations by host, only the hosts that have one:"
-sed -n '/^## Deviations by host/,/^## Findings/p' "$DEMO/report.md" | grep -E '^\| host |^\|---|✗'
+sed -n '/^## Deviations by host/,/^## Findings/p' "$DEMO/report.md" | grep -E '^\| host |^\|---|✗|✓'
+echo "Changes changekit carried out on these hosts:"
+sed -n '/^## Changes carried out by changekit/,$p' "$DEMO/report.md" | grep -E '^\|'
 cat <<'TXT'
 
-Conformance is the share of hosts with no open deviation: 13 of the 18. Once the web07 change
-is approved and carried out, the next scan shows its deviations resolved; a deviation that an
-approved change record explains, or that is waived, no longer counts against conformance.
+Conformance is the share of hosts with no open deviation. web07's deviation is resolved (✓) by
+the change that ran above, and the package it installed shows as a change that record explains;
+a deviation that an approved change explains, or that is waived, no longer counts against it.
 TXT
 echo
 echo "demo workspace: $DEMO/ada   report: $DEMO/report.html"

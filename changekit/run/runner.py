@@ -226,6 +226,7 @@ class Run:
         return self.ws.root / RUNS_DIR / self.rid / self.run_id / host_filename(host)
 
     def _commit(self, subject: str, hosts: list[str]) -> None:
+        """The run's state and ``hosts``' transcripts, in one commit (none when unchanged)."""
         with mutation(self.ws, self.repo) as txn:
             record = store.find_record(self.ws, self.rid)  # again, under the lock
             record.data["run"] = self.summary
@@ -233,21 +234,27 @@ class Run:
             path = record.path or store.record_path(self.ws, self.rid)
             text = store.dump_record(record)
             store.validate_data(record.data, path=self.ws.relpath(path), text=text)
-            txn.write(path, text)
+            writes = {path: text}
             for host in hosts:
                 doc = {"record": self.rid, "run": self.run_id, "host": host,
                        "plan_digest": self.prep.plan.digest, "steps": self.transcripts[host]}  # fmt: skip
-                txn.write(
-                    self._transcript_path(host),
-                    json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
+                writes[self._transcript_path(host)] = (
+                    json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
                 )
+            changed = {
+                p: t for p, t in writes.items() if not p.is_file() or p.read_text("utf-8") != t
+            }
+            if not changed:
+                return
+            for target, content in changed.items():
+                txn.write(target, content)
             sha = txn.commit(
                 f"Run {self.rid}: {subject}"[:120],
                 {
                     gitops.TRAILER_RECORD: self.rid,
                     gitops.TRAILER_ACTION: "run",
                     gitops.TRAILER_STATUS: record.status,
-                },  # fmt: skip
+                },
                 f"run {self.run_id}, plan {self.prep.plan.digest}",
             )
         self.outcome.commits.append(sha)
@@ -353,7 +360,9 @@ class Run:
         the hosts that fail either."""
         plan = self.prep.plan
         bad: list[str] = []
-        if plan.verify_commands and hosts:
+        if not hosts or not (plan.verify_commands or plan.expectations):
+            return bad  # nothing to verify: the steps' exit codes are the evidence
+        if plan.verify_commands:
             results = rollout.run_batch(
                 [self.by_name[h] for h in hosts],
                 lambda _h: list(plan.verify_commands),
@@ -368,7 +377,7 @@ class Run:
                     self._set(r.host, "failed", f"verification: {r.reason}")
                     bad.append(r.host)
         check = [h for h in hosts if h not in bad]
-        if check:
+        if check and plan.expectations:  # nothing to observe: the next scan sees the change
             from changekit.run.verify import rescan_and_check
 
             scan_id, problems = rescan_and_check(

@@ -343,5 +343,5 @@ def test_a_killed_run_resumes_without_running_done_hosts_twice(ws, own_fleet):
     assert own_fleet.ssh("app03", count).stdout.strip() == "1"
     rec = record(ws, rid)
     assert rec["status"] == "completed"
-    assert {e["state"] for e in rec["run"]["hosts"].values()} == {"verified"}
+    assert {e["state"] for e in rec["run"]["hosts"].values()} == {"done"}  # no facts to verify
     assert ck(ws, "check").exit_code == 0
