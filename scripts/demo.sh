@@ -160,7 +160,7 @@ ck report --format html -o "$DEMO/report.html" group:prod
 ck report --format md group:prod >"$DEMO/report.md"
 sed -n '/^## Summary/,/^## Conformance over time/{/^## Conformance over time/!p}' "$DEMO/report.md"
 echo "Deviations by host, only the hosts that have one:"
-sed -n '/^## Deviations by host/,/^## Findings/p' "$DEMO/report.md" | grep -E '^\| host |^\|---|✗|✓'
+sed -n '/^## Deviations by host/,/^## Findings/p' "$DEMO/report.md" | grep -E '^\| host |^\|---|✗|✓|\| C '
 echo "Changes changekit carried out on these hosts:"
 sed -n '/^## Changes carried out by changekit/,$p' "$DEMO/report.md" | grep -E '^\|'
 cat <<'TXT'

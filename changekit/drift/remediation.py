@@ -19,7 +19,9 @@ from changekit.plugins import hook
 
 MANAGERS = {
     "debian": {
-        "install": "apt-get install -y {p}",
+        # only what the package depends on, as minimal servers are provisioned: a fix that
+        # pulled in its recommends would leave the host unlike its peers in a new way
+        "install": "apt-get install -y --no-install-recommends {p}",
         "remove": "apt-get purge -y {p}",
         "pin": "apt-get install -y --allow-downgrades {p}={v}",
         "upgrade": "apt-get install -y --only-upgrade {p}",
@@ -206,12 +208,12 @@ def runnable_plan(findings: list[Finding], p: Plan) -> dict[str, Any] | None:
         return None
     by_id = {f.id: f for f in findings}
     steps = [
-        {"name": f"fix {by_id[s.finding].item} on {s.host}", "run": s.command, "hosts": [s.host]}
+        {"name": f"fix {by_id[s.finding].item}", "run": s.command, "hosts": [s.host]}
         for s in p.steps
     ]
     rollback = [
         {
-            "name": f"undo the fix of {by_id[s.finding].item} on {s.host}",
+            "name": f"undo the fix of {by_id[s.finding].item}",
             "run": s.rollback,
             "hosts": [s.host],
         }  # fmt: skip

@@ -30,6 +30,14 @@ def rescan_and_check(
     known = available_collectors()
     standards = load_standards(ws.standards_dir, known)  # their files and modules too
     extra = scan_context([*standards, *(e.standard("plan") for e in expectations)])
+    # the files the hosts' last scans hashed (`scan --file`) are hashed again: a re-scan that
+    # forgot them would make them look deleted
+    store = SnapshotStore(ws)
+    for host in hosts:
+        last = store.latest(host.name) or {}
+        for path in (last.get("facts") or {}).get("files") or {}:
+            if path not in extra["files"]:
+                extra["files"].append(path)
     job = Scan(
         hosts,
         list(known.values()),
@@ -45,7 +53,7 @@ def rescan_and_check(
         for r in results
         if r.snapshot is None
     }
-    SnapshotStore(ws).save(job.scan_id, [r.snapshot for r in results if r.snapshot], failed)
+    store.save(job.scan_id, [r.snapshot for r in results if r.snapshot], failed)
     problems: dict[str, str] = {
         h: f"the re-scan failed ({why['reason']}: {why['message']})" for h, why in failed.items()
     }

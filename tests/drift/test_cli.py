@@ -110,7 +110,7 @@ def test_propose_files_a_draft_linked_to_the_findings(ws):
     data = json.loads(ok(ws, "drift", "--format", "json", "--kind", "peers").stdout)
     fid = data["findings"][0]["id"]
     result = ok(ws, "drift", "--propose", fid, "--kind", "peers")
-    assert "on web04: apt-get install -y libpdf-api2-perl" in result.stdout
+    assert "on web04: apt-get install -y --no-install-recommends libpdf-api2-perl" in result.stdout
     rid = result.stdout.split()[2].rstrip(":")
     record = yaml.safe_load((ws / "change_records" / f"{rid}.yaml").read_text())
     assert record["status"] == "draft" and record["links"]["findings"] == [fid]

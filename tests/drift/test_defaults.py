@@ -259,4 +259,4 @@ def test_proposing_a_folded_part_proposes_its_root_cause(tmp_path):
     [f] = findings(ws)
     part = f["evidence"]["parts"][0]["id"]
     result = ok(ws, "drift", "--propose", part)
-    assert "on web4: apt-get install -y libpdf-api2-perl" in result.stdout
+    assert "on web4: apt-get install -y --no-install-recommends libpdf-api2-perl" in result.stdout

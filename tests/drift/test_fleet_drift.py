@@ -270,7 +270,7 @@ def test_propose_for_the_missing_module_installs_its_package(scanned):
     assert pdf["evidence"]["parts"][0]["item"] == "perl:PDF::API2"  # one cause, one fix
     result = ck(scanned, "drift", "--propose", pdf["id"], "--kind", "peers", "web*")
     assert result.exit_code == 0, result.output
-    assert "on web07: apt-get install -y libpdf-api2-perl" in result.stdout
+    assert "on web07: apt-get install -y --no-install-recommends libpdf-api2-perl" in result.stdout
 
 
 def test_a_removed_package_is_one_time_finding_on_real_facts(scanned):

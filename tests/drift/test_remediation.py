@@ -54,12 +54,14 @@ def test_missing_module_becomes_an_apt_install_with_a_purge_rollback():
     [step] = plan.steps
     assert (step.host, step.command, step.rollback) == (
         "web07",
-        "apt-get install -y libpdf-api2-perl",
+        "apt-get install -y --no-install-recommends libpdf-api2-perl",
         "apt-get purge -y libpdf-api2-perl",
     )
     fields = remediation.record_fields([f], plan)
     assert fields["hosts"] == ["web07"]
-    assert fields["implementation"] == ["on web07: apt-get install -y libpdf-api2-perl"]
+    assert fields["implementation"] == [
+        "on web07: apt-get install -y --no-install-recommends libpdf-api2-perl"
+    ]
     assert fields["links"] == {"findings": [f.id]}
     assert fields["category"] == "install"
     assert f.id in fields["verification"][1] and fields["verification"][0] == "changekit scan web07"
@@ -74,7 +76,7 @@ def test_version_outlier_pins_the_peers_version_and_quotes_names():
     assert step.rollback == "apt-get install -y --allow-downgrades tzdata=2024a-0+deb12u1"
     evil = finding("x", "dpkg:a;rm -rf /", "missing-vs-peers", "1", "missing")
     [step] = remediation.plan([evil], {}).steps
-    assert step.command == "apt-get install -y 'a;rm -rf /'"
+    assert step.command == "apt-get install -y --no-install-recommends 'a;rm -rf /'"
 
 
 def test_redhat_hosts_get_dnf_and_unknown_modules_are_skipped():

@@ -126,8 +126,8 @@ def test_finding_to_fixed_loop(ws, own_fleet):
     plan = record(ws, rid)["plan"]
     assert plan["steps"] == [
         {
-            "name": "fix dpkg:libpdf-api2-perl on web07",
-            "run": "apt-get install -y libpdf-api2-perl",
+            "name": "fix dpkg:libpdf-api2-perl",
+            "run": "apt-get install -y --no-install-recommends libpdf-api2-perl",
             "hosts": ["web07"],
         }  # fmt: skip
     ]
@@ -144,7 +144,10 @@ def test_finding_to_fixed_loop(ws, own_fleet):
     before = head(ws)
     dry = ok(ws, "change", "run", rid, "--dry-run", *ssh_args(own_fleet))
     assert "plan sha256:" in dry.stdout and "batch 1: web07" in dry.stdout
-    assert "apt-get install -y libpdf-api2-perl" in dry.stdout and "bob@example.org" in dry.stdout
+    assert (
+        "apt-get install -y --no-install-recommends libpdf-api2-perl" in dry.stdout
+        and "bob@example.org" in dry.stdout
+    )
     assert head(ws) == before
     assert own_fleet.ssh("web07", "dpkg -s libpdf-api2-perl", check=False).returncode != 0
     result = ck(ws, "change", "run", rid, *ssh_args(own_fleet))
@@ -157,7 +160,7 @@ def test_finding_to_fixed_loop(ws, own_fleet):
     [transcript] = (ws / "runs" / rid).glob("*/web07.json")
     steps = json.loads(transcript.read_text())["steps"]
     assert [(s["phase"], s["exit_code"]) for s in steps] == [("steps", 0)]
-    assert steps[0]["command"] == "apt-get install -y libpdf-api2-perl"
+    assert steps[0]["command"] == "apt-get install -y --no-install-recommends libpdf-api2-perl"
     assert (
         len(steps[0]["stdout"]["sha256"]) == 64 and "libpdf-api2-perl" in steps[0]["stdout"]["text"]
     )
