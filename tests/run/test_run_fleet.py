@@ -348,3 +348,24 @@ def test_a_killed_run_resumes_without_running_done_hosts_twice(ws, own_fleet):
     assert rec["status"] == "completed"
     assert {e["state"] for e in rec["run"]["hosts"].values()} == {"done"}  # no facts to verify
     assert ck(ws, "check").exit_code == 0
+
+
+def test_an_unreachable_host_fails_with_its_reason_and_rollback_all_undoes_the_rest(ws, own_fleet):
+    plan = {
+        "steps": [{"name": "mark", "run": "echo x > /root/ck-all"}],
+        "rollback": [{"name": "unmark", "run": "rm -f /root/ck-all"}],
+    }
+    rid = file_record(ws, ["app03", "down01"], plan, "One host down")
+    approve(ws, rid)
+    result = ck(ws, "change", "run", rid, "--canary", "0", "--max-fail", "0", "--rollback-all",
+                *ssh_args(own_fleet))  # fmt: skip
+    assert result.exit_code == 1
+    rec = record(ws, rid)
+    hosts = rec["run"]["hosts"]
+    assert hosts["down01"]["state"] == "rollback_failed"  # it cannot be reached to undo either
+    assert hosts["down01"]["reason"].startswith("unreachable: ")
+    assert hosts["app03"]["state"] == "rolled_back"  # --rollback-all: the done host too
+    assert own_fleet.ssh("app03", "test -e /root/ck-all", check=False).returncode != 0
+    assert rec["status"] == "failed"  # not every rollback succeeded
+    assert "down01" in rec["outcome"]["notes"] and "rollback failed" in rec["outcome"]["notes"]
+    assert ck(ws, "check").exit_code == 0
