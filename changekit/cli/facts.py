@@ -9,9 +9,9 @@ import click
 
 from changekit.cli.output import format_option, print_json, print_table
 from changekit.errors import NotFoundError
+from changekit.facts.backend import FactsStore, open_store
 from changekit.facts.covering import covering_records
 from changekit.facts.diff import diff_snapshots, is_inventory
-from changekit.facts.store import SnapshotStore
 from changekit.facts.when import resolve
 
 
@@ -20,18 +20,18 @@ def facts() -> None:
     """Stored host snapshots: show one, compare over time, list history."""
 
 
-def _store(ctx: click.Context) -> SnapshotStore:
-    return SnapshotStore(ctx.obj.workspace())
+def _store(ctx: click.Context) -> FactsStore:
+    return open_store(ctx.obj.workspace())
 
 
-def _snapshot(store: SnapshotStore, host: str, when: str | None) -> dict:
+def _snapshot(store: FactsStore, host: str, when: str | None) -> dict:
     snap = store.at(host, when) if when else store.latest(host)
     if snap is None:
         raise _why_no_snapshot(store, host)
     return snap
 
 
-def _why_no_snapshot(store: SnapshotStore, host: str) -> NotFoundError:
+def _why_no_snapshot(store: FactsStore, host: str) -> NotFoundError:
     """Say what really happened: the host's scans failed, it is unknown, or never scanned."""
     failed = store.failures([host]).get(host)
     if failed:

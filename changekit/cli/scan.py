@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from changekit.cli.inventory import inventory_options, load_from_options
 from changekit.cli.output import console, format_option, print_json, print_table
 from changekit.errors import EXIT_FAILED, InputError, WorkspaceError
-from changekit.facts.store import SnapshotStore
+from changekit.facts.backend import open_store
 from changekit.fleet.connector import ConnectOptions
 from changekit.fleet.scan import DEFAULT_CONCURRENCY, HostResult, Scan, available_collectors
 
@@ -129,9 +129,7 @@ def scan(
             hint="run inside a workspace (changekit init), or add --format json to print them",
         )
     hosts = load_from_options(ctx, inventory, ssh_config).select(list(selectors))
-    store = SnapshotStore(workspace) if workspace is not None else None
-    if store is not None:
-        store.repo  # noqa: B018 - no git repository: say so before scanning, not after
+    store = open_store(workspace) if workspace is not None else None
     chosen = choose_collectors(collectors)
     options = ConnectOptions(
         connect_timeout=connect_timeout,

@@ -115,9 +115,9 @@ def host_changes(
     """``host``'s changes from snapshot ``old`` to ``new``, judged as ``drift`` judges them:
     one interval between stored scans at a time, so each change is held against the scan
     that first saw it (a record approved between two later scans is still late)."""
-    from changekit.facts.store import SnapshotStore
+    from changekit.facts.backend import open_store
 
-    store = SnapshotStore(ws)
+    store = open_store(ws)
     entries = store.history(host)
     ids = [e["scan_id"] for e in entries]
     if old["scan_id"] not in ids or new["scan_id"] not in ids:
@@ -137,9 +137,9 @@ def host_changes(
 
 def snapshot_states(ws: Workspace, hosts: list[Host], history: int) -> list[State]:
     """The fleet's states over its last ``history`` scans, from the snapshot store."""
-    from changekit.facts.store import SnapshotStore
+    from changekit.facts.backend import open_store
 
-    store = SnapshotStore(ws)
+    store = open_store(ws)
     stored = set(store.hosts())
     histories: dict[str, list[dict[str, Any]]] = {}
     for host in (h.name for h in hosts if h.name in stored):
@@ -172,9 +172,9 @@ def analyze_workspace(
 
     inventory = workspace_inventory(ws)
     if not inventory.hosts:  # scanned with a host list (-i a,b,): the store knows the hosts
-        from changekit.facts.store import SnapshotStore
+        from changekit.facts.backend import open_store
 
-        inventory = Inventory(hosts={h: Host(h) for h in SnapshotStore(ws).hosts()})
+        inventory = Inventory(hosts={h: Host(h) for h in open_store(ws).hosts()})
     selected = inventory.select(list(selectors))
     names = {h.name for h in selected}
     for members in peer_groups(inventory, inventory.hosts).values():
@@ -208,6 +208,6 @@ def analyze_workspace(
 
 def scan_failures(ws: Workspace, hosts: list[str]) -> dict[str, dict[str, Any]]:
     """Hosts (of ``hosts``) whose latest scan attempt failed, with the reason it gave."""
-    from changekit.facts.store import SnapshotStore
+    from changekit.facts.backend import open_store
 
-    return SnapshotStore(ws).failures(hosts)
+    return open_store(ws).failures(hosts)

@@ -15,6 +15,7 @@ from, so ``latest`` never loses a fact family because one collector hiccuped.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -166,8 +167,38 @@ class SnapshotStore:
             if s.get("status") == "failed"
         }
 
-    def history(self, host: str) -> list[dict[str, Any]]:
+    def iter_latest(self, hosts: Iterable[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``(host, newest snapshot)`` for each of ``hosts`` that has one, one at a time."""
+        for host in hosts:
+            snap = self.latest(host)
+            if snap is not None:
+                yield host, snap
+
+    def histories(
+        self, hosts: Iterable[str], max_count: int | None = None
+    ) -> dict[str, list[dict[str, Any]]]:
+        """``history`` for each of ``hosts``."""
+        return {h: self.history(h, max_count) for h in hosts}
+
+    def iter_histories(
+        self, hosts: Iterable[str], max_count: int | None = None
+    ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        """``(host, its newest max_count snapshots, oldest first)``, one host at a time."""
+        for host in hosts:
+            entries = self.history(host, max_count)
+            if entries:
+                yield host, [self.read_at(e["commit"], host) for e in entries]
+
+    def fetch(self) -> None:
+        """Facts live in the workspace's own history: nothing to fetch separately."""
+
+    def push(self) -> None:
+        """Facts live in the workspace's own history: nothing to push separately."""
+
+    def history(self, host: str, max_count: int | None = None) -> list[dict[str, Any]]:
         """``[{"scan_id", "commit", "time"}]`` for each stored snapshot of ``host``, oldest first."""
+        if max_count is not None:
+            return self.history(host)[-max_count:] if max_count > 0 else []
         repo = self.repo
         head = gitops.head(repo) or ""
         cached = self._histories.get((host, head))
