@@ -111,8 +111,14 @@ class FactsStore(Protocol):
 def open_store(workspace: Workspace) -> FactsStore:
     """The facts store of ``workspace``. Every caller uses this, never a backend class.
     Raises a ``ChangekitError`` saying how to fix it when the store cannot be opened."""
-    from changekit.facts.store import SnapshotStore
+    from changekit.errors import WorkspaceError
+    from changekit.facts.migrate import needs_migration
+    from changekit.facts.store import LEGACY_DIR, SnapshotStore
 
     store = SnapshotStore(workspace)
-    store.repo  # noqa: B018 - no git repository: say so now, not after a scan
+    if store.tip() is None and needs_migration(workspace, store.repo):
+        raise WorkspaceError(
+            f"this workspace keeps its facts in {LEGACY_DIR}/, with the change records",
+            hint="move them to their own ref once, history and all: changekit facts migrate",
+        )
     return store
