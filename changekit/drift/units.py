@@ -152,7 +152,7 @@ def analyze_units(
     )
     order = {h: i for i, h in enumerate(selected)}
     totals = _Totals()
-    last: DriftResult | None = None
+    last: tuple[list, list, datetime] | None = None
     for unit in units(inventory, universe, standards):
         histories = {h: shared_sections(snaps) for h, snaps in read(unit)}
         states = unit_states(histories, scans)
@@ -163,8 +163,8 @@ def analyze_units(
             inventory, [s for s, _ in states], standards=standards, hosts=mine, **options
         )
         _add(totals, result, states)
-        last = result
-        del states, result  # one unit's snapshots at a time
+        last = (result.standards, result.waivers, result.now)
+        del states, result  # one unit's snapshots at a time: none kept past its unit
     if last is None:
         return analyze(inventory, [], standards=standards, hosts=[], **options)
     return _total(inventory, totals, last, order)
@@ -199,7 +199,10 @@ def _add(totals: _Totals, result: DriftResult, states: list[tuple[State, bool]])
 
 
 def _total(
-    inventory: Inventory, totals: _Totals, last: DriftResult, order: dict[str, int]
+    inventory: Inventory,
+    totals: _Totals,
+    last: tuple[list, list, datetime],
+    order: dict[str, int],
 ) -> DriftResult:
     def at(scan_id: str) -> str:
         return totals.at.get(scan_id) or totals.start[scan_id]
@@ -228,14 +231,14 @@ def _total(
         groups=peer_groups(inventory, hosts),
         findings=totals.findings,
         resolved=totals.resolved,
-        standards=last.standards,
-        waivers=last.waivers,
+        standards=last[0],
+        waivers=last[1],
         expired_waivers=totals.expired,
         trend=trend,
         state=state(totals.latest),
         previous=state(totals.previous),
         first=state(totals.first),
-        now=last.now,
+        now=last[2],
         unscanned=sorted(totals.unscanned, key=order.__getitem__),
         scopes={n: sorted(h, key=order.__getitem__) for n, h in totals.scopes.items()},
         judged=totals.judged,

@@ -48,12 +48,16 @@ def host_of(filename: str) -> str:
     return unquote(filename.removesuffix(".json"))
 
 
+_UNREAD = object()
+
+
 class SnapshotStore:
     """The git facts store (see the module docstring); use ``open_store``, not this class."""
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self._repo: git.Repo | None = None
+        self._tip: str | None | object = _UNREAD
         self._trees: dict[tuple[str, str], dict[str, str]] = {}
         # per tip: host -> history entries newest first (with blob ids), and the hosts whose
         # list is complete (the log reached the commit that added them)
@@ -67,8 +71,11 @@ class SnapshotStore:
         return self._repo
 
     def tip(self) -> str | None:
-        """The newest facts commit, or ``None`` before the first scan."""
-        return gitref.rev(self.repo, FACTS_REF)
+        """The newest facts commit, or ``None`` before the first scan. Read once per store
+        (a command reads one consistent version of the facts), again after ``save``/``fetch``."""
+        if self._tip is _UNREAD:
+            self._tip = gitref.rev(self.repo, FACTS_REF)
+        return self._tip  # type: ignore[return-value]
 
     def _tree(self, tip: str | None, folder: str) -> dict[str, str]:
         if tip is None:
@@ -137,6 +144,8 @@ class SnapshotStore:
             except BaseException:
                 writer.abort()
                 raise
+            finally:
+                self._tip = _UNREAD
         return self.tip()
 
     def _carry_over(self, snap: dict[str, Any]) -> dict[str, Any]:
@@ -159,10 +168,12 @@ class SnapshotStore:
     def fetch(self) -> None:
         """Bring in the facts others pushed to the workspace's remote (see ``sync``)."""
         sync.fetch(self.repo, FACTS_REF)
+        self._tip = _UNREAD
 
     def push(self) -> None:
         """Publish the facts stored here to the workspace's remote (see ``sync``)."""
         sync.push(self.repo, FACTS_REF)
+        self._tip = _UNREAD  # a refused push fetches and replays: the tip may move
 
     # -- reading the latest ----------------------------------------------------
 
