@@ -81,7 +81,8 @@ def child(code: str, *, cwd: Path | None = None, mem_gb: float | None = None) ->
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - start
     tail = err.strip().splitlines()[-1] if err.strip() else ""
-    return {"s": wall, "mb": usage.ru_maxrss / 1024, "rc": proc.returncode, "err": tail}
+    cpu = usage.ru_utime + usage.ru_stime  # with the git processes it waited for
+    return {"s": wall, "cpu": cpu, "mb": usage.ru_maxrss / 1024, "rc": proc.returncode, "err": tail}
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -207,13 +208,13 @@ def show(label: str, ours: dict, theirs: dict | None) -> None:
         if m is None:
             return "-"
         if isinstance(m, float):
-            return f"{m:.1f} MB"
+            return f"{m:.2f} MB"
         if m["rc"] != 0:
             return f"failed ({m['err'][:60]})"
-        return f"{m['s']:.2f} s, {m['mb']:.0f} MB"
+        return f"{m['s']:.2f} s ({m['cpu']:.2f} cpu), {m['mb']:.0f} MB"
 
     print(f"\n{label}")
-    print(f"  {'':10} {'changekit':>24} {'naive':>40} {'naive/changekit':>16}")
+    print(f"  {'':10} {'changekit':>32} {'naive':>40}  naive/changekit")
     for key in ("store", "drift", "report", "history", "diff", "clone MB"):
         a = ours.get(key)
         b = theirs.get(key) if theirs else None
@@ -221,8 +222,11 @@ def show(label: str, ours: dict, theirs: dict | None) -> None:
         if isinstance(a, float) and isinstance(b, float) and a:
             ratio = f"{b / a:.1f}x"
         elif isinstance(a, dict) and isinstance(b, dict) and a["rc"] == 0 and b["rc"] == 0:
-            ratio = f"{b['s'] / a['s']:.1f}x time, {b['mb'] / a['mb']:.1f}x RSS"
-        print(f"  {key:10} {cell(a):>24} {cell(b):>40} {ratio:>16}")
+            ratio = (
+                f"{b['s'] / a['s']:.1f}x time, {b['cpu'] / max(a['cpu'], 0.01):.1f}x cpu, "
+                f"{b['mb'] / a['mb']:.1f}x RSS"
+            )
+        print(f"  {key:10} {cell(a):>32} {cell(b):>40}  {ratio}")
 
 
 def main() -> None:

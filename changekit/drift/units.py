@@ -92,20 +92,6 @@ def unit_states(
     return out
 
 
-def shared_sections(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A host's snapshots with each collector's facts that did not change since the previous
-    snapshot replaced by that one object: twelve daily snapshots of a server whose packages
-    did not change hold one package table, not twelve (and peers compare by identity)."""
-    previous: dict[str, Any] = {}
-    for snap in history:
-        facts = snap.get("facts") or {}
-        for name, data in facts.items():
-            if name in previous and previous[name] == data:
-                facts[name] = previous[name]
-        previous = facts
-    return history
-
-
 @dataclass
 class _Totals:
     """What the units' results add up to."""
@@ -154,7 +140,7 @@ def analyze_units(
     totals = _Totals()
     last: tuple[list, list, datetime] | None = None
     for unit in units(inventory, universe, standards):
-        histories = {h: shared_sections(snaps) for h, snaps in read(unit)}
+        histories = dict(read(unit))
         states = unit_states(histories, scans)
         del histories  # the states hold what is still needed
         mine = [h for h in unit if h in chosen]

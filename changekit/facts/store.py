@@ -25,7 +25,7 @@ import git
 from changekit import gitops
 from changekit.errors import GitError, NotFoundError
 from changekit.facts import gitref, sync
-from changekit.facts.codec import canonical, decode
+from changekit.facts.codec import canonical, decode, decode_shared
 from changekit.facts.when import resolve, scan_time
 from changekit.workspace import Workspace
 
@@ -313,9 +313,10 @@ class SnapshotStore:
         history of all of them comes from one ``git log``, each snapshot from its blob."""
         hosts = list(hosts)
         found = self.histories(hosts, max_count)
+        seen: dict[bytes, Any] = {}  # facts met before in this call are one shared object
         for host in hosts:
             if found.get(host):
-                yield host, [self.read_at(e["commit"], host) for e in found[host]]
+                yield host, [self._read(e["commit"], host, seen) for e in found[host]]
 
     def _known_blob(self, commit: str, host: str) -> str | None:
         for entries, _complete in self._logs.values():
@@ -326,11 +327,14 @@ class SnapshotStore:
 
     def read_at(self, ref: Any, host: str) -> dict[str, Any]:
         """The snapshot of ``host`` as stored in commit ``ref`` (an entry of ``history``)."""
+        return self._read(ref, host, None)
+
+    def _read(self, ref: Any, host: str, seen: dict[bytes, Any] | None) -> dict[str, Any]:
         blob = self._known_blob(str(ref), host)
         raw = gitref.read_blob(self.repo, blob or f"{ref}:{HOSTS}/{host_filename(host)}")
         if raw is None:
             raise NotFoundError(f"no snapshot of {host} in facts commit {ref}")
-        return decode(raw)
+        return decode(raw) if seen is None else decode_shared(raw, seen)
 
     def get(self, scan_id: str, host: str) -> dict[str, Any]:
         """The snapshot of ``host`` that scan ``scan_id`` stored."""
