@@ -98,11 +98,18 @@ def test_drift_reads_the_fleets_history_with_one_git_log_however_many_hosts(tmp_
     assert counts["big"] == counts["small"]
 
 
-def test_facts_history_is_one_git_log(tmp_path):
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("facts", "history", "g0-web00", "--format", "json"),
+        ("facts", "diff", "g0-web00", "--since", SCANS[0][0], "--format", "json"),
+    ],
+)
+def test_facts_history_and_diff_are_one_git_log(tmp_path, args):
     ws = tmp_path / "ws"
     fleet_workspace(ws, groups=1, per_group=3)
-    calls = run_counted(tmp_path, ws, "facts", "history", "g0-web01", "--format", "json")
-    assert sum(1 for c in calls if " log " in f" {c} ") == 1
+    calls = run_counted(tmp_path, ws, *args)
+    assert sum(1 for c in calls if " log " in c and "Changekit-Scan" in c) == 1, calls
 
 
 def test_history_reads_stop_at_max_count(tmp_path):
