@@ -30,6 +30,7 @@ def decode(raw: bytes | str) -> Any:
 _FACTS = b'\n  "facts": {\n'
 _FACTS_END = b"\n  }"
 _ENTRY = b'\n    "'
+_HOST = b'\n  "host": '
 
 
 def decode_shared(raw: bytes, seen: dict[bytes, Any]) -> Any:
@@ -48,7 +49,10 @@ def decode_shared(raw: bytes, seen: dict[bytes, Any]) -> Any:
     if start < 0 or not raw.startswith(b"{\n  "):
         return orjson.loads(raw)
     body = start + len(_FACTS)
-    end = raw.find(_FACTS_END, body)
+    # "host" is the key after "facts" (sorted): find the end of facts from the short tail
+    # rather than through the facts themselves
+    host = raw.rfind(_HOST, body)
+    end = raw.rfind(_FACTS_END, body, host + 1) if host >= 0 else -1
     if end < 0:
         return orjson.loads(raw)
     cuts = [body - 1]  # each entry starts after a newline followed by four spaces and a quote
