@@ -9,9 +9,9 @@ import click
 
 from changekit.cli.output import format_option, print_json, print_table
 from changekit.errors import NotFoundError
+from changekit.facts.backend import FactsStore, open_store
 from changekit.facts.covering import covering_records
 from changekit.facts.diff import diff_snapshots, is_inventory
-from changekit.facts.store import SnapshotStore
 from changekit.facts.when import resolve
 from changekit.textsafe import visible
 
@@ -21,18 +21,18 @@ def facts() -> None:
     """Stored host snapshots: show one, compare over time, list history."""
 
 
-def _store(ctx: click.Context) -> SnapshotStore:
-    return SnapshotStore(ctx.obj.workspace())
+def _store(ctx: click.Context) -> FactsStore:
+    return open_store(ctx.obj.workspace())
 
 
-def _snapshot(store: SnapshotStore, host: str, when: str | None) -> dict:
+def _snapshot(store: FactsStore, host: str, when: str | None) -> dict:
     snap = store.at(host, when) if when else store.latest(host)
     if snap is None:
         raise _why_no_snapshot(store, host)
     return snap
 
 
-def _why_no_snapshot(store: SnapshotStore, host: str) -> NotFoundError:
+def _why_no_snapshot(store: FactsStore, host: str) -> NotFoundError:
     """Say what really happened: the host's scans failed, it is unknown, or never scanned."""
     failed = store.failures([host]).get(host)
     if failed:
@@ -128,7 +128,7 @@ def diff(ctx: click.Context, host: str, since: str, until: str | None, fmt: str)
     start = datetime.fromisoformat(old["collected_at"])
     end = resolve(until)[1] if until else datetime.fromisoformat(new["collected_at"])
     records = covering_records(ctx.obj.workspace(), host, start, end)
-    judged = _judged(ctx.obj.workspace(), host, old, new) if changes else {}
+    judged = _judged(ctx.obj.workspace(), store, host, old, new) if changes else {}
     if fmt == "json":
         print_json(
             {
@@ -193,14 +193,14 @@ def diff(ctx: click.Context, host: str, since: str, until: str | None, fmt: str)
         click.echo("no change record covered this host in that period")
 
 
-def _judged(ws, host: str, old: dict, new: dict) -> dict[str, dict[str, str]]:
+def _judged(ws, store: FactsStore, host: str, old: dict, new: dict) -> dict[str, dict[str, str]]:
     """``collector:item`` -> how drift judges its change: ``status`` (``open`` when no record
     covers it, ``explained``, ``recorded_late``) and the ``record``. The interval that last
     changed an item is the one that decides: its later scan first saw the value shown."""
     from changekit.drift.inputs import host_changes
 
     out = {}
-    for f in host_changes(ws, host, old, new):
+    for f in host_changes(ws, host, old, new, store):
         verdict = {"status": f.status, **({"record": f.change} if f.change else {})}
         for item in (f.item, *f.evidence.get("folded", ())):
             out[item] = verdict
@@ -247,3 +247,31 @@ def scans(ctx: click.Context, fmt: str) -> None:
             (s["scan_id"], states.count("ok"), states.count("partial"), states.count("failed"))
         )
     print_table(["scan", "ok", "partial", "failed"], rows)
+
+
+@facts.command("migrate")
+@click.pass_context
+def migrate(ctx: click.Context) -> None:
+    """Move facts/ out of the work tree onto their own ref, history and all (once per workspace)."""
+    from changekit.facts.migrate import migrate as run
+
+    done = run(ctx.obj.workspace())
+    click.echo(
+        f"moved {done.scans} scan(s) ({done.commits} commit(s)) to refs/changekit/facts; "
+        f"facts/ removed in commit {(done.commit or '')[:12]}",
+        err=True,
+    )
+
+
+@facts.command("fetch")
+@click.pass_context
+def fetch(ctx: click.Context) -> None:
+    """Bring in the facts others pushed to the workspace's remote."""
+    _store(ctx).fetch()
+
+
+@facts.command("push")
+@click.pass_context
+def push(ctx: click.Context) -> None:
+    """Publish the facts stored here to the workspace's remote."""
+    _store(ctx).push()

@@ -9,10 +9,11 @@ import click
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from changekit.cli.factsync import fetch_facts, push_facts
 from changekit.cli.inventory import inventory_options, load_from_options
 from changekit.cli.output import console, format_option, print_json, print_table
 from changekit.errors import EXIT_FAILED, InputError, WorkspaceError
-from changekit.facts.store import SnapshotStore
+from changekit.facts.backend import open_store
 from changekit.fleet.connector import ConnectOptions
 from changekit.fleet.scan import DEFAULT_CONCURRENCY, HostResult, Scan, available_collectors
 
@@ -129,9 +130,7 @@ def scan(
             hint="run inside a workspace (changekit init), or add --format json to print them",
         )
     hosts = load_from_options(ctx, inventory, ssh_config).select(list(selectors))
-    store = SnapshotStore(workspace) if workspace is not None else None
-    if store is not None:
-        store.repo  # noqa: B018 - no git repository: say so before scanning, not after
+    store = open_store(workspace) if workspace is not None else None
     chosen = choose_collectors(collectors)
     options = ConnectOptions(
         connect_timeout=connect_timeout,
@@ -158,7 +157,9 @@ def scan(
             for r in results
             if r.snapshot is None
         }
-        store.save(job.scan_id, [r.snapshot for r in results if r.snapshot], failed)
+        fetch_facts(store)  # our scan goes on top of what others pushed meanwhile
+        store.save(job.scan_id, (r.snapshot for r in results if r.snapshot), failed)
+        push_facts(store)
         stored = job.scan_id
     if fmt == "json":
         print_json(

@@ -6,10 +6,12 @@ record's run), and each fact expectation is checked the way a standard's require
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from changekit.drift.standard_check import check_standard
-from changekit.facts.store import SnapshotStore
+from changekit.errors import GitError
+from changekit.facts.backend import open_store
 from changekit.fleet.scan import Scan, available_collectors
 from changekit.inventory.model import Host, Inventory
 from changekit.run.plan import Expectation
@@ -32,7 +34,9 @@ def rescan_and_check(
     extra = scan_context([*standards, *(e.standard("plan") for e in expectations)])
     # the files the hosts' last scans hashed (`scan --file`) are hashed again: a re-scan that
     # forgot them would make them look deleted
-    store = SnapshotStore(ws)
+    store = open_store(ws)
+    with contextlib.suppress(GitError):  # sharing is a convenience: the next scan retries
+        store.fetch()  # the re-scan goes on top of what others stored meanwhile
     for host in hosts:
         last = store.latest(host.name) or {}
         for path in (last.get("facts") or {}).get("files") or {}:
@@ -54,6 +58,8 @@ def rescan_and_check(
         if r.snapshot is None
     }
     store.save(job.scan_id, [r.snapshot for r in results if r.snapshot], failed)
+    with contextlib.suppress(GitError):
+        store.push()
     problems: dict[str, str] = {
         h: f"the re-scan failed ({why['reason']}: {why['message']})" for h, why in failed.items()
     }

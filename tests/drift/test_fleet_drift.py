@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from changekit.facts.backend import open_store
+from changekit.workspace import Workspace
 from tests.records.gitrepos import ck, git, ok, policy_with, set_identity
 from tests.testfleet.layout import EXPECTED
 
@@ -111,14 +113,15 @@ def test_peers_find_exactly_the_planted_drift(scanned, fleet):
 
 
 def test_an_edited_conffile_is_hashed_by_the_integrity_collector(scanned):
-    from changekit.facts.store import SnapshotStore
+    from changekit.facts.backend import open_store
     from changekit.workspace import Workspace
 
-    facts = SnapshotStore(Workspace(scanned)).latest("web03")["facts"]
+    store = open_store(Workspace(scanned))
+    facts = store.latest("web03")["facts"]
     row = facts["integrity"]["/etc/apache2/apache2.conf"]
     assert row["config"] and row["package"] == "apache2"
     assert row["sha256"] == facts["files"]["/etc/apache2/apache2.conf"]["sha256"]
-    web05 = SnapshotStore(Workspace(scanned)).latest("web05")["facts"]["integrity"]
+    web05 = store.latest("web05")["facts"]["integrity"]
     assert "sha256" not in web05["/usr/share/perl5/PDF/API2.pm"]  # no conffile: not hashed
 
 
@@ -257,7 +260,7 @@ def test_module_to_package_mapping_matches_real_hosts(scanned):
         ("app01", "perl", "JSON"),
         ("app01", "python", "PyYAML"),
     ):
-        snap = json.loads((scanned / "facts" / "hosts" / f"{host}.json").read_text())
+        snap = open_store(Workspace(scanned)).latest(host)
         name = module if ecosystem == "perl" else module.lower()
         assert name in snap["facts"][ecosystem], (host, module)
         package = hook().package_for_module(ecosystem=ecosystem, module=module, os_family="debian")
@@ -279,7 +282,7 @@ def test_a_removed_package_is_one_time_finding_on_real_facts(scanned):
     from changekit.drift import remediation
     from changekit.drift.timeline import changes_between
 
-    old = json.loads((scanned / "facts" / "hosts" / "web02.json").read_text())
+    old = open_store(Workspace(scanned)).latest("web02")
     new = json.loads(json.dumps(old))
     new["scan_id"], new["collected_at"] = "20991231T000000Z-zzzz", "2099-12-31T00:00:00+00:00"
     del new["facts"]["dpkg"]["libpdf-api2-perl"]
