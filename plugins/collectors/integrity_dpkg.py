@@ -64,7 +64,8 @@ END { for (k in cf) if (!(k in seen)) { split(k, a, SUBSEP); emit(a[1], a[2], cf
 # lines (unchanged since a verified scan) to "carry", the rest to "pending" (and, for an
 # incremental run, their paths to "tohash").
 _JOIN_AWK = r"""
-function rest(n,   s, i) { s = $0; for (i = 1; i < n; i++) sub(/^[^ ]* /, "", s); return s }
+# the line from field n on (fields are single-space separated; only the path has spaces)
+function rest(n,   i, o) { o = 0; for (i = 1; i < n; i++) o += length($i) + 1; return substr($0, o + 1) }
 FILENAME == base {
   if ($4 != "0" && ($6 == "ok" || $6 == "??5??????")) { p = rest(9); bk[p] = $1 " " $2 " " $3 " " $4 " " $5; bf[p] = $6 }
   next
@@ -85,7 +86,8 @@ FILENAME == stats { p = rest(6); st[p] = $1 " " $2 " " $3 " " $4; rg[p] = (lengt
 # Gives each pending file its verdict (from md5sum's output, or dpkg --verify's in a full
 # run), prints the verify lines of an incremental run, and writes the new baseline entries.
 _VERDICT_AWK = r"""
-function rest(n,   s, i) { s = $0; for (i = 1; i < n; i++) sub(/^[^ ]* /, "", s); return s }
+# the line from field n on (fields are single-space separated; only the path has spaces)
+function rest(n,   i, o) { o = 0; for (i = 1; i < n; i++) o += length($i) + 1; return substr($0, o + 1) }
 FILENAME == results {
   if (mode == "full") { p = substr($0, 13); if (p != "") v[p] = substr($0, 1, 9) }
   else if (substr($0, 33, 2) == "  ") h[substr($0, 35)] = substr($0, 1, 32)
@@ -176,8 +178,9 @@ SCRIPT = (
     ck_files=$(wc -l <"$ck_tmp/expect")
     ck_carried=$(wc -l <"$ck_tmp/carry")
     if [ "$ck_mode" = incremental ]; then
-      awk '$6 != "ok" { p = $0; for (i = 1; i < 9; i++) sub(/^[^ ]* /, "", p);
-        printf "%s %s %s\n", $6, ($7 == "c") ? "c" : " ", p }' "$ck_tmp/carry" >"$ck_tmp/verify"
+      awk '$6 != "ok" { o = 0; for (i = 1; i < 9; i++) o += length($i) + 1
+        printf "%s %s %s\n", $6, ($7 == "c") ? "c" : " ", substr($0, o + 1) }' \
+        "$ck_tmp/carry" >"$ck_tmp/verify"
       cat "$ck_tmp/fresh" >>"$ck_tmp/verify"
     fi
     if [ "$ck_new" != "$ck_tmp/unkept" ] && cat "$ck_tmp/carry" >>"$ck_new" \
