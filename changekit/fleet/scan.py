@@ -228,7 +228,9 @@ class Scan:
         )
 
     def _previous_runs(self, host: str) -> dict[str, Any]:
-        if self.previous_runs is None:
+        # reading the last snapshot costs a parse per host: only for collectors that note runs
+        noting = any(type(c).run_info is not Collector.run_info for c in self.collectors)
+        if self.previous_runs is None or not noting:
             return {}
         try:
             runs = self.previous_runs(host)

@@ -188,9 +188,11 @@ SCRIPT = (
         "$ck_tmp/carry" >"$ck_tmp/verify"
       cat "$ck_tmp/fresh" >>"$ck_tmp/verify"
     fi
+    # the digest of what this run wrote, taken before it replaces the old baseline
     if [ "$ck_new" != "$ck_tmp/unkept" ] && cat "$ck_tmp/carry" >>"$ck_new" \
-      && mv -f "$ck_new" "$ck_base" 2>/dev/null; then
-      ck_digest=$(sha256sum <"$ck_base" | cut -c1-64)
+      && ck_sum=$(sha256sum <"$ck_new" | cut -c1-64) && mv -f "$ck_new" "$ck_base" 2>/dev/null
+    then
+      ck_digest=$ck_sum
     else
       rm -f "$ck_new" "$ck_base" 2>/dev/null
     fi

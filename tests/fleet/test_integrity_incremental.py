@@ -246,3 +246,30 @@ def test_collectors_run_with_low_cpu_and_io_priority(fleet, tmp_path):
         get_manager().unregister(plugin)
     assert code == 0, data["hosts"]
     assert data["snapshots"][0]["facts"]["niceprobe"] == {"nice": 10, "io": "best-effort: prio 7"}
+
+
+def test_a_package_changing_version_between_scans_is_hashed_again(fleet, ws):
+    before = sh(fleet, "dpkg-query -W -f '${Version}' tzdata")
+    other = next(d for d in cache_dir().glob("*/tzdata_*.deb") if before not in d.name)
+    mine = next(d for d in cache_dir().glob("*/tzdata_*.deb") if before in d.name)
+    for deb in (other, mine):
+        (fleet.root(HOST) / "tmp" / deb.name).write_bytes(deb.read_bytes())
+    scan(fleet, ws)
+    install = "DEBIAN_FRONTEND=noninteractive dpkg -i /tmp/{} >/dev/null 2>&1"
+    try:
+        sh(fleet, install.format(shlex.quote(other.name)))
+        assert sh(fleet, "dpkg-query -W -f '${Version}' tzdata") != before
+        time.sleep(2.1)  # see above: exact counts
+        changed, facts = scan(fleet, ws)
+        tzdata = int(sh(fleet, "wc -l </var/lib/dpkg/info/tzdata.md5sums"))
+        assert changed["mode"] == "incremental" and changed["hashed"] >= tzdata
+        assert all(p.startswith("/usr/share/") for p in changed["hashed_paths"])
+        assert facts == {}
+        again, _ = scan(fleet, ws)
+        assert again["hashed"] == 0
+    finally:
+        sh(
+            fleet,
+            install.format(shlex.quote(mine.name)) + f"; rm -f /tmp/{other.name} /tmp/{mine.name}",
+        )
+    assert sh(fleet, "dpkg-query -W -f '${Version}' tzdata") == before
