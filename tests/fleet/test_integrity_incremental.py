@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from changekit_plugins.collectors.integrity import IntegrityCollector
 
 from changekit.api import Collector, hookimpl
 from changekit.plugins import get_manager
@@ -273,3 +274,31 @@ def test_a_package_changing_version_between_scans_is_hashed_again(fleet, ws):
             install.format(shlex.quote(mine.name)) + f"; rm -f /tmp/{other.name} /tmp/{mine.name}",
         )
     assert sh(fleet, "dpkg-query -W -f '${Version}' tzdata") == before
+
+
+def test_a_scan_user_without_root_keeps_its_baseline_in_its_cache(fleet):
+    """The collector's own script as user ``ops``: /var/lib is not writable, so the baseline
+    goes to ~/.cache/changekit; files ops cannot read are reported as dpkg does (all ``?``)
+    and tried again on every scan, never carried."""
+    collector = IntegrityCollector()
+    script = fleet.root(HOST) / "tmp" / "integrity-as-ops.sh"
+
+    def run_as_ops(context: dict) -> tuple[dict, dict]:
+        script.write_text(collector.script(context))
+        out = fleet.ssh(HOST, f"sh /{script.relative_to(fleet.root(HOST))}", user="ops").stdout
+        return collector.run_info(out, context), collector.parse(out, context)
+
+    now = datetime.now(UTC)
+    sh(fleet, "rm -rf ~ops/.cache/changekit")
+    try:
+        first, facts = run_as_ops({"now": now})
+        assert first["mode"] == "full" and first["baseline"]
+        unreadable = {p for p, row in facts.items() if row["flags"] == "?????????"}
+        assert "/etc/sudoers" in unreadable
+        assert fleet.ssh(HOST, "test -s ~/.cache/changekit/integrity-dpkg.baseline", user="ops")
+        repeat, again = run_as_ops({"now": now, "previous_runs": {"integrity": first}})
+        assert repeat["mode"] == "incremental" and again == facts
+        assert set(repeat["hashed_paths"]) == unreadable
+    finally:
+        script.unlink()
+        sh(fleet, "rm -rf ~ops/.cache/changekit")
