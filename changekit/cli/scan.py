@@ -13,9 +13,15 @@ from changekit.cli.factsync import fetch_facts, push_facts
 from changekit.cli.inventory import inventory_options, load_from_options
 from changekit.cli.output import console, format_option, print_json, print_table
 from changekit.errors import EXIT_FAILED, InputError, WorkspaceError
-from changekit.facts.backend import open_store
+from changekit.facts.backend import FactsStore, open_store
 from changekit.fleet.connector import ConnectOptions
-from changekit.fleet.scan import DEFAULT_CONCURRENCY, HostResult, Scan, available_collectors
+from changekit.fleet.scan import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_FULL_VERIFY_DAYS,
+    HostResult,
+    Scan,
+    available_collectors,
+)
 
 
 def choose_collectors(names: str | None) -> list:
@@ -44,6 +50,17 @@ def standards_context(workspace) -> dict:
     from changekit.drift.standards import load_standards, scan_context
 
     return scan_context(load_standards(workspace.standards_dir, available_collectors()))
+
+
+def _last_runs(store: FactsStore):
+    """``host -> runs`` of its latest stored snapshot: what a repeat scan builds on (only
+    from the workspace's store, whose history git proves; never from the host)."""
+
+    def read(host: str) -> dict | None:
+        snapshot = store.latest(host)
+        return snapshot.get("runs") if isinstance(snapshot, dict) else None
+
+    return read
 
 
 def _shown(text: str) -> str:
@@ -101,6 +118,19 @@ def _detail(r: HostResult) -> str:
     metavar="PATH",
     help="Also hash this file on every host (repeatable).",
 )
+@click.option(
+    "--full-verify",
+    is_flag=True,
+    help="integrity: hash every packaged file now, not only the ones that changed.",
+)
+@click.option(
+    "--full-verify-days",
+    type=click.IntRange(1),
+    default=DEFAULT_FULL_VERIFY_DAYS,
+    show_default=True,
+    metavar="DAYS",
+    help="integrity: a full verify when the last one is this many days old.",
+)
 @format_option("table", "json")
 @click.pass_context
 def scan(
@@ -116,6 +146,8 @@ def scan(
     known_hosts,
     sudo,
     files,
+    full_verify,
+    full_verify_days,
     fmt,
 ) -> None:
     """Scan hosts over SSH and store a snapshot of each.
@@ -141,6 +173,8 @@ def scan(
     )
     extra = standards_context(workspace)
     extra["files"] = list(dict.fromkeys([*extra["files"], *files]))
+    extra["full_verify"] = full_verify
+    extra["full_verify_days"] = full_verify_days
     job = Scan(
         hosts,
         chosen,
@@ -148,6 +182,7 @@ def scan(
         concurrency=concurrency,
         extra_context=extra,
         workspace=workspace,
+        previous_runs=_last_runs(store) if store is not None else None,
     )
     results = _run_with_progress(job, len(hosts))
     stored = None

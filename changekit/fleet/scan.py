@@ -25,6 +25,8 @@ from changekit.inventory.model import Host
 from changekit.plugins import collect, hook
 
 DEFAULT_CONCURRENCY = 32
+DEFAULT_FULL_VERIFY_DAYS = 7
+"""How old the last full package verify (``integrity``) may get before a scan runs one."""
 
 # Exception class -> the reason word the summary shows (most specific first).
 REASONS: tuple[tuple[type[BaseException], str], ...] = (
@@ -73,7 +75,8 @@ def available_connectors() -> dict[str, Callable[..., Any]]:
 
 
 def host_context(host: Host, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What collectors get: ``files`` and ``modules`` from the host's variables plus ``extra``."""
+    """What collectors get: ``files`` and ``modules`` from the host's variables plus ``extra``'s,
+    and ``extra``'s other keys as they are."""
     files = list(host.vars.get("changekit_files") or [])
     extra = extra or {}
     modules: Any = host.vars.get("changekit_modules") or []
@@ -87,7 +90,8 @@ def host_context(host: Host, extra: dict[str, Any] | None = None) -> dict[str, A
     elif not modules:
         modules = wanted
     files += [f for f in extra.get("files", []) if f not in files]
-    return {"host": host.name, "vars": dict(host.vars), "files": files, "modules": modules}
+    # the scan's other options (e.g. full_verify) pass through as they are
+    return {**extra, "host": host.name, "vars": dict(host.vars), "files": files, "modules": modules}
 
 
 @dataclass
@@ -100,6 +104,9 @@ class Scan:
     extra_context: dict[str, Any] = field(default_factory=dict)
     scan_id: str = field(default_factory=new_scan_id)
     workspace: Any = None
+    previous_runs: Callable[[str], dict[str, Any] | None] | None = None
+    """The ``runs`` of a host's last stored snapshot (``None``: none, or unreadable), so a
+    collector such as ``integrity`` can carry forward what has not changed."""
 
     def run(self, on_result: Callable[[HostResult], None] | None = None) -> list[HostResult]:
         """Scan every host; ``on_result`` is called as each host finishes (for a progress bar)."""
@@ -148,6 +155,9 @@ class Scan:
 
     def _scan_host(self, host: Host, factory: Callable[..., Any]) -> HostResult:
         context = host_context(host, self.extra_context)
+        collected_at = datetime.now(UTC)
+        context["now"] = collected_at
+        context["previous_runs"] = self._previous_runs(host.name)
         snippets: dict[str, str] = {}
         problems: dict[str, str] = {}
         for c in self.collectors:
@@ -156,7 +166,6 @@ class Scan:
             except Exception as exc:  # noqa: BLE001 - a broken collector is its own error
                 problems[c.name] = f"could not build its script: {type(exc).__name__}: {exc}"
         token = scriptlib.new_token()
-        collected_at = datetime.now(UTC)
         conn = factory(host, self.options)
         try:
             conn.connect()
@@ -177,14 +186,21 @@ class Scan:
                 host.name, "failed", reason, f"the scan script did not run: {tail[:200]}"
             )
         facts: dict[str, Any] = {}
+        runs: dict[str, Any] = {}
         for c in self.collectors:
             if c.name in problems:
                 continue
             outcome = parse_section(c, sections[c.name], context)
             if isinstance(outcome, str):
                 problems[c.name] = outcome
-            else:
-                facts[c.name] = outcome
+                continue
+            facts[c.name] = outcome
+            info = run_info(c, sections[c.name], context)
+            if isinstance(info, str):
+                problems[c.name] = info
+                del facts[c.name]
+            elif info is not None:
+                runs[c.name] = info
         snapshot = {
             "schema_version": 1,
             "scan_id": self.scan_id,
@@ -195,6 +211,8 @@ class Scan:
             "facts": facts,
             "errors": problems,
         }
+        if runs:
+            snapshot["runs"] = runs
         if not facts and problems:
             first = next(iter(problems.items()))
             return HostResult(
@@ -208,6 +226,27 @@ class Scan:
         return HostResult(
             host.name, status, "collector errors" if problems else None, message, snapshot
         )
+
+    def _previous_runs(self, host: str) -> dict[str, Any]:
+        # reading the last snapshot costs a parse per host: only for collectors that note runs
+        noting = any(type(c).run_info is not Collector.run_info for c in self.collectors)
+        if self.previous_runs is None or not noting:
+            return {}
+        try:
+            runs = self.previous_runs(host)
+        except (OSError, ValueError):  # unreadable or corrupt: as if there were none
+            return {}
+        return runs if isinstance(runs, dict) else {}
+
+
+def run_info(collector: Collector, section: scriptlib.Section, context: dict[str, Any]) -> Any:
+    """The collector's note on how it ran (or ``None``), or a string saying why it is garbage."""
+    try:
+        return collector.run_info(section.stdout, context)
+    except ValueError as exc:
+        return f"garbage output: {exc}"
+    except Exception as exc:  # noqa: BLE001 - a parser bug is reported, the rest is kept
+        return f"parser failed: {type(exc).__name__}: {exc}"
 
 
 def parse_section(collector: Collector, section: scriptlib.Section, context: dict[str, Any]) -> Any:

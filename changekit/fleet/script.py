@@ -18,7 +18,14 @@ PRELUDE = """\
 LC_ALL=C; export LC_ALL
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH; export PATH
 umask 077
+renice -n 10 -p $$ >/dev/null 2>&1
+command -v ionice >/dev/null 2>&1 && ionice -c 2 -n 7 -p $$ >/dev/null 2>&1
+:
 """
+"""Also lowers the script's CPU and I/O priority, which every collector inherits: a scan must
+not slow the host's own work. ``renice`` is POSIX; ``ionice`` (util-linux) is used when
+present; either failing (busybox, a container without the capability) changes nothing else.
+Best-effort class 7 rather than idle: an idle-class scan on a busy host might never finish."""
 
 
 @dataclass(frozen=True)

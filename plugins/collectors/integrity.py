@@ -5,16 +5,42 @@ Facts are keyed by path: ``{path: {"manager", "flags", "config", "missing", "pac
 differs); ``package`` is the dpkg package that owns the file (``dpkg -S``, in the same
 session); ``sha256`` is the content hash of an edited dpkg conffile, so peers with two
 different edits of ``apache2.conf`` are told apart (only edited conffiles are hashed).
+
+On dpkg hosts a repeat scan re-hashes only the files whose inode, size or change time moved
+since the last verified scan (integrity_dpkg.py); a full ``dpkg --verify`` runs on a schedule,
+on demand, or whenever the host's baseline is not the one the last stored snapshot recorded
+(integrity_plan.py). How each run went is the snapshot's ``runs.integrity`` (``run_info``).
 """
 
 from __future__ import annotations
 
 import re
+import shlex
+from datetime import UTC, datetime
 from typing import Any
 
 from changekit.api import Collector, hookimpl
 
+from . import integrity_plan
+from .integrity_dpkg import SCRIPT as DPKG_SCRIPT
+
 _LINE = re.compile(r"^(missing|[?.SM5DLUGTP]{8,9}) +([cdglr]?) *(/.*)$")
+_SECTIONS = ("T dpkg", "T rpm", "T dpkg-owner", "T conffile-sha256", "T dpkg-hashed")
+_COUNTS = ("files", "hashed", "carried")
+
+RPM_SCRIPT = r"""if command -v rpm >/dev/null 2>&1 && rpm -q rpm >/dev/null 2>&1; then
+  echo 'T rpm'; rpm -Va --nodeps --noscripts 2>/dev/null
+fi
+exit 0
+"""
+
+
+def plan_for(context: dict[str, Any]) -> integrity_plan.Plan:
+    """The plan the scan's context asks for (see integrity_plan.plan)."""
+    now = context.get("now") or datetime.now(UTC)
+    previous = (context.get("previous_runs") or {}).get("integrity")
+    every = context.get("full_verify_days") or integrity_plan.DEFAULT_EVERY_DAYS
+    return integrity_plan.plan(previous, now, every, bool(context.get("full_verify")))
 
 
 class IntegrityCollector(Collector):
@@ -22,23 +48,13 @@ class IntegrityCollector(Collector):
     description = "package files modified or missing since install (dpkg --verify, rpm -Va)"
 
     def script(self, context: dict[str, Any]) -> str:
-        return r"""if command -v dpkg >/dev/null 2>&1 && [ -d /var/lib/dpkg/info ]; then
-  v=$(dpkg --verify 2>/dev/null)
-  echo 'T dpkg'; [ -n "$v" ] && printf '%s\n' "$v"
-  # which package owns each changed file: one dpkg -S for all, the paths as arguments
-  echo 'T dpkg-owner'
-  [ -n "$v" ] && printf '%s\n' "$v" | sed -n 's#^[^/]*\(/.*\)$#\1#p' \
-    | xargs -r -d '\n' dpkg -S 2>/dev/null
-  # edited conffiles are compared among peers: their content hash tells two edits apart
-  echo 'T conffile-sha256'
-  [ -n "$v" ] && printf '%s\n' "$v" | sed -n 's#^..5[^ ]* *c \(/.*\)$#\1#p' \
-    | xargs -r -d '\n' sha256sum 2>/dev/null
-fi
-if command -v rpm >/dev/null 2>&1 && rpm -q rpm >/dev/null 2>&1; then
-  echo 'T rpm'; rpm -Va --nodeps --noscripts 2>/dev/null
-fi
-exit 0
-"""
+        plan = plan_for(context)
+        # the plan's words are ours, but they go through the quoting every value gets
+        head = (
+            f"ck_mode={shlex.quote(plan.mode)}; ck_want={shlex.quote(plan.digest)}; "
+            f"ck_why={shlex.quote(plan.why)}\n"
+        )
+        return head + DPKG_SCRIPT + RPM_SCRIPT
 
     def parse(self, output: str, context: dict[str, Any]) -> dict[str, dict[str, Any]]:
         changed: dict[str, dict[str, Any]] = {}
@@ -46,10 +62,10 @@ exit 0
         hashes: dict[str, str] = {}
         manager = None
         for line in output.splitlines():
-            if line in ("T dpkg", "T rpm", "T dpkg-owner", "T conffile-sha256"):
+            if line in _SECTIONS:
                 manager = line[2:]
                 continue
-            if not line.strip():
+            if not line.strip() or line.startswith("T meta ") or manager == "dpkg-hashed":
                 continue
             if manager == "dpkg-owner":
                 # "pkg[:arch][, other]: /path"; diversions and other notes have no such form
@@ -79,6 +95,44 @@ exit 0
             if path in changed and changed[path]["config"]:
                 changed[path]["sha256"] = digest
         return dict(sorted(changed.items()))
+
+    def run_info(self, output: str, context: dict[str, Any]) -> dict[str, Any] | None:
+        """How the dpkg verify ran: ``mode`` (full/incremental), ``why`` a full one, the
+        counts of ``files``, ``hashed`` and ``carried``, the host baseline's sha256
+        (``baseline``, ``None`` when none was kept), when the last full verify ran
+        (``full_at``) and the first re-hashed paths (``hashed_paths``). ``None`` without dpkg."""
+        meta: dict[str, str] = {}
+        hashed: list[str] = []
+        in_hashed = False
+        for line in output.splitlines():
+            if line.startswith("T meta "):
+                key, _, value = line[7:].partition(" ")
+                meta[key] = value
+            elif line in _SECTIONS:
+                in_hashed = line == "T dpkg-hashed"
+            elif in_hashed and line.startswith("/"):
+                hashed.append(line)
+        if meta.get("mode") not in ("full", "incremental"):
+            return None
+        info: dict[str, Any] = {"mode": meta["mode"]}
+        for key in _COUNTS:
+            value = meta.get(key, "").strip()
+            if not value.isdigit():
+                raise ValueError(f"integrity: no count of {key} files in {value!r}")
+            info[key] = int(value)
+        digest = meta.get("baseline", "")
+        info["baseline"] = digest if integrity_plan.DIGEST_RE.match(digest) else None
+        if meta.get("why"):
+            info["why"] = meta["why"]
+        plan = plan_for(context)
+        if info["mode"] == "full":
+            now = context.get("now") or datetime.now(UTC)
+            info["full_at"] = now.isoformat(timespec="seconds")
+        else:
+            info["full_at"] = plan.full_at
+        if info["mode"] == "incremental":
+            info["hashed_paths"] = hashed
+        return info
 
 
 @hookimpl(trylast=True)

@@ -10,7 +10,7 @@ import types
 
 import pytest
 
-from changekit.api import CommandResult, Connector, HostUnreachable, hookimpl
+from changekit.api import Collector, CommandResult, Connector, HostUnreachable, hookimpl
 from changekit.fleet import script as scriptlib
 from changekit.fleet.connector import ConnectOptions
 from changekit.fleet.scan import Scan, available_collectors
@@ -134,3 +134,41 @@ def test_markers_printed_by_a_host_cannot_forge_sections():
     sections = scriptlib.split(p.stdout, p.stderr, ["os", "dpkg"], token)
     assert sections["os"].stdout == forged + "real\n" and sections["dpkg"].stdout == "pk\n"
     assert scriptlib.split(p.stdout, "", ["os"], "CKdeadbeef")["os"].exit_code is None
+
+
+class Noted(Collector):
+    """Echoes what the scan handed it and notes a run; ``garbage`` makes its note fail."""
+
+    name = "noted"
+
+    def script(self, context):
+        return "echo ran"
+
+    def parse(self, output, context):
+        return {
+            "previous": context["previous_runs"],
+            "now": context["now"].isoformat(timespec="seconds"),
+        }
+
+    def run_info(self, output, context):
+        if context["host"].startswith("garbage"):
+            raise ValueError("no count")
+        return {"runs": len(context["previous_runs"]) + 1}
+
+
+def test_collectors_see_the_last_runs_and_their_notes_are_stored(local):
+    def last(host):
+        if host == "corrupt1":
+            raise ValueError("Expecting value: line 1 column 1")
+        return {"noted": {"runs": 1}} if host == "seen1" else None
+
+    hosts = [Host("seen1"), Host("new1"), Host("corrupt1"), Host("garbage1")]
+    results = Scan(hosts, [Noted()], connector="local", previous_runs=last).run()
+    seen, new, corrupt, garbage = (r.snapshot for r in results)
+    assert seen["facts"]["noted"]["previous"] == {"noted": {"runs": 1}}
+    assert seen["runs"] == {"noted": {"runs": 2}}
+    assert new["facts"]["noted"]["previous"] == {} and new["runs"] == {"noted": {"runs": 1}}
+    assert corrupt["facts"]["noted"]["previous"] == {}  # unreadable: as if there were none
+    assert seen["facts"]["noted"]["now"] == seen["collected_at"]
+    assert results[3].status == "failed" and "garbage output: no count" in results[3].message
+    assert garbage is None
