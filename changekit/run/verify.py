@@ -50,6 +50,8 @@ def rescan_and_check(
         connector=opts.connector,
         extra_context=extra,
         workspace=ws,
+        # a repeat scan builds on each host's last verified state (integrity's baseline)
+        previous_runs=lambda host: (store.latest(host) or {}).get("runs"),
     )
     results = job.run()
     failed = {
