@@ -6,6 +6,7 @@ workspace; the hosts are changed for real (dpkg -i, edits with the mtime put bac
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import subprocess
 import time
@@ -49,16 +50,24 @@ def sh(fleet, command: str) -> str:
     return fleet.ssh(HOST, command, check=True).stdout
 
 
-def stored(ws: Path) -> Path:
-    return ws / "facts" / "hosts" / f"{HOST}.json"
-
-
 def commit_snapshot(ws: Path, edit) -> None:
-    """Change the stored snapshot of HOST and commit it, as a later scan would find it."""
-    path = stored(ws)
-    text = path.read_text()
-    path.write_text(edit(text))
-    subprocess.run(["git", "commit", "-qam", "test: edit the snapshot"], cwd=ws, check=True)
+    """Change the stored snapshot of HOST on the facts ref, as a later scan would find it: a
+    commit of the edited blob on top of the ref (what a teammate with push access could do)."""
+    from changekit.facts.store import FACTS_REF
+
+    def git(*args: str, text: str | None = None, env: dict | None = None) -> str:
+        out = subprocess.run(["git", *args], cwd=ws, input=text, capture_output=True, text=True,
+                             check=True, env={**os.environ, **(env or {})})  # fmt: skip
+        return out.stdout.strip()
+
+    name = f"hosts/{HOST}.json"
+    blob = git("hash-object", "-w", "--stdin", text=edit(git("show", f"{FACTS_REF}:{name}")))
+    index = {"GIT_INDEX_FILE": str(ws / ".git" / "ck-test-index")}
+    git("read-tree", FACTS_REF, env=index)
+    git("update-index", "--cacheinfo", f"100644,{blob},{name}", env=index)
+    tree = git("write-tree", env=index)
+    commit = git("commit-tree", tree, "-p", FACTS_REF, "-m", "test: edit the snapshot")
+    git("update-ref", FACTS_REF, commit)
 
 
 def test_a_repeat_scan_hashes_only_the_changed_file_even_with_its_mtime_put_back(fleet, ws):
