@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from changekit.errors import NotFoundError
-from tests.facts.contract import store  # noqa: F401 - the parametrized fixture
 from tests.facts.test_store import PKG1, PKG2, S1, S2, S3, snap
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
