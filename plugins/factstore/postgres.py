@@ -24,6 +24,7 @@ DSN_ENV = "CHANGEKIT_FACTS_DSN"
 BATCH = 200
 """Hosts written per round trip: bounds the writer's memory, not the transaction."""
 SCHEMA = (Path(__file__).with_name("schema.sql")).read_text()
+SCHEMA_VERSION = "1"
 _SCHEMA_LOCK = 0x636B6673  # advisory lock: two writers creating the tables at once
 
 
@@ -91,9 +92,14 @@ class PostgresStore:
     def conn(self) -> Any:
         if self._conn is None or self._conn.closed:
             conn = self._connect()
-            with conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-                conn.execute(SCHEMA)
+            # DDL only on a database without the tables: CREATE ... IF NOT EXISTS still locks
+            # them, and would deadlock against another shard already writing
+            if not _schema_ready(conn):
+                with conn.transaction():
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+                    if not _schema_ready(conn):
+                        conn.execute(SCHEMA)
+                        conn.execute("INSERT INTO ck_meta VALUES ('schema', %s)", (SCHEMA_VERSION,))
             self._conn = conn
         return self._conn
 
@@ -464,6 +470,23 @@ class PostgresStore:
 
     def push(self) -> None:
         """A database is shared already: nothing to push."""
+
+
+def _schema_ready(conn: Any) -> bool:
+    # a catalog query, not to_regclass(): that may answer from a cache older than the lock
+    found = conn.execute(
+        "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+        " ON n.oid = c.relnamespace WHERE c.relname = 'ck_meta' AND n.nspname = current_schema()"
+    ).fetchone()
+    if found is None:
+        return False
+    row = conn.execute("SELECT value FROM ck_meta WHERE key = 'schema'").fetchone()
+    if row and row[0] != SCHEMA_VERSION:
+        raise DatabaseError(
+            f"the facts database has schema {row[0]}, this changekit knows {SCHEMA_VERSION}",
+            hint="upgrade changekit on every runner to the same version",
+        )
+    return row is not None
 
 
 def _json(value: Any) -> str:

@@ -62,3 +62,5 @@ CREATE TABLE IF NOT EXISTS ck_current (
     digest    uuid NOT NULL,
     PRIMARY KEY (host_no, collector)
 );
+
+CREATE TABLE IF NOT EXISTS ck_meta (key text PRIMARY KEY, value text NOT NULL);
