@@ -465,6 +465,13 @@ class PostgresStore:
             )
         return self.read_at(row[0], host)
 
+    def peer_snapshots(self, hosts: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Latest snapshots of one peer group, cut down in the database to the items the
+        group disagrees on (``pg_peers``): ``compare_peers`` finds the same on them."""
+        from changekit_plugins.factstore.pg_peers import peer_snapshots
+
+        return peer_snapshots(self.conn, list(hosts))
+
     def fetch(self) -> None:
         """A database is shared already: nothing to fetch."""
 
