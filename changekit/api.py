@@ -27,7 +27,7 @@ if TYPE_CHECKING:
         RefusedError,
         TransportError,
     )
-    from changekit.facts.backend import FactsStore
+    from changekit.facts.backend import FactsStore, open_git_store
     from changekit.facts.carry import carry_over
     from changekit.facts.when import resolve as resolve_when
     from changekit.facts.when import scan_time
@@ -67,6 +67,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "TransportError": ("changekit.errors", "TransportError"),
     "carry_over": ("changekit.facts.carry", "carry_over"),
     "FactsStore": ("changekit.facts.backend", "FactsStore"),
+    "open_git_store": ("changekit.facts.backend", "open_git_store"),
     "resolve_when": ("changekit.facts.when", "resolve"),
     "scan_time": ("changekit.facts.when", "scan_time"),
     "Collector": ("changekit.fleet.collector", "Collector"),
@@ -120,6 +121,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "carry_over",
     "FactsStore",
+    "open_git_store",
     "resolve_when",
     "scan_time",
     "ChangeRecord",

@@ -8,12 +8,14 @@ from datetime import UTC, datetime
 
 import click
 
+from changekit.cli.factsync import fetch_facts
 from changekit.cli.output import print_json, print_table
 from changekit.drift import remediation
 from changekit.drift.findings import RECORDED_LATE, SEVERITIES, severity_rank
 from changekit.drift.inputs import analyze_workspace
 from changekit.drift.peers import PeerThresholds
 from changekit.errors import EXIT_FAILED, NotFoundError
+from changekit.facts.backend import open_store
 from changekit.textsafe import visible
 
 FINDING_ID = re.compile(r"^F-[0-9a-f]{12}$")
@@ -91,6 +93,8 @@ def run_analysis(
 ):
     """Drift over the workspace, from the options ``thresholds_options`` adds (by name)."""
     ws = ctx_obj.workspace()
+    store = open_store(ws)
+    fetch_facts(store)
     thresholds = PeerThresholds(
         majority=majority, min_group_size=min_group, unique_max_hosts=unique_max
     )
@@ -103,6 +107,7 @@ def run_analysis(
         history=history,
         since=baseline,
         builtin_baseline=not no_baseline,
+        store=store,
     )
     return ws, result
 
@@ -228,8 +233,8 @@ def _propose(ws, result, ids):
     if not chosen:
         click.echo("nothing to propose: no open findings", err=True)
         return
-    snapshots = result.state.snapshots if result.state else {}
-    plan = remediation.plan(chosen, snapshots)
+    hosts = sorted({h for f in chosen for h in f.all_hosts})
+    plan = remediation.plan(chosen, dict(open_store(ws).iter_latest(hosts)))
     outcome = actions.create(ws, remediation.record_fields(chosen, plan))
     click.echo(f"filed draft {outcome.record.id}: {visible(outcome.record.title)}")
     for step in plan.steps:

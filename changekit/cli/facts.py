@@ -244,3 +244,31 @@ def scans(ctx: click.Context, fmt: str) -> None:
             (s["scan_id"], states.count("ok"), states.count("partial"), states.count("failed"))
         )
     print_table(["scan", "ok", "partial", "failed"], rows)
+
+
+@facts.command("migrate")
+@click.pass_context
+def migrate(ctx: click.Context) -> None:
+    """Move facts/ out of the work tree onto their own ref, history and all (once per workspace)."""
+    from changekit.facts.migrate import migrate as run
+
+    done = run(ctx.obj.workspace())
+    click.echo(
+        f"moved {done.scans} scan(s) ({done.commits} commit(s)) to refs/changekit/facts; "
+        f"facts/ removed in commit {(done.commit or '')[:12]}",
+        err=True,
+    )
+
+
+@facts.command("fetch")
+@click.pass_context
+def fetch(ctx: click.Context) -> None:
+    """Bring in the facts others pushed to the workspace's remote."""
+    _store(ctx).fetch()
+
+
+@facts.command("push")
+@click.pass_context
+def push(ctx: click.Context) -> None:
+    """Publish the facts stored here to the workspace's remote."""
+    _store(ctx).push()

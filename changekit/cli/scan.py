@@ -9,6 +9,7 @@ import click
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from changekit.cli.factsync import fetch_facts, push_facts
 from changekit.cli.inventory import inventory_options, load_from_options
 from changekit.cli.output import console, format_option, print_json, print_table
 from changekit.errors import EXIT_FAILED, InputError, WorkspaceError
@@ -186,11 +187,13 @@ def scan(
             for r in results
             if r.snapshot is None
         }
-        snapshots = [r.snapshot for r in results if r.snapshot]
+        fetch_facts(store)  # our scan goes on top of what others pushed meanwhile
+        snapshots = (r.snapshot for r in results if r.snapshot)
         if part and getattr(store, "concurrent_writers", False):
             store.save(job.scan_id, snapshots, failed, shard=part)  # type: ignore[call-arg]
         else:
             store.save(job.scan_id, snapshots, failed)
+        push_facts(store)
         stored = job.scan_id
     if fmt == "json":
         print_json(

@@ -50,6 +50,9 @@ class DriftResult:
     (``last_good``: the scan whose snapshot is judged instead, or ``None``)."""
     scopes: dict[str, list[str]] = field(default_factory=dict)
     """Standard name -> the scanned hosts it applies to."""
+    judged: dict[str, str] = field(default_factory=dict)
+    """Host -> the scan of the snapshot judged as its latest (set by the streaming driver,
+    whose ``state`` names the scan but no longer holds the fleet's snapshots)."""
 
     @property
     def checks(self) -> list[Check]:
@@ -126,6 +129,24 @@ def _match_any(inventory: Inventory, standard: Standard) -> list:
     return list(found.values())
 
 
+def conformance_counts(
+    hosts: list[str], groups: dict[str, list[str]], findings: list[Finding]
+) -> dict[str, Any]:
+    """Hosts with no open finding and hosts counted, overall and per group (``[good, all]``):
+    what adds up across units where shares do not."""
+    bad = {h for f in findings if f.is_open for h in f.all_hosts}
+    good = [h for h in hosts if h not in bad]
+    return {
+        "overall": [len(good), len(hosts)],
+        "groups": {g: [sum(1 for h in m if h not in bad), len(m)] for g, m in groups.items()},
+    }
+
+
+def share(good: int, total: int) -> float:
+    """A percentage to one decimal; 100 for nobody (nothing to fault)."""
+    return round(100.0 * good / total, 1) if total else 100.0
+
+
 def conformance(
     hosts: list[str], groups: dict[str, list[str]], findings: list[Finding]
 ) -> dict[str, Any]:
@@ -156,15 +177,20 @@ def analyze(
     history: int = 12,
     since: tuple[str | None, datetime] | None = None,
     package_of: PackageOf | None = None,
+    hosts: list[str] | None = None,
 ) -> DriftResult:
     """Findings for the latest state, with since-when, waivers, explained and resolved ones.
 
     ``since`` (scan id or ``None``, instant) picks the baseline for drift against time;
     by default it is the oldest scan of the ``history`` window. Drift over time lists every
-    change between consecutive scans from the baseline to the latest."""
+    change between consecutive scans from the baseline to the latest. ``hosts``, when
+    given, is the selection itself (``selectors`` are then not read): the streaming driver
+    (``changekit.drift.units``) passes one unit's selected hosts at a time."""
     kinds = tuple(kinds)
     thresholds = thresholds or PeerThresholds()
-    selected = [h.name for h in inventory.select(list(selectors))]
+    selected = (
+        list(hosts) if hosts is not None else [h.name for h in inventory.select(list(selectors))]
+    )
     chosen = set(selected)
     # peers are judged against their whole group even when only some hosts are selected
     universe = sorted(
@@ -197,6 +223,7 @@ def analyze(
                 "at": st.at,
                 "hosts": len(hosts),
                 **conformance(hosts, groups, found),
+                "counts": conformance_counts(hosts, groups, found),
             }
         )
     latest = window[-1] if window else None

@@ -9,19 +9,15 @@ from typing import Any
 
 from changekit.drift import remediation
 from changekit.drift.baseline import with_baseline
-from changekit.drift.engine import (
-    DriftResult,
-    State,
-    analyze,
-    peer_groups,
-    states_from_histories,
-)
+from changekit.drift.engine import DriftResult, peer_groups
 from changekit.drift.findings import Finding
 from changekit.drift.peers import PeerThresholds
 from changekit.drift.standards import FALLBACK_COLLECTORS, Standard, load_standards
 from changekit.drift.timeline import RecordSpan, changes_between
+from changekit.drift.units import analyze_units, fleet_scans
 from changekit.drift.waivers import Waiver, load_waivers
 from changekit.errors import ChangekitError
+from changekit.facts.backend import FactsStore
 from changekit.inventory.model import Host, Inventory
 from changekit.inventory.selectors import hosts_of
 from changekit.plugins import collect
@@ -110,14 +106,18 @@ def record_spans(ws: Workspace, inventory: Inventory) -> list[RecordSpan]:
 
 
 def host_changes(
-    ws: Workspace, host: str, old: dict[str, Any], new: dict[str, Any]
+    ws: Workspace,
+    host: str,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    store: FactsStore | None = None,
 ) -> list[Finding]:
     """``host``'s changes from snapshot ``old`` to ``new``, judged as ``drift`` judges them:
     one interval between stored scans at a time, so each change is held against the scan
     that first saw it (a record approved between two later scans is still late)."""
     from changekit.facts.backend import open_store
 
-    store = open_store(ws)
+    store = store or open_store(ws)
     entries = store.history(host)
     ids = [e["scan_id"] for e in entries]
     if old["scan_id"] not in ids or new["scan_id"] not in ids:
@@ -135,24 +135,6 @@ def host_changes(
     return out
 
 
-def snapshot_states(ws: Workspace, hosts: list[Host], history: int) -> list[State]:
-    """The fleet's states over its last ``history`` scans, from the snapshot store."""
-    from changekit.facts.backend import open_store
-
-    store = open_store(ws)
-    stored = set(store.hosts())
-    histories: dict[str, list[dict[str, Any]]] = {}
-    for host in (h.name for h in hosts if h.name in stored):
-        entries = store.history(host)[-history:]
-        # one `git show` per old snapshot; store.get() would re-read the history each time
-        snaps = [store.read_at(e["commit"], host) for e in entries[:-1]]
-        latest = store.latest(host)
-        if latest is not None:
-            snaps.append(latest)
-        histories[host] = snaps
-    return states_from_histories(histories)
-
-
 def analyze_workspace(
     ws: Workspace,
     selectors: list[str] | tuple[str, ...] = (),
@@ -163,51 +145,50 @@ def analyze_workspace(
     history: int = 12,
     since: str | None = None,
     builtin_baseline: bool = True,
+    store: FactsStore | None = None,
 ) -> DriftResult:
     """Drift for the workspace's hosts matching ``selectors`` (all when empty); ``since``
     (a scan id, date, ``yesterday``, ``7d``, ISO time) is the baseline for drift over time.
     ``builtin_baseline``: also check ``changekit.drift.baseline`` (unless a workspace
-    standard of that name replaces it)."""
+    standard of that name replaces it).
+
+    Snapshots are read one unit (a peer group and what it is judged with) at a time
+    (``changekit.drift.units``): the history of every host comes from one read of the
+    store, each snapshot from its own."""
+    from changekit.facts.backend import open_store
     from changekit.facts.when import resolve
 
+    store = store or open_store(ws)
     inventory = workspace_inventory(ws)
     if not inventory.hosts:  # scanned with a host list (-i a,b,): the store knows the hosts
-        from changekit.facts.backend import open_store
-
-        inventory = Inventory(hosts={h: Host(h) for h in open_store(ws).hosts()})
-    selected = inventory.select(list(selectors))
-    names = {h.name for h in selected}
+        inventory = Inventory(hosts={h: Host(h) for h in store.hosts()})
+    selected = [h.name for h in inventory.select(list(selectors))]
+    names = set(selected)
     for members in peer_groups(inventory, inventory.hosts).values():
         if names & set(members):  # a host's peers are read too: drift is judged against them
             names |= set(members)
     baseline = resolve(since, now=now) if since else None
-    result = analyze(
+    depth = None if baseline else history
+    entries = store.histories(sorted(names), depth)
+    standards = with_baseline(workspace_standards(ws), builtin_baseline)
+    result = analyze_units(
         inventory,
-        snapshot_states(
-            ws, [inventory.hosts[n] for n in sorted(names)], 100_000 if baseline else history
-        ),
+        selected,
+        lambda hosts: store.iter_histories(hosts, depth),
+        fleet_scans(entries),
         since=baseline,
-        standards=with_baseline(workspace_standards(ws), builtin_baseline),
+        standards=standards,
         waivers=workspace_waivers(ws),
         records=record_spans(ws, inventory),
-        selectors=selectors,
         kinds=kinds,
         thresholds=thresholds,
         now=now,
         history=history,
         package_of=remediation.package_for,
     )
-    failed = scan_failures(ws, result.hosts + result.unscanned)
+    failed = store.failures(result.hosts + result.unscanned)
     for host, why in failed.items():
-        snap = result.state.snapshots.get(host) if result.state else None
-        why["last_good"] = snap["scan_id"] if snap else None
+        why["last_good"] = result.judged.get(host)
     result.scan_failed = failed
     result.unscanned = [h for h in result.unscanned if h not in failed]
     return result
-
-
-def scan_failures(ws: Workspace, hosts: list[str]) -> dict[str, dict[str, Any]]:
-    """Hosts (of ``hosts``) whose latest scan attempt failed, with the reason it gave."""
-    from changekit.facts.backend import open_store
-
-    return open_store(ws).failures(hosts)

@@ -163,3 +163,18 @@ def store_settings(workspace: Workspace) -> tuple[str, dict[str, Any]]:
             hint="git (the default) or postgres",
         )
     return name, dict(facts)
+
+
+def open_git_store(workspace: Workspace) -> FactsStore:
+    """The built-in git store (``facts.store: git``, the default)."""
+    from changekit.errors import WorkspaceError
+    from changekit.facts.migrate import needs_migration
+    from changekit.facts.store import LEGACY_DIR, SnapshotStore
+
+    store = SnapshotStore(workspace)
+    if store.tip() is None and needs_migration(workspace, store.repo):
+        raise WorkspaceError(
+            f"this workspace keeps its facts in {LEGACY_DIR}/, with the change records",
+            hint="move them to their own ref once, history and all: changekit facts migrate",
+        )
+    return store

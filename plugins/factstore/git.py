@@ -9,11 +9,9 @@ from changekit.api import hookimpl
 
 
 def git_store(workspace: Any, options: dict[str, Any]) -> Any:
-    from changekit.facts.store import SnapshotStore
+    from changekit.api import open_git_store
 
-    store = SnapshotStore(workspace)
-    store.repo  # noqa: B018 - no git repository: say so now, not after a scan
-    return store
+    return open_git_store(workspace)
 
 
 @hookimpl(trylast=True)

@@ -11,7 +11,8 @@ import git
 import pytest
 
 from changekit.errors import GitError, NotFoundError
-from changekit.facts.store import SnapshotStore, host_filename
+from changekit.facts import gitref
+from changekit.facts.store import FACTS_REF, SnapshotStore, host_filename
 from changekit.workspace import Workspace
 from changekit.yamlfile import validate
 
@@ -60,7 +61,7 @@ def test_one_commit_per_scan_and_history(ws):
         failed={"web02": {"reason": "unreachable", "message": "refused"}},
     )
     repo = git.Repo(ws.root)
-    assert [c.message.splitlines()[0] for c in repo.iter_commits()][:2] == [
+    assert [c.message.splitlines()[0] for c in repo.iter_commits(FACTS_REF)] == [
         f"facts: scan {S2} (1 stored, 1 failed)",
         f"facts: scan {S1} (2 stored, 0 failed)",
     ]
@@ -73,16 +74,20 @@ def test_one_commit_per_scan_and_history(ws):
         "reason": "unreachable",
         "message": "refused",
     }
+    # facts live on their own ref: the branch, its work tree and its index are untouched
+    assert [c.message for c in repo.iter_commits()] == ["workspace\n"]
     assert not repo.is_dirty(untracked_files=True)
+    assert not (ws.root / "facts").exists()
 
 
 def test_stored_snapshots_are_canonical_and_valid(ws):
     store = SnapshotStore(ws)
-    store.save(S1, [snap(S1, "web01", PKG1)])
-    text = (ws.root / "facts" / "hosts" / "web01.json").read_text()
+    store.save(S1, [snap(S1, "web01", {**PKG1, "os": {"name": "Debian \u00e9"}})])
+    text = git.Repo(ws.root).git.show(f"{FACTS_REF}:hosts/web01.json") + "\n"
     data = json.loads(text)
     validate(data, "snapshot")
-    assert text == json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    # sorted keys, one item per line, UTF-8 as is: the same facts give the same bytes
+    assert text == json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
 def test_at_accepts_scan_ids_dates_and_times(ws):
@@ -136,18 +141,44 @@ def test_hostile_host_names_become_safe_file_names(ws):
     assert store.at(name, S1)["host"] == name
 
 
-def test_a_failed_commit_leaves_files_and_history_as_they_were(ws):
+def test_a_failed_save_leaves_the_store_as_it_was(ws):
     store = SnapshotStore(ws)
     store.save(S1, [snap(S1, "web01", PKG1)])
-    before = (ws.root / "facts" / "hosts" / "web01.json").read_text()
-    hook = ws.root / ".git" / "hooks" / "pre-commit"
-    hook.write_text("#!/bin/sh\necho refused by hook >&2\nexit 1\n")
-    hook.chmod(0o755)
-    with pytest.raises(GitError):
-        store.save(S2, [snap(S2, "web01", PKG2), snap(S2, "web09", PKG2)])
-    assert (ws.root / "facts" / "hosts" / "web01.json").read_text() == before
-    assert not (ws.root / "facts" / "hosts" / "web09.json").exists()
-    assert not (ws.root / "facts" / "scans" / f"{S2}.json").exists()
+    tip = store.tip()
+
+    def snapshots():
+        yield snap(S2, "web01", PKG2)
+        yield snap(S2, "web09", PKG2)
+        raise RuntimeError("the scan died half way")
+
+    with pytest.raises(RuntimeError):
+        store.save(S2, snapshots())
+    fresh = SnapshotStore(ws)
+    assert fresh.tip() == tip
+    assert fresh.latest("web01")["scan_id"] == S1
+    assert fresh.latest("web09") is None
+    assert [s["scan_id"] for s in fresh.scans()] == [S1]
+
+
+def test_a_save_git_refuses_leaves_the_store_as_it_was(ws):
+    store = SnapshotStore(ws)
+    store.save(S1, [snap(S1, "web01", PKG1)])
+    tip = store.tip()
+    # the ref moved under the writer (another run, not holding the lock): no overwrite
+    other = SnapshotStore(ws)
+    other.save(S2, [snap(S2, "web01", PKG2)])
+    moved = other.tip()
+    stale = git.Repo(ws.root)
+    stale.git.update_ref(FACTS_REF, tip)
+    assert store.tip() == tip
+    stale.git.update_ref(FACTS_REF, moved)
+    # a parent that is not the tip any more is refused as a non-fast-forward by git
+    writer = gitref.FastImport(stale)
+    writer.add("hosts/web01.json", b"{}\n")
+    writer.commit(FACTS_REF, tip, "x\n", stale.git.var("GIT_COMMITTER_IDENT"))
+    with pytest.raises(GitError, match="fast-import failed"):
+        writer.finish()
+    assert SnapshotStore(ws).tip() == moved
     status = subprocess.run(
         ["git", "status", "--porcelain"], cwd=ws.root, capture_output=True, text=True
     ).stdout
