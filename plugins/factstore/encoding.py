@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
+from collections.abc import Iterator
 from typing import Any
 
 ITEMS = "items"
 JSON = "json"
+BUCKETS = 64
+"""Slices of an item-shaped collector, each with its own digest: a daily scan that changes
+three packages sends and re-checks three slices (about 90 items), not the whole collector."""
 
 
 def shape_of(data: Any) -> str:
@@ -33,11 +38,21 @@ def digest(collector: str, doc: str) -> str:
     return hashlib.md5(f"{collector}\x1f{doc}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def rows_of(collector: str, data: Any) -> list[tuple[str, Any]]:
-    """``[(item, value)]`` as stored: one per item, or one ``("", data)``."""
-    if shape_of(data) == ITEMS:
-        return list(data.items())
-    return [("", data)]
+def bucket_of(item: str) -> int:
+    return zlib.crc32(item.encode("utf-8", "surrogatepass")) % BUCKETS
+
+
+def buckets(data: Any, shape: str) -> Iterator[tuple[int, str]]:
+    """``(bucket, document)`` for each non-empty slice of one collector's data: the items
+    whose names fall in that bucket, or, for shape ``json``, the whole value as bucket 0."""
+    if shape != ITEMS:
+        yield 0, document(data)
+        return
+    slices: dict[int, dict[str, Any]] = {}
+    for item, value in data.items():
+        slices.setdefault(bucket_of(item), {})[item] = value
+    for bucket in sorted(slices):
+        yield bucket, document(slices[bucket])
 
 
 def rebuild(shapes: dict[str, str], rows: list[tuple[str, str, Any]]) -> dict[str, Any]:

@@ -13,15 +13,21 @@ from typing import Any
 
 from changekit_plugins.factstore import encoding
 
-# hosts of the group that have the collector (ck_current) vs hosts holding each value
+# hosts of the group that have the collector (their latest snapshot's shapes) vs hosts
+# holding each value: an item is divergent when two values exist or one misses some hosts
 DIVERGENT = """
 WITH g AS (SELECT host_no, name FROM ck_hosts WHERE name = ANY(%(hosts)s)),
 per_item AS (
     SELECT f.item_no, count(*) AS hosts FROM ck_facts f JOIN g USING (host_no)
     WHERE f.valid_to IS NULL GROUP BY f.item_no
 ),
+latest AS (
+    SELECT DISTINCT ON (hs.host_no) hs.host_no, hs.info FROM ck_host_scans hs JOIN g USING (host_no)
+    WHERE hs.status <> 'failed' ORDER BY hs.host_no, hs.scan_no DESC
+),
 having_collector AS (
-    SELECT c.collector, count(*) AS hosts FROM ck_current c JOIN g USING (host_no)
+    SELECT c.collector, count(*) AS hosts
+    FROM latest, jsonb_object_keys(latest.info -> 'shapes') AS c(collector)
     GROUP BY c.collector
 ),
 divergent AS (

@@ -141,7 +141,7 @@ class PostgresStore:
                 if batch:
                     stored += self._write_batch(conn, items_conn, scan_no, scan_id, batch)
                 if failed:
-                    self._write_failed(conn, scan_no, scan_id, failed)
+                    self._write_failed(conn, items_conn, scan_no, scan_id, failed)
                 k, n = shard or (1, 1)
                 conn.execute(
                     "INSERT INTO ck_scan_shards (scan_no, shard, shards, stored, failed)"
@@ -157,14 +157,14 @@ class PostgresStore:
             items_conn.close()
         return scan_id
 
-    def _host_numbers(self, conn: Any, names: list[str]) -> dict[str, int]:
-        # ON CONFLICT DO NOTHING returns no row for names already there: select them after
-        with self._connect() as own:  # committed at once, outside the scan's transaction
-            own.execute(
-                "INSERT INTO ck_hosts (name) SELECT unnest(%s::text[]) ORDER BY 1"
-                " ON CONFLICT (name) DO NOTHING",
-                (sorted(names),),
-            )
+    def _host_numbers(self, conn: Any, side: Any, names: list[str]) -> dict[str, int]:
+        # committed at once on the side connection, outside the scan's transaction (shards
+        # never wait on each other); ON CONFLICT returns no row for names already there
+        side.execute(
+            "INSERT INTO ck_hosts (name) SELECT unnest(%s::text[]) ORDER BY 1"
+            " ON CONFLICT (name) DO NOTHING",
+            (sorted(names),),
+        )
         rows = conn.execute(
             "SELECT name, host_no FROM ck_hosts WHERE name = ANY(%s)", (names,)
         ).fetchall()
@@ -188,38 +188,39 @@ class PostgresStore:
     ) -> int:
         from changekit.api import carry_over
 
-        numbers = self._host_numbers(conn, [s["host"] for s in batch])
+        numbers = self._host_numbers(conn, items_conn, [s["host"] for s in batch])
         self._check_order(conn, list(numbers.values()), scan_no, scan_id)
         previous = {}
         errored = [s["host"] for s in batch if s.get("errors")]
         if errored:
             previous = dict(self.iter_latest(errored, conn=conn))
-        current: dict[tuple[int, str], str] = {
-            (h, c): d.hex
-            for h, c, d in conn.execute(
-                "SELECT host_no, collector, digest FROM ck_current WHERE host_no = ANY(%s)",
+        current: dict[tuple[int, str, int], str] = {
+            (h, c, b): d.hex
+            for h, c, b, d in conn.execute(
+                "SELECT host_no, collector, bucket, digest FROM ck_current WHERE host_no = ANY(%s)",
                 (list(numbers.values()),),
             )
         }
-        staged: list[tuple[int, str, str, str | None, str | None]] = []
+        staged: list[tuple[int, str, int, str, str | None, str | None]] = []
         scans: list[tuple[int, str, Any]] = []
-        seen: set[tuple[int, str]] = set()
+        seen: set[tuple[int, str, int]] = set()
         for snap in batch:
             merged = carry_over(snap, previous.get(snap["host"]))
             host_no = numbers[snap["host"]]
             shapes = {}
             for collector, data in merged["facts"].items():
-                shapes[collector] = encoding.shape_of(data)
-                doc = encoding.document(data)
-                seen.add((host_no, collector))
-                digest = encoding.digest(collector, doc)
-                if current.get((host_no, collector)) != digest:
-                    staged.append((host_no, collector, shapes[collector], doc, digest))
+                shape = shapes[collector] = encoding.shape_of(data)
+                for bucket, doc in encoding.buckets(data, shape):
+                    key = (host_no, collector, bucket)
+                    seen.add(key)
+                    digest = encoding.digest(collector, doc)
+                    if current.get(key) != digest:
+                        staged.append((host_no, collector, bucket, shape, doc, digest))
             info = {k: v for k, v in merged.items() if k != "facts"}
             info["shapes"] = shapes
             scans.append((host_no, "partial" if snap.get("errors") else "ok", info))
-        for key in current.keys() - seen:  # a collector no longer there: close its rows
-            staged.append((key[0], key[1], "gone", None, None))
+        for host_no, collector, bucket in current.keys() - seen:  # gone: close its rows
+            staged.append((host_no, collector, bucket, "gone", None, None))
         if staged:
             self._apply(conn, items_conn, scan_no, staged)
         with conn.cursor().copy(
@@ -234,12 +235,12 @@ class PostgresStore:
         conn: Any,
         items_conn: Any,
         scan_no: int,
-        staged: list[tuple[int, str, str, str | None, str | None]],
+        staged: list[tuple[int, str, int, str, str | None, str | None]],
     ) -> None:
         """Close the intervals of changed items and open the new ones, all in SQL."""
         conn.execute(_TEMP_TABLES)
         with conn.cursor().copy(
-            "COPY ck_staged (host_no, collector, shape, doc, digest) FROM STDIN"
+            "COPY ck_staged (host_no, collector, bucket, shape, doc, digest) FROM STDIN"
         ) as copy:
             for row in staged:
                 copy.write_row(row)
@@ -249,7 +250,7 @@ class PostgresStore:
             with items_conn.transaction():
                 items_conn.execute(
                     "CREATE TEMP TABLE IF NOT EXISTS ck_items_in"
-                    " (collector text, item text, value jsonb, digest uuid)"
+                    " (collector text, item text, bucket smallint, value jsonb, digest uuid)"
                 )
                 items_conn.execute("TRUNCATE ck_items_in")
                 with items_conn.cursor().copy("COPY ck_items_in FROM STDIN") as copy:
@@ -257,8 +258,8 @@ class PostgresStore:
                         copy.write_row(row)
                 # in digest order: two writers adding the same items never deadlock
                 items_conn.execute(
-                    "INSERT INTO ck_items (collector, item, value, digest)"
-                    " SELECT DISTINCT ON (digest) collector, item, value, digest"
+                    "INSERT INTO ck_items (collector, item, bucket, value, digest)"
+                    " SELECT DISTINCT ON (digest) collector, item, bucket, value, digest"
                     " FROM ck_items_in ORDER BY digest ON CONFLICT (digest) DO NOTHING"
                 )
         conn.execute(_CLOSE, {"scan": scan_no})
@@ -266,9 +267,9 @@ class PostgresStore:
         conn.execute(_CURRENT)
 
     def _write_failed(
-        self, conn: Any, scan_no: int, scan_id: str, failed: dict[str, dict[str, str]]
+        self, conn: Any, side: Any, scan_no: int, scan_id: str, failed: dict[str, dict[str, str]]
     ) -> None:
-        numbers = self._host_numbers(conn, list(failed))
+        numbers = self._host_numbers(conn, side, list(failed))
         self._check_order(conn, list(numbers.values()), scan_no, scan_id)
         with conn.cursor().copy(
             "COPY ck_host_scans (host_no, scan_no, status, info) FROM STDIN"
@@ -530,28 +531,29 @@ WHERE h.name = %s AND hs.status <> 'failed' ORDER BY hs.scan_no DESC LIMIT %s
 
 _TEMP_TABLES = """
 CREATE TEMP TABLE IF NOT EXISTS ck_staged
-    (host_no int, collector text, shape text, doc jsonb, digest uuid);
-CREATE TEMP TABLE IF NOT EXISTS ck_new (host_no int, collector text, item text, value jsonb, digest uuid);
+    (host_no int, collector text, bucket smallint, shape text, doc jsonb, digest uuid);
+CREATE TEMP TABLE IF NOT EXISTS ck_new
+    (host_no int, collector text, item text, bucket smallint, value jsonb, digest uuid);
 TRUNCATE ck_staged, ck_new;
 """
 
 # every (host, collector, item, value) of the changed collectors, with its item digest
 _EXPAND = """
 INSERT INTO ck_new
-SELECT host_no, collector, item, value,
+SELECT host_no, collector, item, bucket, value,
        md5(collector || chr(31) || item || chr(31) || value::text)::uuid
 FROM (
-    SELECT s.host_no, s.collector, e.key AS item, e.value
+    SELECT s.host_no, s.collector, e.key AS item, s.bucket, e.value
     FROM ck_staged s CROSS JOIN LATERAL jsonb_each(s.doc) e WHERE s.shape = 'items'
     UNION ALL
-    SELECT s.host_no, s.collector, '', s.doc FROM ck_staged s WHERE s.shape = 'json'
+    SELECT s.host_no, s.collector, '', s.bucket, s.doc FROM ck_staged s WHERE s.shape = 'json'
 ) x;
 ANALYZE ck_staged;
 ANALYZE ck_new;
 """
 
 _UNKNOWN_ITEMS = """
-SELECT DISTINCT n.collector, n.item, n.value::text, n.digest FROM ck_new n
+SELECT DISTINCT n.collector, n.item, n.bucket, n.value::text, n.digest FROM ck_new n
 WHERE NOT EXISTS (SELECT 1 FROM ck_items i WHERE i.digest = n.digest)
 """
 
@@ -562,7 +564,7 @@ FROM (
     SELECT f.host_no, f.item_no
     FROM ck_staged s
     JOIN ck_facts f ON f.host_no = s.host_no AND f.valid_to IS NULL
-    JOIN ck_items i ON i.item_no = f.item_no AND i.collector = s.collector
+    JOIN ck_items i ON i.item_no = f.item_no AND i.collector = s.collector AND i.bucket = s.bucket
     WHERE NOT EXISTS (SELECT 1 FROM ck_new n WHERE n.host_no = f.host_no AND n.digest = i.digest)
 ) gone
 WHERE f.host_no = gone.host_no AND f.item_no = gone.item_no AND f.valid_to IS NULL
@@ -579,7 +581,7 @@ WHERE NOT EXISTS (
 
 _CURRENT = """
 DELETE FROM ck_current c USING ck_staged s
-WHERE c.host_no = s.host_no AND c.collector = s.collector;
-INSERT INTO ck_current (host_no, collector, digest)
-SELECT host_no, collector, digest FROM ck_staged WHERE shape <> 'gone';
+WHERE c.host_no = s.host_no AND c.collector = s.collector AND c.bucket = s.bucket;
+INSERT INTO ck_current (host_no, collector, bucket, digest)
+SELECT host_no, collector, bucket, digest FROM ck_staged WHERE shape <> 'gone';
 """

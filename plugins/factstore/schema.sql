@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS ck_items (
     item_no   integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     collector text NOT NULL,
     item      text NOT NULL,
+    bucket    smallint NOT NULL,  -- encoding.bucket_of(item): which slice of its collector
     value     jsonb NOT NULL,
     digest    uuid NOT NULL UNIQUE
 );
@@ -55,12 +56,14 @@ CREATE INDEX IF NOT EXISTS ck_facts_host ON ck_facts (host_no, valid_from);
 -- the current state (drift, closing changed intervals): one open row per host and item
 CREATE UNIQUE INDEX IF NOT EXISTS ck_facts_open ON ck_facts (host_no, item_no) WHERE valid_to IS NULL;
 
--- each host's current collector documents by digest: an unchanged collector costs no rows
+-- each host's current facts by slice (a collector's items in 64 buckets by name) and digest:
+-- an unchanged slice costs no rows, a changed package re-reads one slice, not 1,800 items
 CREATE TABLE IF NOT EXISTS ck_current (
     host_no   integer NOT NULL REFERENCES ck_hosts,
     collector text NOT NULL,
+    bucket    smallint NOT NULL,
     digest    uuid NOT NULL,
-    PRIMARY KEY (host_no, collector)
+    PRIMARY KEY (host_no, collector, bucket)
 );
 
 CREATE TABLE IF NOT EXISTS ck_meta (key text PRIMARY KEY, value text NOT NULL);
