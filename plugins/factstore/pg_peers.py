@@ -13,16 +13,22 @@ from typing import Any
 
 from changekit_plugins.factstore import encoding
 
-# hosts of the group that have the collector (their latest snapshot's shapes) vs hosts
-# holding each value: an item is divergent when two values exist or one misses some hosts
+# one pass over the group's open intervals: hosts holding each value, against the hosts
+# that have the collector at all (their latest snapshot's shapes); an item is divergent
+# when two values exist or its one value misses some hosts that have the collector
 DIVERGENT = """
-WITH g AS (SELECT host_no, name FROM ck_hosts WHERE name = ANY(%(hosts)s)),
-per_item AS (
-    SELECT f.item_no, count(*) AS hosts FROM ck_facts f JOIN g USING (host_no)
-    WHERE f.valid_to IS NULL GROUP BY f.item_no
+WITH g AS MATERIALIZED (SELECT host_no, name FROM ck_hosts WHERE name = ANY(%(hosts)s)),
+open AS MATERIALIZED (
+    SELECT f.host_no, f.item_no FROM ck_facts f JOIN g USING (host_no) WHERE f.valid_to IS NULL
+),
+keyed AS MATERIALIZED (
+    SELECT p.item_no, p.hosts, i.collector, i.item
+    FROM (SELECT item_no, count(*) AS hosts FROM open GROUP BY item_no) p
+    JOIN ck_items i USING (item_no)
 ),
 latest AS (
-    SELECT DISTINCT ON (hs.host_no) hs.host_no, hs.info FROM ck_host_scans hs JOIN g USING (host_no)
+    SELECT DISTINCT ON (hs.host_no) hs.host_no, hs.info
+    FROM ck_host_scans hs JOIN g USING (host_no)
     WHERE hs.status <> 'failed' ORDER BY hs.host_no, hs.scan_no DESC
 ),
 having_collector AS (
@@ -31,16 +37,15 @@ having_collector AS (
     GROUP BY c.collector
 ),
 divergent AS (
-    SELECT i.collector, i.item FROM per_item p JOIN ck_items i USING (item_no)
-    JOIN having_collector hc USING (collector)
-    GROUP BY i.collector, i.item
-    HAVING count(*) > 1 OR min(p.hosts) < min(hc.hosts)
+    SELECT k.collector, k.item FROM keyed k JOIN having_collector hc USING (collector)
+    GROUP BY k.collector, k.item
+    HAVING count(*) > 1 OR min(k.hosts) < min(hc.hosts)
 )
 SELECT g.name, i.collector, i.item, i.value
-FROM divergent d
-JOIN ck_items i ON i.collector = d.collector AND i.item = d.item
-JOIN ck_facts f ON f.item_no = i.item_no AND f.valid_to IS NULL
-JOIN g ON g.host_no = f.host_no
+FROM open o
+JOIN (SELECT k.item_no FROM keyed k JOIN divergent d USING (collector, item)) x USING (item_no)
+JOIN g USING (host_no)
+JOIN ck_items i USING (item_no)
 """
 
 LATEST_INFO = """

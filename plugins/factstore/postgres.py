@@ -262,6 +262,7 @@ class PostgresStore:
                     " SELECT DISTINCT ON (digest) collector, item, bucket, value, digest"
                     " FROM ck_items_in ORDER BY digest ON CONFLICT (digest) DO NOTHING"
                 )
+        conn.execute(_DIFF)
         conn.execute(_CLOSE, {"scan": scan_no})
         conn.execute(_OPEN, {"scan": scan_no})
         conn.execute(_CURRENT)
@@ -534,6 +535,8 @@ CREATE TEMP TABLE IF NOT EXISTS ck_staged
     (host_no int, collector text, bucket smallint, shape text, doc jsonb, digest uuid);
 CREATE TEMP TABLE IF NOT EXISTS ck_new
     (host_no int, collector text, item text, bucket smallint, value jsonb, digest uuid);
+CREATE TEMP TABLE IF NOT EXISTS ck_old (host_no int, item_no int);
+CREATE TEMP TABLE IF NOT EXISTS ck_now (host_no int, item_no int);
 TRUNCATE ck_staged, ck_new;
 """
 
@@ -557,26 +560,29 @@ SELECT DISTINCT n.collector, n.item, n.bucket, n.value::text, n.digest FROM ck_n
 WHERE NOT EXISTS (SELECT 1 FROM ck_items i WHERE i.digest = n.digest)
 """
 
-# open intervals of a changed collector whose item (with this value) is not in the new data
+# the open intervals of the changed slices (old) and the items they hold now (new): what
+# to close is old minus new, what to open new minus old (hashed set operations: the temp
+# tables' row counts are unknown to the planner, and a nested loop there costs minutes)
+_DIFF = """
+TRUNCATE ck_old, ck_now;
+INSERT INTO ck_old
+SELECT f.host_no, f.item_no
+FROM ck_staged s
+JOIN ck_facts f ON f.host_no = s.host_no AND f.valid_to IS NULL
+JOIN ck_items i ON i.item_no = f.item_no AND i.collector = s.collector AND i.bucket = s.bucket;
+INSERT INTO ck_now SELECT n.host_no, i.item_no FROM ck_new n JOIN ck_items i USING (digest);
+"""
+
 _CLOSE = """
 UPDATE ck_facts f SET valid_to = %(scan)s
-FROM (
-    SELECT f.host_no, f.item_no
-    FROM ck_staged s
-    JOIN ck_facts f ON f.host_no = s.host_no AND f.valid_to IS NULL
-    JOIN ck_items i ON i.item_no = f.item_no AND i.collector = s.collector AND i.bucket = s.bucket
-    WHERE NOT EXISTS (SELECT 1 FROM ck_new n WHERE n.host_no = f.host_no AND n.digest = i.digest)
-) gone
+FROM (SELECT host_no, item_no FROM ck_old EXCEPT SELECT host_no, item_no FROM ck_now) gone
 WHERE f.host_no = gone.host_no AND f.item_no = gone.item_no AND f.valid_to IS NULL
 """
 
 _OPEN = """
 INSERT INTO ck_facts (host_no, item_no, valid_from)
-SELECT n.host_no, i.item_no, %(scan)s FROM ck_new n JOIN ck_items i USING (digest)
-WHERE NOT EXISTS (
-    SELECT 1 FROM ck_facts f
-    WHERE f.host_no = n.host_no AND f.item_no = i.item_no AND f.valid_to IS NULL
-)
+SELECT host_no, item_no, %(scan)s
+FROM (SELECT host_no, item_no FROM ck_now EXCEPT SELECT host_no, item_no FROM ck_old) added
 """
 
 _CURRENT = """
