@@ -182,6 +182,8 @@ def size(dsn: str, *tables: str) -> int:
 
 
 def mb(n: float) -> str:
+    if n < 1e7:
+        return f"{n / 1e6:,.2f} MB"
     return f"{n / 1e6:,.0f} MB" if n < 1e10 else f"{n / 1e9:,.1f} GB"
 
 
@@ -274,6 +276,11 @@ def run(args, dsn: str, naive_dsn: str) -> None:
         )
     naive_size = size(naive_dsn, "naive_snapshots")
     per_scan_naive = naive_size / max(1, args.naive_days)
+
+    # autovacuum would get there on its own; do it now so the reads below do not depend on
+    # when it last ran (visibility map for index-only scans, fresh statistics)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
 
     # whole-fleet peer drift: counted in the database vs Python over whole snapshots
     store = _open(dsn)
