@@ -154,9 +154,16 @@ class PostgresStore:
                     (scan_no, k, n, stored, len(failed)),
                 )
         except _psycopg().errors.UniqueViolation as exc:
+            part = f"shard {shard[0]}/{shard[1]}" if shard else "it"
             raise DatabaseError(
-                f"scan {scan_id} already stored {'shard ' + '/'.join(map(str, shard)) if shard else 'this part'} or one of its hosts",
+                f"scan {scan_id} already stored {part}",
                 hint="each shard stores once per scan; start a new scan (a new --scan-id)",
+            ) from exc
+        except _psycopg().Error as exc:
+            # nothing of the scan is visible: a scan counts once a shard of it committed
+            raise DatabaseError(
+                f"could not store scan {scan_id}: {str(exc).strip().splitlines()[0]}",
+                hint="nothing of this scan was stored; fix the cause and scan again",
             ) from exc
         finally:
             items_conn.close()
@@ -322,7 +329,9 @@ class PostgresStore:
     def scans(self) -> list[dict[str, Any]]:
         out: dict[int, dict[str, Any]] = {}
         for scan_no, scan_id, started in self.conn.execute(
-            "SELECT scan_no, scan_id, started_at FROM ck_scans ORDER BY started_at, scan_id"
+            "SELECT scan_no, scan_id, started_at FROM ck_scans s WHERE "
+            + _SCAN_STORED
+            + " ORDER BY started_at, scan_id"
         ):
             out[scan_no] = {"scan_id": scan_id, "started_at": started.isoformat(), "hosts": {}}
         for scan_no, name, status, info in self.conn.execute(
@@ -433,7 +442,7 @@ class PostgresStore:
             "SELECT s.scan_no, hs.status, hs.info FROM ck_scans s"
             " LEFT JOIN ck_hosts h ON h.name = %s"
             " LEFT JOIN ck_host_scans hs ON hs.scan_no = s.scan_no AND hs.host_no = h.host_no"
-            " WHERE s.scan_id = %s",
+            " WHERE s.scan_id = %s AND " + _SCAN_STORED,
             (host, scan_id),
         ).fetchone()
         if row is None:
@@ -512,6 +521,10 @@ def _snapshot(info: dict[str, Any], rows: list[tuple[str, str, Any]]) -> dict[st
     snap["facts"] = encoding.rebuild(info.get("shapes") or {}, rows)
     return snap
 
+
+# a scan row is written before its shards' transactions (so they need not wait on each
+# other); it counts once one of them has committed
+_SCAN_STORED = "EXISTS (SELECT 1 FROM ck_scan_shards ss WHERE ss.scan_no = s.scan_no)"
 
 _LATEST_INFO = """
 SELECT DISTINCT ON (h.host_no) h.name, h.host_no, hs.info

@@ -115,3 +115,15 @@ def test_a_collector_that_goes_away_and_comes_back(store):
         {"dpkg": PKG1["dpkg"]},
         both,
     ]
+
+
+def test_a_scan_that_cannot_be_stored_leaves_the_store_as_it_was(store):
+    from changekit.errors import ChangekitError
+
+    store.save(S1, [snap(S1, "web01", PKG1)])
+    before = (store.scans(), store.latest("web01"), store.history("web01"))
+    bad = snap(S2, "web01", {"dpkg": {"tzdata": {"version": "2025b"}}, "perl": {1.5: "x"}})
+    with pytest.raises((ChangekitError, TypeError, ValueError)):
+        store.save(S2, [snap(S2, "web02", PKG2), bad])
+    assert (store.scans(), store.latest("web01"), store.history("web01")) == before
+    assert store.hosts() == ["web01"]

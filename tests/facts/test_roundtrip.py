@@ -74,3 +74,21 @@ def test_an_unchanged_daily_scan_writes_no_fact_rows(tmp_path, pg_dsn):
         )
     assert pg.get(s2, snaps[0]["host"])["facts"] == snaps[0]["facts"]
     pg.close()
+
+
+def test_a_scan_the_database_refuses_is_not_there_at_all(tmp_path, pg_dsn):
+    from changekit.errors import ChangekitError
+
+    pg = open_store(make_workspace(tmp_path, f"facts:\n  store: postgres\n  dsn: '{pg_dsn}'\n"))
+    [(s1, snaps, _f)] = fleet_scans(seed=3, hosts=3, scans=1, failures=False)
+    pg.save(s1, snaps)
+    before = (pg.scans(), dict(pg.iter_latest(pg.hosts())))
+    s2 = "20261201T020000Z-nul001"
+    bad = dict(snaps[1], scan_id=s2, facts={"os": {"id": "debian\u0000"}})  # jsonb refuses NUL
+    with pytest.raises(ChangekitError, match=f"could not store scan {s2}") as err:
+        pg.save(s2, [dict(snaps[0], scan_id=s2), bad], shard=(1, 2))
+    assert "nothing of this scan was stored" in err.value.hint
+    assert (pg.scans(), dict(pg.iter_latest(pg.hosts()))) == before
+    with pytest.raises(NotFoundError, match="no scan"):
+        pg.get(s2, snaps[0]["host"])
+    pg.close()
