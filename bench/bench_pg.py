@@ -120,8 +120,10 @@ def _open(dsn: str):
     return PostgresStore(None, dsn)
 
 
-def _write(dsn, day, k, n, hosts, groups, changes, out) -> None:
-    """One shard writer; puts (seconds in save, of which generating snapshots) on ``out``."""
+def _writer(dsn, k, n, hosts, groups, changes, inbox, out) -> None:
+    """One shard writer, alive for the whole run (as a runner's changekit would be for one
+    scan, without paying for process start-up each day): takes a day from ``inbox``, stores
+    it, puts (seconds in save, of which generating snapshots) on ``out``."""
     global CHANGES
     CHANGES = changes
     from changekit.facts.shards import in_shard
@@ -129,19 +131,20 @@ def _write(dsn, day, k, n, hosts, groups, changes, out) -> None:
     mine = in_shard(fleet(hosts, groups), (k, n), key=lambda hg: hg[0])
     store = _open(dsn)
     store.hosts()  # connected before the clock starts, as a runner would be
-    gen = 0.0
+    while (day := inbox.get()) is not None:
+        gen = 0.0
 
-    def snapshots():
-        nonlocal gen
-        for h, g in mine:
-            t = time.perf_counter()
-            snap = snapshot(h, g, day)
-            gen += time.perf_counter() - t
-            yield snap
+        def snapshots(day=day):
+            nonlocal gen
+            for h, g in mine:
+                t = time.perf_counter()
+                snap = snapshot(h, g, day)
+                gen += time.perf_counter() - t
+                yield snap
 
-    t0 = time.perf_counter()
-    store.save(scan_id(day), snapshots(), shard=(k, n))
-    out.put((time.perf_counter() - t0, gen))
+        t0 = time.perf_counter()
+        store.save(scan_id(day), snapshots(), shard=(k, n))
+        out.put((time.perf_counter() - t0, gen))
     store.close()
 
 
@@ -259,26 +262,52 @@ def run(args, dsn: str, naive_dsn: str) -> None:
     )
     _open(dsn).hosts()  # creates the tables
     gen = parallel(_generate_only, lambda k: (1, k, w, n, args.groups, args.changes), w)
-    print(f"generating one day's snapshots alone (inside every store time below): {gen:.1f} s")
+    print(
+        f"generating one day's snapshots alone (inside every wall time below): {gen:.1f} s",
+        flush=True,
+    )
 
     times, net = [], []
-    out = multiprocessing.get_context("spawn").Queue()
-    for day in range(args.days):
-        took = parallel(
-            _write, lambda k, d=day: (dsn, d, k, w, n, args.groups, args.changes), w, out
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    inboxes = [ctx.Queue() for _ in range(w)]
+    writers = [
+        ctx.Process(
+            target=_writer, args=(dsn, k, w, n, args.groups, args.changes, inboxes[k - 1], out)
         )
+        for k in range(1, w + 1)
+    ]
+    for p in writers:
+        p.start()
+    for day in range(args.days):
+        t0 = time.perf_counter()
+        for box in inboxes:
+            box.put(day)
+        results = []
+        while len(results) < w:
+            try:
+                results.append(out.get(timeout=5))
+            except Exception:  # noqa: BLE001 - queue.Empty: is every writer still alive?
+                if any(p.exitcode for p in writers):
+                    raise SystemExit("a writer failed") from None
+        took = time.perf_counter() - t0
         times.append(took)
         # the slowest writer's time in save() less the time its generator spent making
         # snapshots: what storing costs once a runner has its scan results
-        net.append(max(s - g for s, g in (out.get() for _ in range(w))))
+        net.append(max(s - g for s, g in results))
         if day == 0:
             first_size = size(dsn)
         kind = "first scan (every fact new)" if day == 0 else "daily scan"
         if day < 3 or day == args.days - 1 or day % 10 == 0:
             print(
                 f"  day {day:2d}: {kind}: {took:6.1f} s wall ({net[-1]:6.1f} s in save, less"
-                f" generating); database {mb(size(dsn))}"
+                f" generating); database {mb(size(dsn))}",
+                flush=True,
             )
+    for box in inboxes:
+        box.put(None)
+    for p in writers:
+        p.join()
     daily = times[1:] or times
     daily_net = net[1:] or net
     db = size(dsn)

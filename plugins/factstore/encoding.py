@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Iterator
+from itertools import repeat
 from typing import Any
 
 import orjson
@@ -21,10 +22,14 @@ JSON = "json"
 BUCKETS = 64
 """Slices of an item-shaped collector, each with its own digest: a daily scan that changes
 three packages sends and re-checks three slices (about 90 items), not the whole collector."""
+WHOLE = -1
+"""The bucket number of a digest of the whole collector: unchanged, its slices are not cut."""
+_BUCKET_OF: dict[str, int] = {}  # item names repeat across hosts and scans: hash each once
 
 
 def shape_of(data: Any) -> str:
-    if isinstance(data, dict) and all(isinstance(v, dict) for v in data.values()):
+    # map(): the check runs in C, once per item of every collector of every host
+    if isinstance(data, dict) and all(map(isinstance, data.values(), repeat(dict))):
         return ITEMS
     return JSON
 
@@ -50,11 +55,18 @@ def buckets(data: Any, shape: str) -> Iterator[tuple[int, str]]:
     if shape != ITEMS:
         yield 0, document(data)
         return
-    slices: dict[int, dict[str, Any]] = {}
+    known = _BUCKET_OF
+    if len(known) > 1_000_000:
+        known.clear()
+    slices: list[dict[str, Any]] = [{} for _ in range(BUCKETS)]
     for item, value in data.items():
-        slices.setdefault(bucket_of(item), {})[item] = value
-    for bucket in sorted(slices):
-        yield bucket, document(slices[bucket])
+        b = known.get(item)
+        if b is None:
+            b = known[item] = bucket_of(item)
+        slices[b][item] = value
+    for bucket, part in enumerate(slices):
+        if part:
+            yield bucket, document(part)
 
 
 def rebuild(shapes: dict[str, str], rows: list[tuple[str, str, Any]]) -> dict[str, Any]:

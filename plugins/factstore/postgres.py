@@ -213,6 +213,9 @@ class PostgresStore:
                 (list(numbers.values()),),
             )
         }
+        held: dict[tuple[int, str], list[tuple[int, str, int]]] = {}
+        for key in current:
+            held.setdefault(key[:2], []).append(key)
         staged: list[tuple[int, str, int, str, str | None, str | None]] = []
         scans: list[tuple[int, str, Any]] = []
         seen: set[tuple[int, str, int]] = set()
@@ -222,6 +225,16 @@ class PostgresStore:
             shapes = {}
             for collector, data in merged["facts"].items():
                 shape = shapes[collector] = encoding.shape_of(data)
+                if shape == encoding.ITEMS:
+                    # the whole collector first: unchanged (most collectors of most hosts on
+                    # most days), its slices need not be cut, encoded and compared
+                    whole = encoding.digest(collector, encoding.document(data))
+                    key = (host_no, collector, encoding.WHOLE)
+                    seen.add(key)
+                    if current.get(key) == whole:
+                        seen.update(held.get((host_no, collector), ()))
+                        continue
+                    staged.append((host_no, collector, encoding.WHOLE, "whole", None, whole))
                 for bucket, doc in encoding.buckets(data, shape):
                     key = (host_no, collector, bucket)
                     seen.add(key)
@@ -263,6 +276,7 @@ class PostgresStore:
                 items_conn.execute(
                     "CREATE TEMP TABLE IF NOT EXISTS ck_items_in"
                     " (collector text, item text, bucket smallint, value jsonb, digest uuid)"
+                    " ON COMMIT DELETE ROWS"
                 )
                 items_conn.execute("TRUNCATE ck_items_in")
                 with items_conn.cursor().copy("COPY ck_items_in FROM STDIN") as copy:
@@ -550,11 +564,13 @@ WHERE h.name = %s AND hs.status <> 'failed' ORDER BY hs.scan_no DESC LIMIT %s
 
 _TEMP_TABLES = """
 CREATE TEMP TABLE IF NOT EXISTS ck_staged
-    (host_no int, collector text, bucket smallint, shape text, doc jsonb, digest uuid);
+    (host_no int, collector text, bucket smallint, shape text, doc jsonb, digest uuid)
+    ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS ck_new
-    (host_no int, collector text, item text, bucket smallint, value jsonb, digest uuid);
-CREATE TEMP TABLE IF NOT EXISTS ck_old (host_no int, item_no int);
-CREATE TEMP TABLE IF NOT EXISTS ck_now (host_no int, item_no int);
+    (host_no int, collector text, item text, bucket smallint, value jsonb, digest uuid)
+    ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS ck_old (host_no int, item_no int) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS ck_now (host_no int, item_no int) ON COMMIT DELETE ROWS;
 TRUNCATE ck_staged, ck_new;
 """
 

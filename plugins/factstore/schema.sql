@@ -56,7 +56,8 @@ CREATE INDEX IF NOT EXISTS ck_facts_host ON ck_facts (host_no, valid_from);
 -- the current state (drift, closing changed intervals): one open row per host and item
 CREATE UNIQUE INDEX IF NOT EXISTS ck_facts_open ON ck_facts (host_no, item_no) WHERE valid_to IS NULL;
 
--- each host's current facts by slice (a collector's items in 64 buckets by name) and digest:
+-- each host's current facts by slice (a collector's items in 64 buckets by name; bucket -1: the
+-- whole collector) and digest:
 -- an unchanged slice costs no rows, a changed package re-reads one slice, not 1,800 items
 CREATE TABLE IF NOT EXISTS ck_current (
     host_no   integer NOT NULL REFERENCES ck_hosts,
