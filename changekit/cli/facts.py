@@ -127,7 +127,7 @@ def diff(ctx: click.Context, host: str, since: str, until: str | None, fmt: str)
     start = datetime.fromisoformat(old["collected_at"])
     end = resolve(until)[1] if until else datetime.fromisoformat(new["collected_at"])
     records = covering_records(ctx.obj.workspace(), host, start, end)
-    judged = _judged(ctx.obj.workspace(), host, old, new) if changes else {}
+    judged = _judged(ctx.obj.workspace(), store, host, old, new) if changes else {}
     if fmt == "json":
         print_json(
             {
@@ -190,14 +190,14 @@ def diff(ctx: click.Context, host: str, since: str, until: str | None, fmt: str)
         click.echo("no change record covered this host in that period")
 
 
-def _judged(ws, host: str, old: dict, new: dict) -> dict[str, dict[str, str]]:
+def _judged(ws, store: FactsStore, host: str, old: dict, new: dict) -> dict[str, dict[str, str]]:
     """``collector:item`` -> how drift judges its change: ``status`` (``open`` when no record
     covers it, ``explained``, ``recorded_late``) and the ``record``. The interval that last
     changed an item is the one that decides: its later scan first saw the value shown."""
     from changekit.drift.inputs import host_changes
 
     out = {}
-    for f in host_changes(ws, host, old, new):
+    for f in host_changes(ws, host, old, new, store):
         verdict = {"status": f.status, **({"record": f.change} if f.change else {})}
         for item in (f.item, *f.evidence.get("folded", ())):
             out[item] = verdict

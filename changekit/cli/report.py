@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from changekit.cli.drift import run_analysis, thresholds_options
-from changekit.fileio import atomic_write
+from changekit.cli.output_file import write_output
 from changekit.reports.model import build_report
 from changekit.reports.renderer import get_renderer, renderers
 
@@ -36,8 +36,8 @@ class _FormatChoice(click.Choice):
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file (default: standard output).",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Write to this file, device or pipe (default, or -: standard output).",
 )
 @click.option("--title", default="Standardisation report", show_default=True)
 @thresholds_options
@@ -47,10 +47,10 @@ def report(obj, selectors, fmt, output, title, **analysis):
     renderer = get_renderer(fmt)
     _ws, result = run_analysis(obj, selectors, **analysis)
     text = renderer.render(build_report(result, title=title))
-    if output is None:
+    if output is None or str(output) == "-":
         click.echo(text, nl=False)
         return
-    atomic_write(output, text)
+    write_output(output, text)
     click.echo(
         f"wrote {output} ({fmt}, {len(result.hosts)} hosts, "
         f"{sum(1 for f in result.findings if f.is_open)} open findings)",

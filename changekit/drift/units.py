@@ -92,20 +92,6 @@ def unit_states(
     return out
 
 
-def shared_sections(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A host's snapshots with each collector's facts that did not change since the previous
-    snapshot replaced by that one object: twelve daily snapshots of a server whose packages
-    did not change hold one package table, not twelve (and peers compare by identity)."""
-    previous: dict[str, Any] = {}
-    for snap in history:
-        facts = snap.get("facts") or {}
-        for name, data in facts.items():
-            if name in previous and previous[name] == data:
-                facts[name] = previous[name]
-        previous = facts
-    return history
-
-
 @dataclass
 class _Totals:
     """What the units' results add up to."""
@@ -152,9 +138,9 @@ def analyze_units(
     )
     order = {h: i for i, h in enumerate(selected)}
     totals = _Totals()
-    last: DriftResult | None = None
+    last: tuple[list, list, datetime] | None = None
     for unit in units(inventory, universe, standards):
-        histories = {h: shared_sections(snaps) for h, snaps in read(unit)}
+        histories = dict(read(unit))
         states = unit_states(histories, scans)
         del histories  # the states hold what is still needed
         mine = [h for h in unit if h in chosen]
@@ -163,8 +149,8 @@ def analyze_units(
             inventory, [s for s, _ in states], standards=standards, hosts=mine, **options
         )
         _add(totals, result, states)
-        last = result
-        del states, result  # one unit's snapshots at a time
+        last = (result.standards, result.waivers, result.now)
+        del states, result  # one unit's snapshots at a time: none kept past its unit
     if last is None:
         return analyze(inventory, [], standards=standards, hosts=[], **options)
     return _total(inventory, totals, last, order)
@@ -199,7 +185,10 @@ def _add(totals: _Totals, result: DriftResult, states: list[tuple[State, bool]])
 
 
 def _total(
-    inventory: Inventory, totals: _Totals, last: DriftResult, order: dict[str, int]
+    inventory: Inventory,
+    totals: _Totals,
+    last: tuple[list, list, datetime],
+    order: dict[str, int],
 ) -> DriftResult:
     def at(scan_id: str) -> str:
         return totals.at.get(scan_id) or totals.start[scan_id]
@@ -228,14 +217,14 @@ def _total(
         groups=peer_groups(inventory, hosts),
         findings=totals.findings,
         resolved=totals.resolved,
-        standards=last.standards,
-        waivers=last.waivers,
+        standards=last[0],
+        waivers=last[1],
         expired_waivers=totals.expired,
         trend=trend,
         state=state(totals.latest),
         previous=state(totals.previous),
         first=state(totals.first),
-        now=last.now,
+        now=last[2],
         unscanned=sorted(totals.unscanned, key=order.__getitem__),
         scopes={n: sorted(h, key=order.__getitem__) for n, h in totals.scopes.items()},
         judged=totals.judged,

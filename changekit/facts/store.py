@@ -25,7 +25,7 @@ import git
 from changekit import gitops
 from changekit.errors import GitError, NotFoundError
 from changekit.facts import gitref, sync
-from changekit.facts.codec import canonical, decode
+from changekit.facts.codec import canonical, decode, decode_shared
 from changekit.facts.when import resolve, scan_time
 from changekit.workspace import Workspace
 
@@ -48,12 +48,16 @@ def host_of(filename: str) -> str:
     return unquote(filename.removesuffix(".json"))
 
 
+_UNREAD = object()
+
+
 class SnapshotStore:
     """The git facts store (see the module docstring); use ``open_store``, not this class."""
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self._repo: git.Repo | None = None
+        self._tip: str | None | object = _UNREAD
         self._trees: dict[tuple[str, str], dict[str, str]] = {}
         # per tip: host -> history entries newest first (with blob ids), and the hosts whose
         # list is complete (the log reached the commit that added them)
@@ -67,8 +71,11 @@ class SnapshotStore:
         return self._repo
 
     def tip(self) -> str | None:
-        """The newest facts commit, or ``None`` before the first scan."""
-        return gitref.rev(self.repo, FACTS_REF)
+        """The newest facts commit, or ``None`` before the first scan. Read once per store
+        (a command reads one consistent version of the facts), again after ``save``/``fetch``."""
+        if self._tip is _UNREAD:
+            self._tip = gitref.rev(self.repo, FACTS_REF)
+        return self._tip  # type: ignore[return-value]
 
     def _tree(self, tip: str | None, folder: str) -> dict[str, str]:
         if tip is None:
@@ -137,6 +144,8 @@ class SnapshotStore:
             except BaseException:
                 writer.abort()
                 raise
+            finally:
+                self._tip = _UNREAD
         return self.tip()
 
     def _carry_over(self, snap: dict[str, Any]) -> dict[str, Any]:
@@ -159,10 +168,12 @@ class SnapshotStore:
     def fetch(self) -> None:
         """Bring in the facts others pushed to the workspace's remote (see ``sync``)."""
         sync.fetch(self.repo, FACTS_REF)
+        self._tip = _UNREAD
 
     def push(self) -> None:
         """Publish the facts stored here to the workspace's remote (see ``sync``)."""
         sync.push(self.repo, FACTS_REF)
+        self._tip = _UNREAD  # a refused push fetches and replays: the tip may move
 
     # -- reading the latest ----------------------------------------------------
 
@@ -302,9 +313,10 @@ class SnapshotStore:
         history of all of them comes from one ``git log``, each snapshot from its blob."""
         hosts = list(hosts)
         found = self.histories(hosts, max_count)
+        seen: dict[bytes, Any] = {}  # facts met before in this call are one shared object
         for host in hosts:
             if found.get(host):
-                yield host, [self.read_at(e["commit"], host) for e in found[host]]
+                yield host, [self._read(e["commit"], host, seen) for e in found[host]]
 
     def _known_blob(self, commit: str, host: str) -> str | None:
         for entries, _complete in self._logs.values():
@@ -315,11 +327,14 @@ class SnapshotStore:
 
     def read_at(self, ref: Any, host: str) -> dict[str, Any]:
         """The snapshot of ``host`` as stored in commit ``ref`` (an entry of ``history``)."""
+        return self._read(ref, host, None)
+
+    def _read(self, ref: Any, host: str, seen: dict[bytes, Any] | None) -> dict[str, Any]:
         blob = self._known_blob(str(ref), host)
         raw = gitref.read_blob(self.repo, blob or f"{ref}:{HOSTS}/{host_filename(host)}")
         if raw is None:
             raise NotFoundError(f"no snapshot of {host} in facts commit {ref}")
-        return decode(raw)
+        return decode(raw) if seen is None else decode_shared(raw, seen)
 
     def get(self, scan_id: str, host: str) -> dict[str, Any]:
         """The snapshot of ``host`` that scan ``scan_id`` stored."""

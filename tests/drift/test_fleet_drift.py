@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from changekit.facts.backend import open_store
+from changekit.workspace import Workspace
 from tests.records.gitrepos import ck, git, ok, policy_with, set_identity
 from tests.testfleet.layout import EXPECTED
 
@@ -238,7 +240,7 @@ def test_module_to_package_mapping_matches_real_hosts(scanned):
         ("app01", "perl", "JSON"),
         ("app01", "python", "PyYAML"),
     ):
-        snap = json.loads((scanned / "facts" / "hosts" / f"{host}.json").read_text())
+        snap = open_store(Workspace(scanned)).latest(host)
         name = module if ecosystem == "perl" else module.lower()
         assert name in snap["facts"][ecosystem], (host, module)
         package = hook().package_for_module(ecosystem=ecosystem, module=module, os_family="debian")
@@ -259,7 +261,7 @@ def test_a_removed_package_is_one_time_finding_on_real_facts(scanned):
     from changekit.drift import remediation
     from changekit.drift.timeline import changes_between
 
-    old = json.loads((scanned / "facts" / "hosts" / "web02.json").read_text())
+    old = open_store(Workspace(scanned)).latest("web02")
     new = json.loads(json.dumps(old))
     new["scan_id"], new["collected_at"] = "20991231T000000Z-zzzz", "2099-12-31T00:00:00+00:00"
     del new["facts"]["dpkg"]["libpdf-api2-perl"]

@@ -170,7 +170,7 @@ def test_a_save_git_refuses_leaves_the_store_as_it_was(ws):
     moved = other.tip()
     stale = git.Repo(ws.root)
     stale.git.update_ref(FACTS_REF, tip)
-    assert store.tip() == tip
+    assert SnapshotStore(ws).tip() == tip
     stale.git.update_ref(FACTS_REF, moved)
     # a parent that is not the tip any more is refused as a non-fast-forward by git
     writer = gitref.FastImport(stale)

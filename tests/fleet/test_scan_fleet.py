@@ -9,6 +9,8 @@ import subprocess
 
 import pytest
 
+from changekit.facts.backend import open_store
+from changekit.workspace import Workspace
 from tests.fleet.conftest import by_host, run, scan_json
 
 pytestmark = pytest.mark.fleet
@@ -91,14 +93,18 @@ def test_broken_hosts_each_have_a_reason_and_the_rest_is_stored(full_scan):
         and "HOST KEY CHANGED" in results["rekey01"]["message"]
     )
     assert set(snaps) == {h for h, r in results.items() if r["status"] == "ok"}
-    stored = {p.stem for p in (ws / "facts" / "hosts").glob("*.json")}
-    assert stored == set(snaps)
-    index = json.loads((ws / "facts" / "scans" / f"{data['scan_id']}.json").read_text())
+    store = open_store(Workspace(ws))
+    assert set(store.hosts()) == set(snaps)
+    assert not (ws / "facts").exists()  # facts live on their own ref, not in the work tree
+    index = next(s for s in store.scans() if s["scan_id"] == data["scan_id"])
     assert (
         index["hosts"]["down01"]["status"] == "failed" and index["hosts"]["web01"]["status"] == "ok"
     )
     log = subprocess.run(
-        ["git", "log", "--format=%B", "-1"], cwd=ws, capture_output=True, text=True
+        ["git", "log", "--format=%B", "-1", "refs/changekit/facts"],
+        cwd=ws,
+        capture_output=True,
+        text=True,
     ).stdout
     assert f"Changekit-Scan: {data['scan_id']}" in log
 
