@@ -4,8 +4,9 @@
                                        [--changes 3] [--naive-days 2] [--dsn DSN]
 
 Generates snapshots shaped like a real server (1,800 dpkg packages, 4,000 Perl modules, 300
-Python distributions; ~700 KB of JSON each), in peer groups, then stores ``--days`` daily
-scans (each host changes ``--changes`` items a day, to versions other hosts get too) with
+Python distributions; ~500 KB of JSON each), in peer groups, then stores ``--days`` daily
+scans (each group rolls out ``--changes`` updated items a day, each host taking them that day
+or up to two days late) with
 ``--writers`` shard writers at once (separate processes, ``save(..., shard=(K, N))``), into a
 throwaway PostgreSQL server (tests/pgserver.py, fsync on) unless ``--dsn`` names one.
 
@@ -75,8 +76,9 @@ _BASES: dict[int, dict] = {}
 
 def snapshot(host: str, group: int, day: int) -> dict:
     """``host`` as scanned on ``day``: its group's base, a planted deviation on 2% of hosts,
-    and ``CHANGES`` items a day changed to that day's version (shared by every host that
-    takes it, as an apt update is)."""
+    and the group's daily updates: each day ``CHANGES`` items of the group get a new version,
+    which each host takes that day or up to two days later (a staggered rollout), so every
+    host changes about ``CHANGES`` items a day and lagging hosts differ from their peers."""
     base = _BASES.get(group)
     if base is None:
         base = _BASES[group] = _base(group)
@@ -86,8 +88,9 @@ def snapshot(host: str, group: int, day: int) -> dict:
     if h % 50 == 0:  # 2% deviate from their peers
         c, k = keys[h % len(keys)]
         del facts[c][k]
-    for d in range(1, day + 1):
-        rng = random.Random(h * 1000 + d)
+    lag = h % 3
+    for d in range(1, day - lag + 1):
+        rng = random.Random(group * 100_000 + d)
         for _ in range(CHANGES):
             c, k = keys[rng.randrange(len(keys))]
             if k in facts[c]:
