@@ -27,6 +27,10 @@ if TYPE_CHECKING:
         RefusedError,
         TransportError,
     )
+    from changekit.facts.backend import FactsStore, open_git_store
+    from changekit.facts.carry import carry_over
+    from changekit.facts.when import resolve as resolve_when
+    from changekit.facts.when import scan_time
     from changekit.fleet.collector import Collector
     from changekit.fleet.connector import CommandResult, ConnectOptions, Connector
     from changekit.fleet.hostkeys import host_id
@@ -61,6 +65,11 @@ _LAZY: dict[str, tuple[str, str]] = {
     "PolicyError": ("changekit.errors", "PolicyError"),
     "RefusedError": ("changekit.errors", "RefusedError"),
     "TransportError": ("changekit.errors", "TransportError"),
+    "carry_over": ("changekit.facts.carry", "carry_over"),
+    "FactsStore": ("changekit.facts.backend", "FactsStore"),
+    "open_git_store": ("changekit.facts.backend", "open_git_store"),
+    "resolve_when": ("changekit.facts.when", "resolve"),
+    "scan_time": ("changekit.facts.when", "scan_time"),
     "Collector": ("changekit.fleet.collector", "Collector"),
     "CommandResult": ("changekit.fleet.connector", "CommandResult"),
     "ConnectOptions": ("changekit.fleet.connector", "ConnectOptions"),
@@ -110,6 +119,11 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "carry_over",
+    "FactsStore",
+    "open_git_store",
+    "resolve_when",
+    "scan_time",
     "ChangeRecord",
     "Identity",
     "Audience",

@@ -107,6 +107,17 @@ def register_collectors(register: Any) -> None:
 
 
 @hookspec
+def register_facts_stores(register: Any) -> None:
+    """Offer places to keep snapshots and their history (built in: ``git``, ``postgres``).
+
+    :param register: call ``register(name, factory)``; ``factory(workspace, options)``
+        returns a ``changekit.api.FactsStore``. ``options`` is the ``facts`` mapping of the
+        workspace's changekit.yaml; ``facts.store: NAME`` picks the store.
+    :return: nothing.
+    """
+
+
+@hookspec
 def before_scan(hosts: Any, collectors: Any, workspace: Any) -> None:
     """Inspect a scan about to start.
 

@@ -44,6 +44,8 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("notices-atom", "changekit_plugins.notices.atom"),
     ("notices-banner", "changekit_plugins.notices.banner"),
     ("notices-webhook", "changekit_plugins.notices.webhook"),
+    ("factstore-git", "changekit_plugins.factstore.git"),
+    ("factstore-postgres", "changekit_plugins.factstore.postgres"),
 )
 
 BLOCK_ENV = "CHANGEKIT_BLOCK_PLUGINS"

@@ -17,7 +17,8 @@ quietly() {
     fi
 }
 # no openssh-server: a machine sshd on 0.0.0.0:22 would block the fleet's 127.x.y.z:22
-APT_PACKAGES=(git openssh-client debootstrap iproute2 util-linux chromium rpm perl python3)
+# postgresql: the facts store's tests start a throwaway cluster of their own (tests/pgserver.py)
+APT_PACKAGES=(git openssh-client debootstrap iproute2 util-linux chromium rpm perl python3 postgresql)
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     missing=()

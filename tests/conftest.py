@@ -10,7 +10,8 @@ import pytest
 
 from changekit.plugins import get_manager
 
-pytest_plugins = ["tests.fleet_plugin"]  # the session-scoped `fleet` fixture (real sshd hosts)
+# session-scoped: `fleet` (real sshd hosts) and `pg_server` (a throwaway PostgreSQL cluster)
+pytest_plugins = ["tests.fleet_plugin", "tests.pg_plugin"]
 
 
 @pytest.fixture(autouse=True)

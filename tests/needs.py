@@ -37,10 +37,12 @@ def _missing(*tools: str) -> str | None:
 def what_will_skip() -> dict[str, str]:
     """The test groups that cannot run on this machine, each with the reason (what the tests
     above would say); scripts/test.sh prints it before pytest starts."""
+    from tests.pgserver import missing_requirements as postgres_missing
     from tests.testfleet.fleet import missing_requirements  # the fleet modules are not tiny
 
     found = {
         "fleet": missing_requirements(),
+        "postgres": postgres_missing(),
         "browser": _missing("chromium") and _missing("chromium-browser"),
         "rpm": _missing("rpm", "rpmbuild"),
         "ssh": _missing("ssh", "ssh-keygen"),

@@ -53,3 +53,19 @@ def test_without_the_fleet_its_tests_fail_under_ci_and_skip_elsewhere(monkeypatc
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="test fleet unavailable: no root"):
         fleet_plugin._unavailable("no root")
+
+
+def test_without_postgresql_its_tests_fail_under_ci_and_say_how_to_install(monkeypatch):
+    from tests import pgserver
+    from tests.needs import unavailable
+
+    monkeypatch.setattr(pgserver, "bindir", lambda: None)
+    why = pgserver.missing_requirements()
+    assert (
+        why
+        == "PostgreSQL server not installed (apt-get install postgresql (scripts/setup.sh does it as root))"
+    )
+    assert what_will_skip()["postgres"] == why
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="required in CI: PostgreSQL unavailable"):
+        unavailable(f"PostgreSQL unavailable: {why}")

@@ -14,6 +14,8 @@ from changekit.cli.inventory import inventory_options, load_from_options
 from changekit.cli.output import console, format_option, print_json, print_table
 from changekit.errors import EXIT_FAILED, InputError, WorkspaceError
 from changekit.facts.backend import FactsStore, open_store
+from changekit.facts.shards import in_shard, parse_shard
+from changekit.facts.when import scan_time
 from changekit.fleet.connector import ConnectOptions
 from changekit.fleet.scan import (
     DEFAULT_CONCURRENCY,
@@ -131,6 +133,17 @@ def _detail(r: HostResult) -> str:
     metavar="DAYS",
     help="integrity: a full verify when the last one is this many days old.",
 )
+@click.option(
+    "--shard",
+    metavar="K/N",
+    help="Scan only shard K of N (hosts split by a stable hash of their name; docs/scan.md).",
+)
+@click.option(
+    "--scan-id",
+    "scan_id",
+    metavar="ID",
+    help="Store under this scan id (shards of one scan share it), e.g. 20261206T020000Z-nightly.",
+)
 @format_option("table", "json")
 @click.pass_context
 def scan(
@@ -148,6 +161,8 @@ def scan(
     files,
     full_verify,
     full_verify_days,
+    shard,
+    scan_id,
     fmt,
 ) -> None:
     """Scan hosts over SSH and store a snapshot of each.
@@ -163,6 +178,20 @@ def scan(
         )
     hosts = load_from_options(ctx, inventory, ssh_config).select(list(selectors))
     store = open_store(workspace) if workspace is not None else None
+    part = parse_shard(shard) if shard else None
+    if part and part[1] > 1 and store is not None and not getattr(store, "concurrent_writers", 0):
+        raise InputError(
+            "--shard needs a facts store that several runners can write at once",
+            field="--shard",
+            hint="set facts.store: postgres in changekit.yaml (docs/facts-postgres.md)",
+        )
+    if part:
+        hosts = in_shard(hosts, part, key=lambda h: h.name)
+    if scan_id:
+        try:
+            scan_time(scan_id)
+        except InputError as exc:
+            raise InputError(exc.message, field="--scan-id", hint=exc.hint) from None
     chosen = choose_collectors(collectors)
     options = ConnectOptions(
         connect_timeout=connect_timeout,
@@ -183,6 +212,7 @@ def scan(
         extra_context=extra,
         workspace=workspace,
         previous_runs=_last_runs(store) if store is not None else None,
+        **({"scan_id": scan_id} if scan_id else {}),
     )
     results = _run_with_progress(job, len(hosts))
     stored = None
@@ -193,7 +223,11 @@ def scan(
             if r.snapshot is None
         }
         fetch_facts(store)  # our scan goes on top of what others pushed meanwhile
-        store.save(job.scan_id, (r.snapshot for r in results if r.snapshot), failed)
+        snapshots = (r.snapshot for r in results if r.snapshot)
+        if part and getattr(store, "concurrent_writers", False):
+            store.save(job.scan_id, snapshots, failed, shard=part)  # type: ignore[call-arg]
+        else:
+            store.save(job.scan_id, snapshots, failed)
         push_facts(store)
         stored = job.scan_id
     if fmt == "json":

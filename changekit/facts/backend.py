@@ -18,6 +18,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from changekit.errors import InputError
+
+DEFAULT_STORE = "git"
+
 if TYPE_CHECKING:
     from changekit.workspace import Workspace
 
@@ -109,8 +113,60 @@ class FactsStore(Protocol):
 
 
 def open_store(workspace: Workspace) -> FactsStore:
-    """The facts store of ``workspace``. Every caller uses this, never a backend class.
-    Raises a ``ChangekitError`` saying how to fix it when the store cannot be opened."""
+    """The facts store of ``workspace``: ``facts.store`` in its changekit.yaml names one that a
+    plugin registered (``register_facts_stores``); ``git`` when it names none. Every caller
+    uses this, never a backend class. Raises a ``ChangekitError`` saying how to fix it when
+    the store cannot be opened."""
+    name, options = store_settings(workspace)
+    stores = facts_stores()
+    if name not in stores:
+        raise InputError(
+            f"no facts store named {name!r}",
+            path=workspace.config_path,
+            field="facts.store",
+            hint=f"known: {', '.join(sorted(stores))} (a plugin may add more)",
+        )
+    return stores[name](workspace, options)
+
+
+def facts_stores() -> dict[str, Any]:
+    """Store name -> factory, from every plugin; a plugin's name wins over a built-in's."""
+    from changekit.plugins import collect
+
+    found: dict[str, Any] = {}
+    for name, factory in collect("register_facts_stores"):
+        found.setdefault(name, factory)  # trylast built-ins come last: others override them
+    return found
+
+
+def store_settings(workspace: Workspace) -> tuple[str, dict[str, Any]]:
+    """``(store name, the facts mapping)`` from the workspace's changekit.yaml."""
+    from changekit.yamlfile import load_yaml
+
+    facts: Any = {}
+    if workspace.config_path.is_file():
+        config, _text = load_yaml(workspace.config_path)
+        facts = (config.get("facts") if isinstance(config, dict) else None) or {}
+    if not isinstance(facts, dict):
+        raise InputError(
+            "facts must be a mapping",
+            path=workspace.config_path,
+            field="facts",
+            hint="e.g. facts: {store: postgres, dsn: 'host=db dbname=changekit'}",
+        )
+    name = facts.get("store", DEFAULT_STORE)
+    if not isinstance(name, str) or not name:
+        raise InputError(
+            "facts.store must be a store name",
+            path=workspace.config_path,
+            field="facts.store",
+            hint="git (the default) or postgres",
+        )
+    return name, dict(facts)
+
+
+def open_git_store(workspace: Workspace) -> FactsStore:
+    """The built-in git store (``facts.store: git``, the default)."""
     from changekit.errors import WorkspaceError
     from changekit.facts.migrate import needs_migration
     from changekit.facts.store import LEGACY_DIR, SnapshotStore

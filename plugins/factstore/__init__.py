@@ -1,0 +1,1 @@
+"""Built-in facts stores: git (the embedded default) and PostgreSQL (docs/facts-postgres.md)."""

@@ -1,0 +1,81 @@
+"""How one collector's facts become rows, and back (pure; the PostgreSQL store uses it).
+
+A collector whose data maps item -> object (dpkg, perl, python, rpm, files, integrity...) is
+stored item by item (shape ``items``), so a daily scan that changes one package writes one
+row. Anything else (a list, a map of plain values such as ``os``, ``services``' envelope) is
+one row holding the whole value (shape ``json``, item ``""``). Either way, reading the rows
+back gives a value equal to the one stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Iterator
+from itertools import repeat
+from typing import Any
+
+import orjson
+
+ITEMS = "items"
+JSON = "json"
+BUCKETS = 64
+"""Slices of an item-shaped collector, each with its own digest: a daily scan that changes
+three packages sends and re-checks three slices (about 90 items), not the whole collector."""
+WHOLE = -1
+"""The bucket number of a digest of the whole collector: unchanged, its slices are not cut."""
+_BUCKET_OF: dict[str, int] = {}  # item names repeat across hosts and scans: hash each once
+
+
+def shape_of(data: Any) -> str:
+    # map(): the check runs in C, once per item of every collector of every host
+    if isinstance(data, dict) and all(map(isinstance, data.values(), repeat(dict))):
+        return ITEMS
+    return JSON
+
+
+def document(data: Any) -> str:
+    """The collector's data as compact, key-sorted JSON (orjson: every slice of every host
+    of every scan is encoded to find what changed)."""
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def digest(collector: str, doc: str) -> str:
+    """A stable id of one collector's data on one host: unchanged data, no rows written."""
+    return hashlib.md5(f"{collector}\x1f{doc}".encode()).hexdigest()
+
+
+def bucket_of(item: str) -> int:
+    return zlib.crc32(item.encode("utf-8", "surrogatepass")) % BUCKETS
+
+
+def buckets(data: Any, shape: str) -> Iterator[tuple[int, str]]:
+    """``(bucket, document)`` for each non-empty slice of one collector's data: the items
+    whose names fall in that bucket, or, for shape ``json``, the whole value as bucket 0."""
+    if shape != ITEMS:
+        yield 0, document(data)
+        return
+    known = _BUCKET_OF
+    if len(known) > 1_000_000:
+        known.clear()
+    slices: list[dict[str, Any]] = [{} for _ in range(BUCKETS)]
+    for item, value in data.items():
+        b = known.get(item)
+        if b is None:
+            b = known[item] = bucket_of(item)
+        slices[b][item] = value
+    for bucket, part in enumerate(slices):
+        if part:
+            yield bucket, document(part)
+
+
+def rebuild(shapes: dict[str, str], rows: list[tuple[str, str, Any]]) -> dict[str, Any]:
+    """The ``facts`` of a snapshot from its ``shapes`` and ``[(collector, item, value)]``."""
+    facts: dict[str, Any] = {c: {} for c, shape in shapes.items() if shape == ITEMS}
+    for collector, item, value in rows:
+        shape = shapes.get(collector)
+        if shape == ITEMS:
+            facts[collector][item] = value
+        elif shape == JSON:
+            facts[collector] = value
+    return facts

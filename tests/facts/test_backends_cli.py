@@ -1,0 +1,78 @@
+"""The CLI on a workspace whose facts are in PostgreSQL gives what it gives on the git store:
+``drift`` and ``report`` find the same, ``facts`` shows the same, from the same scans."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from changekit.facts.backend import open_store
+from changekit.workspace import Workspace
+from tests.facts.fleetgen import fleet_scans
+from tests.records.gitrepos import git, ok
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+def workspace(tmp_path: Path, name: str, facts: str, scans) -> Path:
+    root = tmp_path / name
+    ok(tmp_path, "init", str(root))
+    hosts = sorted({s["host"] for _id, snaps, _f in scans for s in snaps})
+    inventory = {
+        "version": 1,
+        "hosts": {h: {"address": "192.0.2.1"} for h in hosts},
+        "groups": {
+            "web": {"hosts": hosts[: len(hosts) // 2]},
+            "db": {"hosts": hosts[len(hosts) // 2 :]},
+        },
+    }
+    (root / "inventories" / "hosts.yaml").write_text(yaml.safe_dump(inventory))
+    if facts:
+        with (root / "changekit.yaml").open("a") as fh:
+            fh.write(facts)
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "inventory")
+    store = open_store(Workspace(root))
+    for scan_id, snaps, failed in scans:
+        store.save(scan_id, snaps, failed)
+    if hasattr(store, "close"):
+        store.close()
+    return root
+
+
+def cli_json(run_cli, root: Path, *args: str):
+    result = run_cli("-C", str(root), *args, "--format", "json")
+    assert result.exit_code in (0, 1), result.stderr
+    return json.loads(result.stdout)
+
+
+def test_drift_report_and_facts_alike_on_both_stores(tmp_path, run_cli, pg_dsn):
+    scans = fleet_scans(seed=17, hosts=10, scans=4)
+    on_git = workspace(tmp_path, "git", "", scans)
+    on_pg = workspace(tmp_path, "pg", f"facts:\n  store: postgres\n  dsn: '{pg_dsn}'\n", scans)
+    drift_git = cli_json(run_cli, on_git, "drift")
+    drift_pg = cli_json(run_cli, on_pg, "drift")
+    assert drift_git["findings"], "the seed gives findings to compare"
+    assert {f["rule"] for f in drift_git["findings"]} >= {"version-outlier", "missing-vs-peers"}
+    assert drift_pg == drift_git
+
+    def history(root):  # "commit" is each store's own reference (a commit id, a scan id)
+        return [
+            {k: v for k, v in e.items() if k != "commit"}
+            for e in cli_json(run_cli, root, "facts", "history", "h003")
+        ]
+
+    assert history(on_pg) == history(on_git)
+    show = ("facts", "show", "h003", "--at", scans[1][0])
+    assert cli_json(run_cli, on_pg, *show) == cli_json(run_cli, on_git, *show)
+    scans_git = cli_json(run_cli, on_git, "facts", "scans")
+    scans_pg = cli_json(run_cli, on_pg, "facts", "scans")
+    # the database adds which shards stored each scan
+    assert [{k: v for k, v in s.items() if k != "shards"} for s in scans_pg] == scans_git
+    assert [s["shards"] for s in scans_pg] == [
+        [{"shard": 1, "of": 1, "stored": len(snaps), "failed": len(failed)}]
+        for _id, snaps, failed in scans
+    ]
