@@ -23,6 +23,14 @@ from tests.testfleet.build import cache_dir
 
 pytestmark = pytest.mark.fleet
 
+
+@pytest.fixture(autouse=True)
+def settled():
+    """A file changed within a second of a run's start is racy by design (stored with ctime 0,
+    hashed again next time, as git treats racy index entries). The previous test may have just
+    restored packages on HOST: let a second pass so its files are not racy for this one."""
+    time.sleep(1.5)
+
 HOST = "db03"  # no other test plants anything on it; each test puts back what it changed
 BASELINE = "/var/lib/changekit/integrity-dpkg.baseline"
 
