@@ -175,13 +175,13 @@ def _add(totals: _Totals, result: DriftResult, states: list[tuple[State, bool]])
         c["overall"][0] += t["counts"]["overall"][0]
         c["overall"][1] += t["counts"]["overall"][1]
         c["groups"].update(t["counts"]["groups"])
-    for name, st in (
+    for name, seen in (
         ("first", result.first),
         ("previous", result.previous),
         ("latest", result.state),
     ):
-        if st is not None:
-            setattr(totals, name, st.scan_id)
+        if seen is not None:
+            setattr(totals, name, seen.scan_id)
 
 
 def _total(

@@ -12,7 +12,7 @@ import contextlib
 import os
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -77,7 +77,7 @@ class LogEntry:
     """``(status letter, blob id, path)`` of each file the commit changed."""
 
 
-def log(repo: git.Repo, ref: str, paths: list[str], trailer: str) -> Iterator[LogEntry]:
+def log(repo: git.Repo, ref: str, paths: list[str], trailer: str) -> Generator[LogEntry]:
     """Commits of ``ref`` touching ``paths`` (folders or files), newest first, with the
     files each changed and its ``trailer`` value: one ``git log`` read as it streams, so a
     caller that has enough stops it early (``close()`` the iterator)."""

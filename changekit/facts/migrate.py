@@ -46,8 +46,8 @@ def needs_migration(ws: Workspace, repo: git.Repo) -> bool:
         return False
 
 
-def _ident(actor: git.Actor, when: int, offset: int) -> str:
-    return f"{actor.name} <{actor.email}> {when} {altz_to_utctz_str(offset)}"
+def _ident(actor: git.Actor, when: float, offset: float) -> str:
+    return f"{actor.name} <{actor.email}> {int(when)} {altz_to_utctz_str(int(offset))}"
 
 
 def migrate(ws: Workspace) -> Migrated:

@@ -275,11 +275,11 @@ class SnapshotStore:
             for item in walk:
                 for status, blob, path in item.changes:
                     folder, _, name = path.rpartition("/")
-                    host = pending.get(name) if folder == HOSTS else None
-                    if host is None or status == "D":
+                    who = pending.get(name) if folder == HOSTS else None
+                    if who is None or status == "D":
                         continue
                     if item.scan_id:
-                        entries[host].append(
+                        entries[who].append(
                             {
                                 "scan_id": item.scan_id,
                                 "commit": item.commit,
@@ -288,9 +288,9 @@ class SnapshotStore:
                             }
                         )
                     if status == "A":  # its first snapshot: nothing older to find
-                        complete.add(host)
+                        complete.add(who)
                         del pending[name]
-                    elif max_count is not None and len(entries[host]) >= max_count:
+                    elif max_count is not None and len(entries[who]) >= max_count:
                         del pending[name]
                 if not pending:
                     break

@@ -65,10 +65,14 @@ def fetch(repo: git.Repo, ref: str) -> None:
     ours = gitref.rev(repo, ref)
     if theirs is None or theirs == ours:
         return
-    if ours is None or repo.is_ancestor(ours, theirs):
+    if ours is None or _is_ancestor(repo, ours, theirs):
         _update(repo, ref, theirs, ours)
-    elif not repo.is_ancestor(theirs, ours):
+    elif not _is_ancestor(repo, theirs, ours):
         _update(repo, ref, replay(repo, theirs, ours), ours)
+
+
+def _is_ancestor(repo: git.Repo, older: str, newer: str) -> bool:
+    return _git(repo, "merge-base", "--is-ancestor", older, newer).returncode == 0
 
 
 def push(repo: git.Repo, ref: str) -> None:
@@ -104,8 +108,8 @@ def _update(repo: git.Repo, ref: str, new: str, old: str | None, *, check: bool 
         )
 
 
-def _ident(actor: git.Actor, when: int, offset: int) -> str:
-    return f"{actor.name} <{actor.email}> {when} {altz_to_utctz_str(offset)}"
+def _ident(actor: git.Actor, when: float, offset: float) -> str:
+    return f"{actor.name} <{actor.email}> {int(when)} {altz_to_utctz_str(int(offset))}"
 
 
 def replay(repo: git.Repo, onto: str, ours: str) -> str:
@@ -116,7 +120,7 @@ def replay(repo: git.Repo, onto: str, ours: str) -> str:
     writer = gitref.FastImport(repo)
     try:
         writer.reset(scratch, onto)
-        parent = onto
+        parent: str | None = onto
         for c in commits:
             raw = repo.git.diff_tree("-r", "--raw", "--no-abbrev", "--no-renames", c.parents[0], c)
             for line in raw.splitlines():
