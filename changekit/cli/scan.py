@@ -179,7 +179,8 @@ def scan(
     hosts = load_from_options(ctx, inventory, ssh_config).select(list(selectors))
     store = open_store(workspace) if workspace is not None else None
     part = parse_shard(shard) if shard else None
-    if part and part[1] > 1 and store is not None and not getattr(store, "concurrent_writers", 0):
+    sharded = getattr(store, "concurrent_writers", False)  # a ShardedFactsStore
+    if part and part[1] > 1 and store is not None and not sharded:
         raise InputError(
             "--shard needs a facts store that several runners can write at once",
             field="--shard",
@@ -224,7 +225,7 @@ def scan(
         }
         fetch_facts(store)  # our scan goes on top of what others pushed meanwhile
         snapshots = (r.snapshot for r in results if r.snapshot)
-        if part and getattr(store, "concurrent_writers", False):
+        if part and sharded:
             store.save(job.scan_id, snapshots, failed, shard=part)  # type: ignore[call-arg]
         else:
             store.save(job.scan_id, snapshots, failed)

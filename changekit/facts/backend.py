@@ -112,6 +112,24 @@ class FactsStore(Protocol):
         ...
 
 
+@runtime_checkable
+class ShardedFactsStore(FactsStore, Protocol):
+    """A store several runners write at once (``scan --shard K/N``, one ``--scan-id``): the
+    PostgreSQL store. ``save`` takes which shard it stores; the scan counts once one shard of
+    it is in, and a shard stored twice is refused."""
+
+    concurrent_writers: bool
+
+    def save(  # type: ignore[override]
+        self,
+        scan_id: str,
+        snapshots: Iterable[Snapshot],
+        failed: Mapping[str, dict[str, str]] | None = None,
+        *,
+        shard: tuple[int, int] | None = None,
+    ) -> str | None: ...
+
+
 def open_store(workspace: Workspace) -> FactsStore:
     """The facts store of ``workspace``: ``facts.store`` in its changekit.yaml names one that a
     plugin registered (``register_facts_stores``); ``git`` when it names none. Every caller

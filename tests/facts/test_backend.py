@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from changekit.errors import ChangekitError, InputError
-from changekit.facts.backend import facts_stores, open_store
+from changekit.facts.backend import ShardedFactsStore, facts_stores, open_store
 from changekit.facts.store import SnapshotStore
 from changekit.plugins import get_manager
 from tests.facts.contract import make_workspace
@@ -14,7 +14,9 @@ from tests.facts.contract import make_workspace
 
 def test_git_is_the_default_and_postgres_is_built_in(tmp_path):
     assert {"git", "postgres"} <= set(facts_stores())
-    assert isinstance(open_store(make_workspace(tmp_path)), SnapshotStore)
+    git_store = open_store(make_workspace(tmp_path))
+    assert isinstance(git_store, SnapshotStore)
+    assert not getattr(git_store, "concurrent_writers", False)  # scan --shard refuses it
 
 
 def test_a_plugin_store_is_picked_by_name_and_may_replace_a_built_in(tmp_path):
@@ -60,6 +62,7 @@ def test_the_dsn_may_come_from_the_environment(tmp_path, monkeypatch, pg_dsn):
     monkeypatch.setenv("CHANGEKIT_FACTS_DSN", pg_dsn)
     store = open_store(make_workspace(tmp_path, "facts:\n  store: postgres\n"))
     assert store.hosts() == []
+    assert isinstance(store, ShardedFactsStore) and store.concurrent_writers
     store.close()
 
 
