@@ -31,6 +31,7 @@ def settled():
     restored packages on HOST: let a second pass so its files are not racy for this one."""
     time.sleep(1.5)
 
+
 HOST = "db03"  # no other test plants anything on it; each test puts back what it changed
 BASELINE = "/var/lib/changekit/integrity-dpkg.baseline"
 
