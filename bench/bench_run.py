@@ -32,7 +32,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_scan import SAME_KEX  # noqa: E402
+from bench.bench_scan import SAME_KEX, ansible  # noqa: E402
 from tests.testfleet import Fleet, instance  # noqa: E402
 from tests.testfleet.fleet import missing_requirements  # noqa: E402
 
@@ -103,15 +103,9 @@ def run_floor(fleet: Fleet, hosts: list[str], concurrency: int) -> int:
 
 
 def run_ansible(fleet: Fleet, workdir: Path, concurrency: int) -> int:
-    env = {**os.environ, "HOME": str(workdir / "home"), "ANSIBLE_HOST_KEY_CHECKING": "True",
-           "ANSIBLE_LOCAL_TEMP": str(workdir / "ansible-tmp"), "ANSIBLE_NOCOLOR": "1",
-           "ANSIBLE_SSH_EXTRA_ARGS": " ".join(SAME_KEX)}  # fmt: skip
-    out = subprocess.run(
-        [str(VENV_BIN / "ansible"), "-i", str(fleet.ansible_ini), "all", "-m", "shell", "-a", STEP,
-         "-f", str(concurrency)],
-        cwd=workdir, capture_output=True, text=True, timeout=1800, check=False, env=env,
-    )  # fmt: skip
-    return sum(1 for line in out.stdout.splitlines() if " | CHANGED | rc=0" in line)
+    """``ansible all -m shell -a STEP -f N``; returns the hosts where it ran with status 0."""
+    out = ansible(fleet, workdir, concurrency, "-m", "shell", "-a", STEP)
+    return sum(1 for line in out.splitlines() if " | CHANGED | rc=0" in line)
 
 
 def main() -> int:

@@ -96,18 +96,24 @@ def run_changekit(
     return sum(1 for snap in doc["snapshots"] if snap["host"] in ok and snap["facts"])
 
 
-def run_ansible(fleet: Fleet, workdir: Path, concurrency: int) -> int:
-    """``ansible all -m package_facts -f N``; returns the hosts that reported SUCCESS."""
+def ansible(fleet: Fleet, workdir: Path, concurrency: int, *module: str) -> str:
+    """``ansible all -i <the fleet's INI> -f N <module args>``; its standard output. With the
+    same key exchange as changekit and the floor: compare the tools, not the kex."""
     env = {**os.environ, "HOME": str(workdir / "home"), "ANSIBLE_HOST_KEY_CHECKING": "True",
            "ANSIBLE_LOCAL_TEMP": str(workdir / "ansible-tmp"), "ANSIBLE_NOCOLOR": "1",
-           # the same key exchange as changekit and the floor: compare the tools, not the kex
            "ANSIBLE_SSH_EXTRA_ARGS": " ".join(SAME_KEX)}  # fmt: skip
     out = subprocess.run(
-        [str(VENV_BIN / "ansible"), "-i", str(fleet.ansible_ini), "all", "-m", "package_facts",
+        [str(VENV_BIN / "ansible"), "-i", str(fleet.ansible_ini), "all", *module,
          "-f", str(concurrency)],
         cwd=workdir, capture_output=True, text=True, timeout=1800, check=False, env=env,
     )  # fmt: skip
-    return sum(1 for line in out.stdout.splitlines() if " | SUCCESS =>" in line)
+    return out.stdout
+
+
+def run_ansible(fleet: Fleet, workdir: Path, concurrency: int) -> int:
+    """``ansible all -m package_facts -f N``; returns the hosts that reported SUCCESS."""
+    out = ansible(fleet, workdir, concurrency, "-m", "package_facts")
+    return sum(1 for line in out.splitlines() if " | SUCCESS =>" in line)
 
 
 def main() -> int:
