@@ -369,3 +369,18 @@ def test_an_unreachable_host_fails_with_its_reason_and_rollback_all_undoes_the_r
     assert rec["status"] == "failed"  # not every rollback succeeded
     assert "down01" in rec["outcome"]["notes"] and "rollback failed" in rec["outcome"]["notes"]
     assert ck(ws, "check").exit_code == 0
+
+
+def test_a_hung_step_times_out_and_a_changed_host_key_is_refused(ws, own_fleet):
+    plan = {"steps": [{"name": "quick", "run": "true", "timeout": 3}]}
+    rid = file_record(ws, ["hang01", "rekey01"], plan, "Trouble hosts")
+    approve(ws, rid)
+    result = ck(ws, "change", "run", rid, "--canary", "0", "--max-fail", "100%", "--connect-timeout", "5",
+                *ssh_args(own_fleet))  # fmt: skip
+    assert result.exit_code == 1
+    hosts = record(ws, rid)["run"]["hosts"]
+    assert hosts["rekey01"]["state"] == "failed"
+    assert hosts["rekey01"]["reason"].startswith("host key changed: ")
+    assert hosts["hang01"]["state"] == "failed"
+    assert hosts["hang01"]["reason"].startswith(("quick: timed out after 3 s", "timeout: ")), hosts
+    assert record(ws, rid)["status"] == "failed"  # no rollback steps: nothing was undone
