@@ -84,6 +84,16 @@ def peer_groups(inventory: Inventory, hosts: Iterable[str]) -> dict[str, list[st
     return out
 
 
+def with_peers(inventory: Inventory, hosts: Iterable[str]) -> set[str]:
+    """``hosts`` and every member of each peer group they are in: drift judges a host
+    against its whole group, so its peers are read too."""
+    out = set(hosts)
+    for members in peer_groups(inventory, inventory.hosts).values():
+        if out.intersection(members):
+            out.update(members)
+    return out
+
+
 def findings_for(
     state: State,
     inventory: Inventory,
@@ -195,15 +205,7 @@ def analyze(
     )
     chosen = set(selected)
     # peers are judged against their whole group even when only some hosts are selected
-    universe = sorted(
-        chosen
-        | {
-            h
-            for m in peer_groups(inventory, inventory.hosts).values()
-            if chosen & set(m)
-            for h in m
-        }
-    )
+    universe = sorted(with_peers(inventory, chosen))
     standards, waivers, records = list(standards), list(waivers), list(records)
     window = states[-history:] if states else []
     per_state: list[list[Finding]] = []

@@ -32,13 +32,7 @@ def states_from_histories(histories: dict[str, list[dict[str, Any]]]) -> list[St
     states = []
     for scan_id, at in ordered:
         t = ts(at)
-        current: dict[str, dict[str, Any]] = {}
-        for host, snaps in per_host.items():
-            mine = [s for s in snaps if s["scan_id"] == scan_id]
-            older = [s for s in snaps if ts(s["collected_at"]) <= t]
-            pick = mine[-1] if mine else (older[-1] if older else None)
-            if pick is not None:
-                current[host] = pick
+        current = snapshots_at(per_host, scan_id, t)
         states.append(State(scan_id, at, current))
     return states
 
@@ -59,3 +53,18 @@ def baseline_state(states: list[State], scan_id: str | None, instant: datetime) 
             hint="pick a later time or a scan id",
         )
     return before[-1]
+
+
+def snapshots_at(
+    per_host: dict[str, list[dict[str, Any]]], scan_id: str, t: datetime
+) -> dict[str, dict[str, Any]]:
+    """Each host's snapshot in scan ``scan_id``, else its latest taken at or before ``t``
+    (``per_host``: each host's snapshots, oldest first)."""
+    current: dict[str, dict[str, Any]] = {}
+    for host, snaps in per_host.items():
+        mine = [s for s in snaps if s["scan_id"] == scan_id]
+        older = [s for s in snaps if ts(s["collected_at"]) <= t]
+        pick = mine[-1] if mine else (older[-1] if older else None)
+        if pick is not None:
+            current[host] = pick
+    return current

@@ -9,7 +9,7 @@ from typing import Any
 
 from changekit.drift import remediation
 from changekit.drift.baseline import with_baseline
-from changekit.drift.engine import DriftResult, peer_groups
+from changekit.drift.engine import DriftResult, with_peers
 from changekit.drift.findings import Finding
 from changekit.drift.peers import PeerThresholds
 from changekit.drift.standards import FALLBACK_COLLECTORS, Standard, load_standards
@@ -163,10 +163,7 @@ def analyze_workspace(
     if not inventory.hosts:  # scanned with a host list (-i a,b,): the store knows the hosts
         inventory = Inventory(hosts={h: Host(h) for h in store.hosts()})
     selected = [h.name for h in inventory.select(list(selectors))]
-    names = set(selected)
-    for members in peer_groups(inventory, inventory.hosts).values():
-        if names & set(members):  # a host's peers are read too: drift is judged against them
-            names |= set(members)
+    names = with_peers(inventory, selected)
     baseline = resolve(since, now=now) if since else None
     depth = None if baseline else history
     entries = store.histories(sorted(names), depth)

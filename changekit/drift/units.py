@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from changekit.drift.engine import DriftResult, State, analyze, peer_groups, share
-from changekit.drift.history import ts
+from changekit.drift.engine import DriftResult, State, analyze, peer_groups, share, with_peers
+from changekit.drift.history import snapshots_at, ts
 from changekit.drift.standards import Standard
 from changekit.inventory.model import Inventory
 
@@ -81,13 +81,7 @@ def unit_states(
         ]
         at = min(own, key=ts) if own else start.isoformat()
         t = ts(at)
-        current: dict[str, dict[str, Any]] = {}
-        for host, snaps in per_host.items():
-            mine = [s for s in snaps if s["scan_id"] == scan_id]
-            older = [s for s in snaps if ts(s["collected_at"]) <= t]
-            pick = mine[-1] if mine else (older[-1] if older else None)
-            if pick is not None:
-                current[host] = pick
+        current = snapshots_at(per_host, scan_id, t)
         out.append((State(scan_id, at, current), bool(own)))
     return out
 
@@ -127,15 +121,7 @@ def analyze_units(
     first)``; ``scans``: the fleet's scans (``fleet_scans``); ``options``: the rest of
     ``analyze``'s keyword arguments."""
     chosen = set(selected)
-    universe = sorted(
-        chosen
-        | {
-            h
-            for m in peer_groups(inventory, inventory.hosts).values()
-            if chosen & set(m)
-            for h in m
-        }
-    )
+    universe = sorted(with_peers(inventory, chosen))
     order = {h: i for i, h in enumerate(selected)}
     totals = _Totals()
     last: tuple[list, list, datetime] | None = None

@@ -25,6 +25,7 @@ import git
 from changekit import gitops
 from changekit.errors import GitError, NotFoundError
 from changekit.facts import gitref, sync
+from changekit.facts.carry import carry_over
 from changekit.facts.codec import canonical, decode, decode_shared
 from changekit.facts.when import resolve, scan_time
 from changekit.workspace import Workspace
@@ -149,19 +150,8 @@ class SnapshotStore:
         return self.tip()
 
     def _carry_over(self, snap: dict[str, Any]) -> dict[str, Any]:
-        errors = snap.get("errors") or {}
-        previous = self.latest(snap["host"]) if errors else None
-        if not previous:
-            return snap
-        merged = dict(snap, facts=dict(snap["facts"]))
-        carried = {}
-        for name in errors:
-            if name in previous.get("facts", {}):
-                merged["facts"][name] = previous["facts"][name]
-                carried[name] = (previous.get("carried_over") or {}).get(name, previous["scan_id"])
-        if carried:
-            merged["carried_over"] = carried
-        return merged
+        # the previous snapshot is read only when a collector failed
+        return carry_over(snap, self.latest(snap["host"]) if snap.get("errors") else None)
 
     # -- sharing ---------------------------------------------------------------
 

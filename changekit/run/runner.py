@@ -123,9 +123,10 @@ def prepare(
         ws, record, policy, inventory, now, force=opts.force, reason=opts.reason
     )
     hosts = _select(inventory, list(record.hosts), "hosts")
+    approved = {h.name for h in hosts}
     if opts.hosts:
         chosen = {h.name for h in _select(inventory, list(opts.hosts), "--hosts")}
-        wider = sorted(chosen - {h.name for h in hosts})
+        wider = sorted(chosen - approved)
         if wider:
             raise PolicyError(
                 f"cannot run {record.id} on {', '.join(wider)}: not a host of the record",
@@ -138,9 +139,7 @@ def prepare(
     per_step: list[tuple[Step, set[str]]] = []
     for step in plan.steps:
         members = {h.name for h in _select(inventory, list(step.hosts), f"plan step {step.name!r}")} if step.hosts else names  # fmt: skip
-        outside = sorted(
-            members - {h.name for h in _select(inventory, list(record.hosts), "hosts")}
-        )
+        outside = sorted(members - approved)
         if outside:
             raise PolicyError(
                 f"cannot run {record.id}: step {step.name!r} names {', '.join(outside)}, "
@@ -148,9 +147,11 @@ def prepare(
                 field="plan.steps",
                 hint="a step may run on some of the record's hosts, never on others",
             )
-        per_step.append((step, members))
+        per_step.append((step, members & names))
     step_map = {h.name: [s for s, m in per_step if h.name in m] for h in hosts}
     previous = record.data.get("run")
+    if any(p.code == "unproven-edit" for p in proof.problems):
+        previous = None  # a hand edit could mark hosts done that never ran: run them all
     done: list[str] = []
     if previous and previous.get("plan_digest") == plan.digest and not opts.again:
         finished = ("done", "verified")

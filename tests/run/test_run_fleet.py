@@ -384,3 +384,27 @@ def test_a_hung_step_times_out_and_a_changed_host_key_is_refused(ws, own_fleet):
     assert hosts["hang01"]["state"] == "failed"
     assert hosts["hang01"]["reason"].startswith(("quick: timed out after 3 s", "timeout: ")), hosts
     assert record(ws, rid)["status"] == "failed"  # no rollback steps: nothing was undone
+
+
+def test_a_hand_written_run_state_skips_no_host(ws, own_fleet):
+    """A colleague marks a host done by hand: the run does not believe it and runs it."""
+    from changekit.run.plan import Plan
+
+    plan = {"steps": [{"name": "count", "run": "echo run >> /root/ck-forged"}]}
+    rid = file_record(ws, ["app01", "app02"], plan, "Forged progress")
+    approve(ws, rid)
+    ok(ws, "change", "start", rid)
+    path = ws / "change_records" / f"{rid}.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["run"] = {"id": "20261206T000000Z-forged", "plan_digest": Plan(steps=(), data=plan).digest,
+                   "started_at": "2026-12-06T00:00:00+00:00", "result": "running",
+                   "hosts": {"app01": {"state": "done"}, "app02": {"state": "pending"}}}  # fmt: skip
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    set_identity(ws, "Mallory", "mallory@example.org")
+    git(ws, "commit", "-qam", "app01 is done already")
+    set_identity(ws, "Alice", "alice@example.org")
+    assert ck(ws, "check").exit_code == 1  # the gate names the unproven edit
+    result = ck(ws, "change", "run", rid, *ssh_args(own_fleet))
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    for host in ("app01", "app02"):
+        assert own_fleet.ssh(host, "wc -l < /root/ck-forged").stdout.strip() == "1"
