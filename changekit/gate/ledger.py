@@ -172,7 +172,7 @@ class Judge:
     def approver(self, email: str, requester: str) -> bool:
         if not email or person_of(email) == person_of(requester):
             return False
-        needed = self.policy.required_approvals(self.record)
+        needed = self.policy.approver_requirements(self.record)
         allowed = {g for r in needed if r.groups is not None for g in r.groups}
         if needed and all(r.groups is not None for r in needed):
             return bool(self.policy.groups_of(email) & allowed)

@@ -19,6 +19,9 @@ from changekit.policy.timeutil import human
 from changekit.policy.timing import NOT_STARTED
 from changekit.problems import Problem
 
+EXCEPTIONS = ("over-quota", "outside-service-day")
+"""Problems a change class's exception approval lifts."""
+
 
 class LifecycleChecks:
     """Needs the approval methods and the time rules of ``Policy``."""
@@ -44,7 +47,22 @@ class LifecycleChecks:
     ) -> list[Problem]:
         """Problems that stop ``record`` from being submitted (its window is checked when it has one)."""
         since = announced_at(record) or now
-        return self._timing(record, records, inventory, since, now)
+        found = self._timing(record, records, inventory, since, now)
+        found += self.quota_check(record, records, inventory, now, filing=True)
+        cls = self.class_of(record)
+        if cls is not None and cls.exception:
+            # may still be approved over the quota or outside the service days: schedule and
+            # the gate ask for that extra approval
+            found = [p for p in found if p.code not in EXCEPTIONS]
+        return found
+
+    def _class_exceptions(
+        self, record: Any, found: list[Problem], approvals: Iterable[Any] | None
+    ) -> list[Problem]:
+        """Quota and service-day problems are lifted by the class's exception approval."""
+        if self.exception_granted(record, approvals):
+            return [p for p in found if p.code not in EXCEPTIONS]
+        return found
 
     def check_schedule(
         self, record: Any, records: Iterable[Any], inventory: Any | None, now: datetime
@@ -75,7 +93,9 @@ class LifecycleChecks:
                 )
             )
         since = announced_at(record) or now
-        return out + self._timing(record, records, inventory, since, now)
+        out += self._timing(record, records, inventory, since, now)
+        out += self.quota_check(record, records, inventory, now)
+        return self._class_exceptions(record, out, None)
 
     def check_record(
         self,
@@ -102,7 +122,11 @@ class LifecycleChecks:
             # lead time runs from the announcement, else from when it was submitted
             since = announced_at(record) or last_history_time(record, "submitted") or now
             out += self._timing(record, records, inventory, since, now)
-        elif win and status == "in_progress":
+        if status in NOT_STARTED and status != "draft" or early:
+            pool = records.records if isinstance(records, ConflictIndex) else records
+            out += self.quota_check(record, pool, inventory, now, approvals)
+            out = self._class_exceptions(record, out, approvals)
+        if win and status == "in_progress" and not early:
             out += self.conflict_problems(record, records, inventory)
         needs_approval = status in (
             "approved",

@@ -17,8 +17,10 @@ class ConflictIndex:
         self, records: Iterable[Any], inventory: Any | None, statuses: tuple[str, ...]
     ) -> None:
         self.inventory = inventory
+        self.records = list(records)
+        """Every record given, active or not (a class's quota counts finished changes too)."""
         items = []
-        for rec in records:
+        for rec in self.records:
             if data_of(rec).get("status") not in statuses:
                 continue
             win = window_of(rec)

@@ -66,4 +66,18 @@ calendars: []
 
 # Minimum notice before a change that causes an outage starts.
 lead_time: 2d
+
+# Change classes, each with its own lead time, approval rule, monthly quota and service
+# days (docs/classes.md). A record belongs to the first class whose `match` it meets.
+classes: []
+#  - name: IMAC
+#    match: {category: [install, move, add]}
+#    lead_time: 3d
+#    quota: {count: 10, per: customer}     # the hosts' `customer` inventory variable
+#    service_days:
+#      - {days: [tue], start: "09:00", end: "13:00", timezone: Europe/Berlin}
+#    exception:                            # without it, over the quota is refused
+#      require: [{count: 1, from: [approvers]}]
+#  - name: emergency
+#    match: {type: [emergency]}
 """

@@ -9,6 +9,7 @@ from typing import Any
 
 from changekit.errors import InputError, SchemaError
 from changekit.policy import approvals as ap
+from changekit.policy import classes as cls_mod
 from changekit.policy import freezes as fz
 from changekit.policy.model import Policy
 from changekit.policy.timeutil import parse_duration
@@ -151,6 +152,27 @@ def policy_from_data(
             outages_only=bool(c.get("outages_only", False)),
             around=now or datetime.now(UTC),
         )
+    classes = []
+    for i, entry in enumerate(data.get("classes") or ()):
+        for req in [*entry.get("require", ()), *(entry.get("exception") or {}).get("require", ())]:
+            for gname in req.get("from") or ():
+                if gname not in groups:
+                    close = difflib.get_close_matches(gname, list(groups), n=1)
+                    raise fail(
+                        f"approver group {gname!r} of class {entry['name']!r} is not defined under `groups`",
+                        ["classes", i],
+                        f"did you mean {close[0]!r}?"
+                        if close
+                        else "define it under `groups` with its members",
+                    )
+        if entry["name"] in {c.name for c in classes}:
+            raise fail(f"class {entry['name']!r} is defined twice", ["classes", i, "name"])
+        classes.append(
+            cls_mod.from_policy(
+                entry, lambda v, f, i=i: tz_at(v, ["classes", i, *f]), parse_duration
+            )
+        )
+    ownership = {"customer": "customer", "team": "team", **(data.get("ownership") or {})}
     conflicts = data.get("conflicts") or {}
     return Policy(
         data=data,
@@ -174,6 +196,8 @@ def policy_from_data(
         ),
         conflicts_allowed=bool(conflicts.get("allow", False)),
         codeowners=list(data.get("codeowners") or ()),
+        classes=tuple(classes),
+        ownership=ownership,
     )
 
 

@@ -21,6 +21,7 @@ from changekit.policy.access import (
     record_id,
 )
 from changekit.policy.checks import LifecycleChecks
+from changekit.policy.classes import ChangeClass, ClassRules
 from changekit.policy.freezes import Freeze
 from changekit.policy.timing import NOT_STARTED, TimeRules
 from changekit.policy.windows import Window
@@ -30,7 +31,7 @@ __all__ = ["NOT_STARTED", "Policy"]
 
 
 @dataclass
-class Policy(TimeRules, LifecycleChecks):
+class Policy(TimeRules, LifecycleChecks, ClassRules):
     data: dict = field(default_factory=dict)
     path: str = "changekit.yaml"
     groups: dict[str, set[str]] = field(default_factory=dict)
@@ -50,6 +51,12 @@ class Policy(TimeRules, LifecycleChecks):
     conflict_statuses: tuple[str, ...] = ACTIVE_STATUSES
     conflicts_allowed: bool = False
     codeowners: list[dict] = field(default_factory=list)
+    classes: tuple[ChangeClass, ...] = ()
+    """Named change classes, in the policy's order (the first that matches a record is its)."""
+    ownership: dict[str, str] = field(
+        default_factory=lambda: {"customer": "customer", "team": "team"}
+    )
+    """``customer``/``team`` -> the inventory variable that names a host's customer or team."""
     templates: dict[str, dict] | None = None
     """Template name -> its fields, set by callers that can read them (``check``, the lifecycle
     steps); None: unknown, and a pre-approved template is then judged by its name only."""
@@ -77,10 +84,19 @@ class Policy(TimeRules, LifecycleChecks):
         data = data_of(record)
         if data.get("type") == "standard" and self.preapproval_problem(record) is None:
             return ()
+        cls = self.class_of(record)
+        if cls is not None and cls.require is not None:
+            return cls.require
         for rule in self.rules:
             if rule.matches(data):
                 return rule.require
         return ap.DEFAULT_RULES[0].require
+
+    def approver_requirements(self, record: Any) -> tuple[ap.Requirement, ...]:
+        """Whose approval a record may take: its rule's, and its class's exception approvers."""
+        cls = self.class_of(record)
+        extra = cls.exception if cls is not None and cls.exception else ()
+        return tuple(self.required_approvals(record)) + tuple(extra)
 
     def approval_count(
         self, record: Any, approvals: Iterable[Any] | None = None
@@ -113,7 +129,7 @@ class Policy(TimeRules, LifecycleChecks):
                 return Problem(
                     "already-approved", f"{email} has already approved this change", record=rid
                 )
-        needed = self.required_approvals(record)
+        needed = self.approver_requirements(record)
         allowed = {g for r in needed if r.groups is not None for g in r.groups}
         if (
             needed

@@ -87,16 +87,44 @@ class TimeRules:
                         path=None if freeze.source == "changekit.yaml" else freeze.source,
                     )
                 )
+        cls = self.class_of(record)
+        if cls is not None and not cls.in_service(start, end):
+            tz = cls.service_days[0].tz
+            out.append(
+                Problem(
+                    "outside-service-day",
+                    f"{cls.name} changes are done on service days ({cls.describe_days()}), "
+                    f"and {human(start, tz)} to {human(end, tz)} is not inside one",
+                    record=rid,
+                    field="window",
+                )
+            )
         return out
 
+    def lead_for(self, record: Any) -> timedelta | None:
+        """The notice a record needs: the policy's for an outage, its class's for any change
+        of the class (the longer when both apply)."""
+        leads = [self.lead_time] if self.lead_time and causes_outage(record) else []
+        cls = self.class_of(record)
+        if cls is not None and cls.lead_time:
+            leads.append(cls.lead_time)
+        return max(leads) if leads else None
+
     def lead_problem(self, record: Any, start: datetime, since: datetime) -> Problem | None:
-        if not self.lead_time or not causes_outage(record):
+        lead = self.lead_for(record)
+        if not lead:
             return None
-        if start - since >= self.lead_time:
+        if start - since >= lead:
             return None
+        cls = self.class_of(record)
+        what = (
+            f"a change of class {cls.name}"
+            if cls is not None and cls.lead_time == lead
+            else "an outage"
+        )
         return Problem(
             "lead-time-too-short",
-            f"an outage needs {format_duration(self.lead_time)} notice, but the window starts "
+            f"{what} needs {format_duration(lead)} notice, but the window starts "
             f"{format_duration(max(start - since, timedelta(0)))} after {'it was announced' if announced_at(record) else 'now'}",
             record=record_id(record),
             field="window.start",
@@ -114,6 +142,9 @@ class TimeRules:
         for windows in self.windows_for(targets):
             candidates |= {s for s, _e, _w in openings(windows, after) if s > after}
         candidates |= {f.end for f in self.freezes if f.end > after}
+        cls = self.class_of(record)
+        if cls is not None and cls.service_days:
+            candidates |= {s for s, _e, _w in openings(list(cls.service_days), after) if s > after}
         for start in sorted(candidates):
             if start - after > timedelta(days=400):
                 break
@@ -165,8 +196,9 @@ class TimeRules:
             if out:
                 # the nearest slot at or after the one asked for, never in the past or inside the notice
                 earliest = max(now, start)
-                if self.lead_time and causes_outage(record):
-                    earliest = max(earliest, since + self.lead_time)
+                lead = self.lead_for(record)
+                if lead:
+                    earliest = max(earliest, since + lead)
                 hint = self._next_hint(record, inventory, earliest)
                 out = [Problem(**{**p.as_dict(), "hint": p.hint or hint}) for p in out]
         out += self.conflict_problems(record, records, inventory)

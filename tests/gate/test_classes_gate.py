@@ -1,0 +1,88 @@
+"""A change class's quota through the real CLI and git: submitting over it is refused with the
+next month that has room, and the gate counts from proven history, so neither a hand-written
+record nor a hand-edited status gets a change past the quota."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from tests.gate.conftest import POLICY
+
+CLASSES = """
+classes:
+  - name: IMAC
+    match: {category: [install, move, add]}
+    quota: {count: 1, timezone: Europe/Berlin}
+"""
+
+JUNE = ("--start", "2030-06-02 02:00", "--end", "2030-06-02 03:00", "--tz", "Europe/Berlin")
+JUNE_LATER = ("--start", "2030-06-09 02:00", "--end", "2030-06-09 03:00", "--tz", "Europe/Berlin")
+
+
+def codes(report: dict, rid: str) -> set[str]:
+    return {p["code"] for p in report["problems"] if p.get("record") == rid}
+
+
+def imac(clone, host: str, window: tuple) -> str:
+    return clone.new("Install a printer", "--category", "install", window=window, hosts=(host,))
+
+
+def test_over_the_quota_is_refused_and_the_gate_counts_proven_history(team):
+    rita = team.rita
+    (rita.path / "changekit.yaml").write_text(POLICY + CLASSES)
+    rita.git("commit", "-q", "-am", "IMAC quota")
+    rita.git("push", "-q", "origin", "HEAD:main")
+    first = imac(rita, "web1", JUNE)
+    rita.ck("change", "submit", first, "--push")
+    team.approve_on_branch(team.alice, first)
+    team.merge(first)
+
+    second = imac(rita, "web2", JUNE_LATER)
+    refused = rita.ck("change", "submit", second, code=None)
+    assert refused.exit_code != 0
+    assert "IMAC changes are limited to 1 a month in total; this is number 2 in 2030-06" in (
+        refused.output
+    )
+    assert "the next allowed window is Mon 2030-07-01 00:00" in refused.output  # July has room
+    assert "Traceback" not in refused.output
+
+    # Mallory files one too, and submits it by editing the file: git proves the step (she is
+    # its requester), so only the gate's quota count stands in the way
+    mallory = team.mallory
+    mallory.git("pull", "-q", "origin", "main")
+    forged = imac(mallory, "web2", JUNE_LATER)
+    fpath = mallory.record_path(forged)
+    data = yaml.safe_load(fpath.read_text())
+    data["status"] = "submitted"
+    data["history"].append(
+        {"status": "submitted", "at": "2030-05-01T10:00:00+00:00", "by": data["requester"]}
+    )
+    fpath.write_text(yaml.safe_dump(data, sort_keys=False))
+    mallory.git("commit", "-q", "-am", "submit it")
+    report = mallory.check(code=1)
+    assert codes(report, forged) == {"over-quota"}
+    path = mallory.record_path(first)
+
+    # ... and calls the first one cancelled to free the month: that edit proves nothing
+    first_data = yaml.safe_load(path.read_text())
+    first_data["status"] = "cancelled"
+    path.write_text(yaml.safe_dump(first_data, sort_keys=False))
+    mallory.git("commit", "-q", "-am", "that one is cancelled")
+    report = mallory.check(code=1)
+    assert "over-quota" in codes(report, forged)
+    assert "unproven-edit" in codes(report, first)
+
+
+def test_the_quota_of_a_cancelled_change_is_free_again(team):
+    rita = team.rita
+    (rita.path / "changekit.yaml").write_text(POLICY + CLASSES)
+    rita.git("commit", "-q", "-am", "IMAC quota")
+    first = imac(rita, "web1", JUNE)
+    rita.ck("change", "submit", first)
+    rita.ck("change", "cancel", first, "--reason", "printer arrived broken")
+    second = imac(rita, "web2", JUNE_LATER)
+    assert "draft -> submitted" in rita.ck("change", "submit", second).stdout
+    report = json.loads(rita.ck("check", "--format", "json", code=None).stdout)
+    assert "over-quota" not in codes(report, second)
