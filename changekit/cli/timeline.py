@@ -72,9 +72,8 @@ def timeline(obj, selectors, since, until, fmt, output):
         text = None
     if output is not None and str(output) != "-":
         write_output(output, text if text is not None else _plain(found))
-        click.echo(f"wrote {output} ({fmt}, {len(found.events)} event(s))", err=True)
-        return
-    if text is not None:
+        click.echo(f"wrote {visible(output)} ({fmt})", err=True)
+    elif text is not None:
         click.echo(text, nl=False)
     elif sys.stdout.isatty():
         Console(soft_wrap=False, highlight=False).print(_table(found))

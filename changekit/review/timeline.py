@@ -49,8 +49,19 @@ class Event:
     record: str | None = None
     details: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    def sort_key(self) -> tuple:
-        return (self.time, KINDS.index(self.kind), self.hosts, self.record or "", self.summary)
+    def sort_key(self, order: dict[str, int] | None = None) -> tuple:
+        """Oldest first. Times are to the second, and a run can start, finish a host and
+        complete within one: in one second, commits come in the order git made them, and
+        what a scan saw comes after them (a scan sees what was done before it)."""
+        rank = (order or {}).get(self.details.get("commit") or "", 1 << 62)
+        return (
+            self.time,
+            rank,
+            KINDS.index(self.kind),
+            self.hosts,
+            self.record or "",
+            self.summary,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -132,8 +143,21 @@ def build_timeline(
             notes.append(f"no stored scan of: {', '.join(missing)}")
     if any(k.startswith("waiver-") for k in wanted):
         events += timeline_waivers.events(ws, chosen, start, end, now)
-    kept = sorted((e for e in events if e.kind in wanted), key=Event.sort_key)
+    kept = [e for e in events if e.kind in wanted]
+    order = commit_order(ws, kept)
+    kept.sort(key=lambda e: e.sort_key(order))
     return Timeline(start, end, hosts, kept, notes)
+
+
+def commit_order(ws: Workspace, events: list[Event]) -> dict[str, int]:
+    """Commit -> its place in the history (parents first), for the commits events name."""
+    from changekit.gate import history
+
+    shas = {e.details["commit"] for e in events if e.details.get("commit")}
+    if not shas:
+        return {}
+    listed = history.git(ws.root, "rev-list", "--topo-order", "--reverse", "HEAD").split()
+    return {sha.decode(): i for i, sha in enumerate(listed) if sha.decode() in shas}
 
 
 def select(ws: Workspace, store: Any, hosts_or_selector: str | Iterable[str]):
