@@ -82,9 +82,14 @@ def timeline(obj, selectors, since, until, fmt, output):
     _footer(found)
 
 
+def local(moment) -> str:
+    """People read the table in their own zone (JSON is in UTC)."""
+    return moment.astimezone().isoformat(sep=" ", timespec="seconds")
+
+
 def _cells(event) -> tuple[str, ...]:
     return (
-        event.time.isoformat(timespec="seconds"),
+        local(event.time),
         event.kind,
         ", ".join(event.hosts),
         event.record or "",
@@ -112,16 +117,13 @@ def _plain(found) -> str:
 
 
 def _title(found) -> str:
-    return visible(
-        f"{', '.join(found.hosts)}: {found.since.isoformat(timespec='minutes')} to "
-        f"{found.until.isoformat(timespec='minutes')}"
-    )
+    return visible(f"{', '.join(found.hosts)}: {local(found.since)} to {local(found.until)}")
 
 
 def _footer(found) -> None:
     click.echo(
-        f"{len(found.events)} event(s) on {len(found.hosts)} host(s) from "
-        f"{found.since.isoformat(timespec='seconds')} to {found.until.isoformat(timespec='seconds')}",
+        f"{len(found.events)} event(s) on {len(found.hosts)} host(s) from {local(found.since)} "
+        f"to {local(found.until)}",
         err=True,
     )
     for note in found.notes:

@@ -144,6 +144,8 @@ class Proven:
     """Every proven commit that recorded notices sent: (their kinds, commit), in order."""
     unproven: list[tuple[str, Commit]] = field(default_factory=list)
     """Every commit no step explains: (the field it changed, commit), in order."""
+    accepted: set[str] = field(default_factory=set)
+    """The commits (shas) of this record that a step explains."""
     problems: list[Problem] = field(default_factory=list)
 
     def time(self, status: str) -> datetime | None:
@@ -299,8 +301,10 @@ def replay(
                 )
             )
         _track_approvals(facts, out, commit, accepted=why is None)
-        if why is None and facts.get("notices_added"):
-            out.notices.append((list(facts["notices_added"]), commit))
+        if why is None:
+            out.accepted.add(commit.sha)
+            if facts.get("notices_added"):
+                out.notices.append((list(facts["notices_added"]), commit))
     return out
 
 

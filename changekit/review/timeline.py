@@ -65,7 +65,7 @@ class Event:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "time": self.time.isoformat(timespec="seconds"),
+            "time": utc(self.time),
             "kind": self.kind,
             "hosts": list(self.hosts),
             "record": self.record,
@@ -87,8 +87,8 @@ class Timeline:
         """The JSON form, as ``schemas/timeline.schema.json`` describes it."""
         return {
             "schema_version": SCHEMA_VERSION,
-            "since": self.since.isoformat(timespec="seconds"),
-            "until": self.until.isoformat(timespec="seconds"),
+            "since": utc(self.since),
+            "until": utc(self.until),
             "hosts": list(self.hosts),
             "events": [e.as_dict() for e in self.events],
             "notes": list(self.notes),
@@ -179,6 +179,12 @@ def select(ws: Workspace, store: Any, hosts_or_selector: str | Iterable[str]):
 
         raise InputError("which hosts? give a host name or a selector", hint=SELECTOR_HINT)
     return inventory, [h.name for h in inventory.select(selectors)]
+
+
+def utc(moment: datetime) -> str:
+    """JSON times are in UTC, to the second: commits, scans and waivers each carry their own
+    offset, and one zone makes them comparable as text."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def within(moment: datetime, start: datetime, end: datetime) -> bool:

@@ -2,8 +2,8 @@
 that wrote its transcript (``runs/<record>/<run>/<host>.json``, ``changekit.run.runner``).
 
 The run writes a host's transcript and its state in the record in one commit: the state is
-read from the record as that commit left it, and a commit the record's proven history does
-not explain (a hand edit) is shown as such."""
+read from the record as that commit left it, and a transcript written by a commit the record's
+proven history does not explain (a hand edit, a file added on its own) is shown as such."""
 
 from __future__ import annotations
 
@@ -70,14 +70,17 @@ def _event(blobs, prefix, records, path, rid, run, host, change) -> Event:
     except (ValueError, AttributeError):
         steps = []
     proven = records.proven.get(rid)
-    hand = proven is None or any(c.sha == commit.sha for _f, c in proven.unproven)
+    # the runner writes the transcript and the host's state in the record in one commit,
+    # a proven step of the record; a transcript any other commit wrote is only a claim
+    hand = proven is None or commit.sha not in proven.accepted
     reason = entry.get("reason")
     summary = (
         f"{rid} run {run} on {host}: {STATES.get(state, state)}"
         + (f" ({reason})" if reason else "")
         + f", {len(steps)} step(s) in its transcript"
         + (
-            f"; written by {commit.author_email} in a commit no lifecycle step explains"
+            f"; written by {commit.author_email} in a commit no step of {rid} explains, "
+            "so it proves nothing"
             if hand
             else ""
         )

@@ -28,7 +28,7 @@ def opened_at(ws: Workspace) -> dict[str, history.Commit]:
     with history.BlobReader(ws.root) as blobs:
         for change in versions:
             try:
-                data = yaml.safe_load(blobs.read(change.new_blob) or b"")
+                data = yaml.safe_load(blobs.read(change.new_blob or "") or b"")
             except yaml.YAMLError:
                 continue  # a broken version opened nothing; the one that fixed it did
             rows = data.get("waivers") if isinstance(data, dict) else None

@@ -135,6 +135,13 @@ def _build(team: Team, when: Dated) -> dict:
         rita.ck("change", "start", explained, "--force", "--reason", "the window is now")
     with when.at("2030-06-02T00:40:00+00:00"):
         rita.ck("change", "complete", explained)
+    with when.at("2030-06-02T01:00:00+00:00"):
+        # a transcript nobody's run wrote: shown, but as proving nothing
+        fake = rita.path / "runs" / explained / "20300602T000500Z-abc123" / "web1.json"
+        fake.parent.mkdir(parents=True)
+        fake.write_text(json.dumps({"host": "web1", "steps": [{"name": "x", "exit_code": 0}]}))
+        rita.git("add", "-A")
+        rita.git("commit", "-qm", "transcript")
     store = SnapshotStore(Workspace(rita.path))
     store.save(
         SCAN_B[0],
@@ -177,6 +184,7 @@ def test_one_chronological_view_of_what_happened_to_the_web_servers(workspace):
         ("2030-06-01T16:00:00+00:00", "notice", ["web1"], chg),
         ("2030-06-02T00:05:00+00:00", "record-step", ["web1"], chg),
         ("2030-06-02T00:40:00+00:00", "record-step", ["web1"], chg),
+        ("2030-06-02T01:00:00+00:00", "run-host", ["web1"], chg),
         ("2030-06-02T10:00:00+00:00", "observed-change", ["web1"], chg),
         ("2030-06-02T10:00:00+00:00", "observed-change", ["web2"], None),
         ("2030-06-03T10:00:00+00:00", "scan-failed", ["web3"], None),
@@ -194,6 +202,9 @@ def test_one_chronological_view_of_what_happened_to_the_web_servers(workspace):
     assert observed[1]["summary"].endswith("no change record covers it")
     assert observed[1]["details"]["before"] == "absent"
     assert found["events"][6]["details"]["notices"] == ["announcement"]
+    fake = found["events"][9]["details"]
+    assert (fake["proven"], fake["state"], fake["steps"]) == (False, "unknown", 1)
+    assert "proves nothing" in found["events"][9]["summary"]
     assert (
         "web3" in found["events"][-2]["summary"] and "unreachable" in found["events"][-2]["summary"]
     )
@@ -262,7 +273,7 @@ def test_cli_writes_the_file_it_is_told_to(workspace, tmp_path):
         "--format", "json", "-o", str(target),
     )  # fmt: skip
     data = json.loads(target.read_text())
-    assert len(data["events"]) == 13
+    assert len(data["events"]) == 14
     assert clone.ck("schema", "timeline").stdout.startswith("{")
 
 
@@ -281,3 +292,13 @@ def test_the_rich_table_shows_hostile_titles_as_written(workspace):
     shown = buf.getvalue()
     assert "Update tzdata [bold]now[/bold] \\x1b[31m תיקון" in shown
     assert "\x1b[31m" not in shown
+
+
+def test_an_unknown_kind_is_refused_with_the_known_ones(workspace):
+    from changekit.errors import InputError
+
+    ws = Workspace(workspace["clone"].path)
+    with pytest.raises(InputError) as err:
+        build_timeline(ws, "web1", SINCE, UNTIL, ["record-steps"])
+    assert err.value.message == "unknown event kind record-steps"
+    assert "record-step, unproven-edit" in err.value.hint
