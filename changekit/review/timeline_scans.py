@@ -1,8 +1,9 @@
 """The timeline's scans: what changed between consecutive stored scans of each host (judged
 as ``changekit drift`` judges it), and the scans that failed or were partial.
 
-Only the period is read: each host's history entries (what the store lists, no snapshot
-yet), then the snapshots of the scans in the period and the one just before it."""
+Only the period is read: each host's newest history entries back to the period's start (what
+the store lists, no snapshot yet), then the snapshots of the scans in the period and the one
+just before it."""
 
 from __future__ import annotations
 
@@ -28,13 +29,26 @@ def events(
 ) -> tuple[list[Event], list[str]]:
     """The events, and the selected hosts with no stored scan at all."""
     out: list[Event] = []
-    entries = store.histories(hosts)
+    entries = _entries(store, hosts, start)
     if "observed-change" in wanted:
         for host in hosts:
             out += _observed(store, spans, host, entries.get(host) or [], start, end)
     if wanted & {"scan-failed", "scan-partial"}:
         out += _failed(store, set(hosts), start, end)
     return out, [h for h in hosts if not entries.get(h)]
+
+
+def _entries(store: Any, hosts: list[str], start: datetime) -> dict[str, list[dict[str, Any]]]:
+    """Each host's newest history entries back to the last scan before ``start`` (or its
+    first): read in growing steps, so a week of a year of daily scans reads about a week."""
+    count = 16
+    found = store.histories(hosts, count)
+    while True:
+        more = [h for h, es in found.items() if len(es) == count and es[0]["time"] >= start]
+        if not more:
+            return found
+        count *= 4
+        found.update(store.histories(more, count))
 
 
 def _observed(
