@@ -152,12 +152,14 @@ def _build(team: Team, when: Dated) -> dict:
             snapshot("db1", *SCAN_B, **OPENSSL),
         ],
     )
+    partial = snapshot("web2", *SCAN_C, **OPENSSL)
+    partial["errors"] = {"perl": "timed out after 60 s"}
     store = SnapshotStore(Workspace(rita.path))
     store.save(
         SCAN_C[0],
         [
             snapshot("web1", *SCAN_C, **TZDATA),
-            snapshot("web2", *SCAN_C, **OPENSSL),
+            partial,
             snapshot("db1", *SCAN_C, **OPENSSL),
         ],
         failed={"web3": {"reason": "unreachable", "message": "connection refused"}},
@@ -188,6 +190,7 @@ def test_one_chronological_view_of_what_happened_to_the_web_servers(workspace):
         ("2030-06-02T10:00:00+00:00", "observed-change", ["web1"], chg),
         ("2030-06-02T10:00:00+00:00", "observed-change", ["web2"], None),
         ("2030-06-03T10:00:00+00:00", "scan-failed", ["web3"], None),
+        ("2030-06-03T10:00:00+00:00", "scan-partial", ["web2"], None),
         ("2030-06-04T00:00:00+00:00", "waiver-expired", ["web3"], None),
     ]
     steps = [e["details"]["status"] for e in found["events"] if e["kind"] == "record-step"]
@@ -205,9 +208,11 @@ def test_one_chronological_view_of_what_happened_to_the_web_servers(workspace):
     fake = found["events"][9]["details"]
     assert (fake["proven"], fake["state"], fake["steps"]) == (False, "unknown", 1)
     assert "proves nothing" in found["events"][9]["summary"]
+    failed, partial = found["events"][-3]["summary"], found["events"][-2]["summary"]
     assert (
-        "web3" in found["events"][-2]["summary"] and "unreachable" in found["events"][-2]["summary"]
+        failed == "scan 20300603T100000Z-cccc could not scan web3: unreachable: connection refused"
     )
+    assert partial.startswith("scan 20300603T100000Z-cccc read web2 only in part: perl failed")
     jsonschema.Draft202012Validator(
         load_schema("timeline"), format_checker=jsonschema.FormatChecker()
     ).validate(found)
@@ -243,6 +248,16 @@ def test_kinds_and_period_bound_what_is_read_and_shown(workspace):
     # a period after the last scan: nothing observed, nothing made up
     later = build_timeline(ws, "web1", "2030-06-03T11:00:00+00:00", UNTIL, now=NOW)
     assert later.events == []
+    # a waiver's end is "expiring" until it has passed, "expired" after
+    kinds = ["waiver-expiring", "waiver-expired"]
+    for now, kind in (
+        (datetime(2030, 6, 2, tzinfo=UTC), "waiver-expiring"),
+        (NOW, "waiver-expired"),
+    ):
+        found = build_timeline(ws, "web3", SINCE, UNTIL, kinds, now=now)
+        assert [(e.kind, e.time.isoformat()) for e in found.events] == [
+            (kind, "2030-06-04T00:00:00+00:00")
+        ]
 
 
 def test_cli_json_table_and_errors(workspace):
@@ -273,7 +288,7 @@ def test_cli_writes_the_file_it_is_told_to(workspace, tmp_path):
         "--format", "json", "-o", str(target),
     )  # fmt: skip
     data = json.loads(target.read_text())
-    assert len(data["events"]) == 14
+    assert len(data["events"]) == 15
     assert clone.ck("schema", "timeline").stdout.startswith("{")
 
 
