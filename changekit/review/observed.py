@@ -236,7 +236,7 @@ def observed(
     }
     if conformance:
         out["conformance"], out["top_drift"] = _conformance(
-            ws, store, inventory, hosts, histories, start, end, top
+            ws, store, inventory, hosts, histories, start, end, top, cache
         )
     return out
 
@@ -251,15 +251,50 @@ def _last_before(entries: list[dict[str, Any]], t: datetime) -> dict[str, Any] |
     return found
 
 
-def _conformance(ws, store, inventory, hosts, histories, start, end, top):
+def _canon(value: Any) -> Any:
+    """A value as plain, ordered JSON data (sets sorted, dataclasses as their fields), so
+    equal inputs hash equal from one run to the next."""
+    if isinstance(value, dict):
+        return {str(k): _canon(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canon(v) for v in value), key=repr)
+    if isinstance(value, (list, tuple)):
+        return [_canon(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: _canon(getattr(value, k)) for k in value.__dataclass_fields__}
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _conformance_key(picks, histories, inventory, standards, waivers, extra) -> str:
+    """What decides conformance at the picked scans: each host's snapshot there, the
+    inventory, standards and waivers as parsed, and changekit's version (its rules)."""
+    import hashlib
+    import json
+
+    from changekit import __version__
+
+    refs = {
+        label: {
+            h: str(e["commit"])
+            for h, entries in sorted(histories.items())
+            if (e := _last_before(entries, t + _EPSILON))
+        }
+        for label, t in picks
+    }
+    payload = [__version__, refs, extra, _canon(inventory), _canon(standards), _canon(waivers)]
+    return "conformance\0" + hashlib.sha256(json.dumps(payload, default=str).encode()).hexdigest()
+
+
+def _conformance(ws, store, inventory, hosts, histories, start, end, top, cache):
     """Per peer group, the share of conforming hosts at the period's start (the fleet as
     the last scan before it left it) and end (the last scan in it), judged as ``drift``
     judges them today (the workspace's standards and waivers); and the items with the most
-    open drift findings at the end."""
+    open drift findings at the end. Cached like the diffs: the same snapshots, inventory,
+    standards and waivers give the same answer."""
     from changekit.drift.baseline import with_baseline
-    from changekit.drift.engine import peer_groups
     from changekit.drift.inputs import workspace_standards, workspace_waivers
-    from changekit.drift.units import analyze_units
 
     picks: list[tuple[str, datetime]] = []
     for label, t in (("start", start), ("end", end)):
@@ -269,6 +304,25 @@ def _conformance(ws, store, inventory, hosts, histories, start, end, top):
             picks.append((f"{label}:{newest['scan_id']}", newest["time"]))
     if not picks:
         return [], []
+    standards = with_baseline(workspace_standards(ws), True)
+    waivers = workspace_waivers(ws)
+    extra = [sorted(hosts), end.isoformat(), top]
+    key = _conformance_key(picks, histories, inventory, standards, waivers, extra)
+    found = cache.data.get(key)
+    if found is None:
+        found = _judge_conformance(
+            store, inventory, hosts, histories, picks, standards, waivers, end, top
+        )
+        cache.data[key] = found
+        cache.dirty = True
+        cache.save()
+    rows, top_drift = found
+    return [dict(r) for r in rows], [dict(t) for t in top_drift]
+
+
+def _judge_conformance(store, inventory, hosts, histories, picks, standards, waivers, end, top):
+    from changekit.drift.engine import peer_groups
+    from changekit.drift.units import analyze_units
 
     def read(unit: list[str]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         for host in unit:
@@ -282,14 +336,13 @@ def _conformance(ws, store, inventory, hosts, histories, start, end, top):
             if snaps:
                 yield host, snaps
 
-    standards = with_baseline(workspace_standards(ws), True)
     result = analyze_units(
         inventory,
         [h for h in hosts if h in inventory.hosts],
         read,
         picks,
         standards=standards,
-        waivers=workspace_waivers(ws),
+        waivers=waivers,
         records=[],
         kinds=("standard", "peers"),
         now=end,

@@ -131,3 +131,26 @@ def test_a_second_review_reads_no_snapshot_for_the_pairs_it_has_diffed(workspace
     with pytest.raises(AssertionError, match="cache holds"):
         observed(ws, hosts=WEB, start=END, end=datetime(2030, 6, 4, tzinfo=UTC), store=store,
                  conformance=False)  # fmt: skip
+
+
+def test_conformance_is_judged_again_only_when_what_decides_it_changes(workspace, monkeypatch):
+    ws = Workspace(workspace["root"])
+    first = observed(ws, hosts=[*WEB, "db1"], start=START, end=END)
+    store = open_store(ws)
+
+    def refuse(*_a, **_k):
+        raise AssertionError("read a snapshot the cache holds")
+
+    monkeypatch.setattr(type(store), "read_at", refuse)
+    assert observed(ws, hosts=[*WEB, "db1"], start=START, end=END, store=store) == first
+    # the inventory changed (a standard could select by it): judged again, snapshots read
+    path = workspace["root"] / "inventories" / "hosts.yaml"
+    saved = path.read_text()
+    changed = yaml.safe_load(saved)
+    changed["hosts"]["web4"]["vars"] = {"role": "canary"}
+    path.write_text(yaml.safe_dump(changed))
+    try:
+        with pytest.raises(AssertionError, match="cache holds"):
+            observed(ws, hosts=[*WEB, "db1"], start=START, end=END, store=store)
+    finally:
+        path.write_text(saved)
