@@ -24,15 +24,24 @@ class Figures:
 
     def __init__(self, changes: list[Change], period: Period, previous: Period) -> None:
         self.all, self.period, self.previous = changes, period, previous
+        self._memo: dict[tuple[str, Period], list[Change]] = {}
+
+    def _in(self, moment: str, p: Period) -> list[Change]:
+        """The changes whose proven ``moment`` falls in ``p`` (each list made once: every
+        figure filters these, never all the records again)."""
+        key = (moment, p)
+        if key not in self._memo:
+            self._memo[key] = [c for c in self.all if getattr(c, moment) in p]
+        return self._memo[key]
 
     def filed(self, p: Period) -> list[Change]:
-        return [c for c in self.all if c.filed in p]
+        return self._in("filed", p)
 
     def ended(self, p: Period) -> list[Change]:
-        return [c for c in self.all if c.ended in p]
+        return self._in("ended", p)
 
     def started(self, p: Period) -> list[Change]:
-        return [c for c in self.all if c.started in p]
+        return self._in("started", p)
 
     def count(
         self, section: str, figure: str, dimension: str, pick: Callable[[Period], list[Change]]
@@ -234,11 +243,9 @@ def _freeze_of(change: Change, policy: Any, inventory: Any) -> str | None:
     if change.started is None or not policy.freezes:
         return None
     from changekit.policy.access import causes_outage
-    from changekit.policy.hosts import resolve
 
     end = change.ended if change.ended and change.ended > change.started else change.started
-    targets = resolve(change.record, inventory)
-    for freeze in policy.freezes_for(targets, causes_outage(change.record)):
+    for freeze in policy.freezes_for(change.targets, causes_outage(change.record)):
         if freeze.overlaps(change.started, end + timedelta(seconds=1)):
             return freeze.describe()
     return None

@@ -58,6 +58,8 @@ class Change:
     """The history note of the proven start commit, for a start outside the window."""
     unproven: list[str] = field(default_factory=list)
     record: Any = field(default=None, repr=False, compare=False)
+    targets: Any = field(default=None, repr=False, compare=False)
+    """``policy.hosts.Targets``: the hosts and their groups, for freezes."""
 
     @property
     def emergency(self) -> bool:
@@ -144,6 +146,7 @@ class _Resolver:
                 groups,
                 self.policy.owners_of(record, self.inventory, "customer"),
                 self.policy.owners_of(record, self.inventory, "team"),
+                targets,
             )
         return self.cache[key]
 
@@ -169,7 +172,7 @@ def _approved(proven: Any) -> datetime | None:
 def _change(record: Any, proven: Any, policy: Any, resolver: _Resolver) -> Change:
     from changekit.policy.access import window_of
 
-    hosts, groups, customers, teams = resolver(record)
+    hosts, groups, customers, teams, targets = resolver(record)
     outcome, ended = _final(proven)
     reached = proven.reached if proven is not None else {}
     started = reached.get("in_progress")
@@ -202,6 +205,7 @@ def _change(record: Any, proven: Any, policy: Any, resolver: _Resolver) -> Chang
         start_commit=started.sha if started else None,
         unproven=unproven,
         record=record,
+        targets=targets,
     )
 
 

@@ -8,6 +8,7 @@ whose proven start fell inside one of the class's service days.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,24 +49,24 @@ def quota_figures(
         quota = cls.quota
         if quota is None:
             continue
-        mine = [(c, m) for c in changes if c.cls == cls.name if (m := _counted(c, quota))]
+        per = quota.per
+        uses: dict[tuple[str, str | None], list[str]] = defaultdict(list)
+        found: set[str] = set()
+        for c in changes:
+            if c.cls != cls.name or (month := _counted(c, quota)) is None:
+                continue
+            uses[(month, None)].append(c.id)
+            if per != "total":
+                mine = getattr(c, f"{per}s")
+                found |= mine
+                for owner in mine:
+                    uses[(month, owner)].append(c.id)
+        owners: list[str | None] = sorted(found) if found else [None]
         now, before = months(period, quota), months(previous, quota)
-        owners: list[str | None] = [None]
-        if quota.per != "total":
-            found = {o for c, _m in mine for o in getattr(c, f"{quota.per}s")}
-            owners = sorted(found) or [None]
         for i, month in enumerate(now):
             earlier = before[i] if i < len(before) else None
             for owner in owners:
-
-                def uses(key: str | None, owner=owner, mine=mine, per=quota.per) -> list[str]:
-                    return [
-                        c.id
-                        for c, m in mine
-                        if m == key and (owner is None or owner in getattr(c, f"{per}s"))
-                    ]
-
-                ids, old = uses(month), uses(earlier)
+                ids, old = uses.get((month, owner), []), uses.get((earlier, owner), [])  # type: ignore[arg-type]
                 out.append(
                     Figure(
                         "quotas",
@@ -76,7 +77,7 @@ def quota_figures(
                         len(old) if earlier else None,
                         sorted(ids),
                         sorted(old),
-                        {"limit": quota.count, "per": quota.per, "owner": owner},
+                        {"limit": quota.count, "per": per, "owner": owner},
                     )
                 )
     return out
