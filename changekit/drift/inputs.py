@@ -55,15 +55,24 @@ def _parse(ts: Any) -> datetime | None:
     return ts if isinstance(ts, datetime) else parse_stored(ts)
 
 
-def record_spans(ws: Workspace, inventory: Inventory) -> list[RecordSpan]:
+def record_spans(
+    ws: Workspace,
+    inventory: Inventory,
+    claimed: list[Any] | None = None,
+    proven: dict[str, Any] | None = None,
+) -> list[RecordSpan]:
     """Every change record as drift sees it: resolved hosts, the time it may have acted in,
-    its status and step times as its git history proves them (not as the file claims)."""
+    its status and step times as its git history proves them (not as the file claims).
+    ``claimed`` and ``proven``: the records and ``prove_all`` of them, when the caller has
+    them already (the timeline does: one walk of the history, not two)."""
     from changekit.drift.proof import approved_at, prove_all
     from changekit.gate.verdict import view
     from changekit.records import store
 
-    claimed = store.load_all(ws).records
-    proven = prove_all(ws, claimed)
+    if claimed is None:
+        claimed = store.load_all(ws).records
+    if proven is None:
+        proven = prove_all(ws, claimed)
     spans = []
     for rec in (view(r, proven[r.id]) for r in claimed):
         data = rec.data

@@ -91,7 +91,7 @@ def build_review(
     hosts = scope.hosts(history)
     window_figures, window_details = figs.windows(policy, history.inventory)
     waiver_figs, waivers = waiver_figures(ws, period, previous, hosts)
-    observed, observed_figs, observed_note = observed_section(ws, period, previous, hosts)
+    observed, observed_figs, observed_note = observed_section(ws, period, previous, hosts, history)
     notes = [f"left out, cannot be read: {why}" for why in history.broken]
     if observed_note:
         notes.append(observed_note)
@@ -142,20 +142,28 @@ def build_review(
 
 
 def observed_section(
-    ws: Any, period: Period, previous: Period, hosts: set[str] | None
+    ws: Any, period: Period, previous: Period, hosts: set[str] | None, history: History
 ) -> tuple[dict[str, Any] | None, list[Figure], str | None]:
-    """The stored scans' section (``changekit.review.observed``) and its figures; without
-    that module, nothing and a note saying so."""
-    try:
-        from changekit.review.observed import observed
-    except ImportError:
-        return (
-            None,
-            [],
-            "the observed section (scans, unrecorded changes, conformance) is not in this version",
+    """The stored scans' section (``changekit.review.observed``) for both periods, and its
+    figures. The records are judged as drift judges them, from the walk already made."""
+    from changekit.drift.inputs import record_spans, workspace_inventory
+    from changekit.facts.backend import open_store
+    from changekit.review.observed import observed
+
+    store = open_store(ws)
+    inventory = workspace_inventory(ws)
+    if hosts is None:
+        hosts = set(inventory.hosts) | set(store.hosts())
+    if not hosts:
+        return None, [], "no hosts in the inventory or the facts store: nothing observed"
+    spans = record_spans(ws, inventory, history.records, history.proven)
+    now, before = (
+        observed(
+            ws, hosts=hosts, start=p.start, end=p.end, spans=spans, store=store,
+            inventory=inventory,
         )
-    now = observed(ws, period.start, period.end, hosts=hosts)
-    before = observed(ws, previous.start, previous.end, hosts=hosts)
+        for p in (period, previous)
+    )  # fmt: skip
     return now, observed_figures(now, before), None
 
 

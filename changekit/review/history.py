@@ -98,6 +98,9 @@ class History:
     inventory: Any
     broken: list[str]
     """Record files that could not be read (left out, named in the review's notes)."""
+    records: list[Any] = field(default_factory=list)
+    proven: dict[str, Any] = field(default_factory=dict)
+    """What ``prove_all`` found, kept for the observed section (one walk, not two)."""
 
 
 def load_history(ws: Any) -> History:
@@ -118,7 +121,7 @@ def load_history(ws: Any) -> History:
     changes = [_change(r, proven.get(r.id), policy, resolver) for r in records]
     _read_forced(ws, prefix, changes)
     broken = [e.format() for e in loaded.errors]
-    return History(changes, policy, inventory, broken)
+    return History(changes, policy, inventory, broken, records, proven)
 
 
 class _Resolver:

@@ -124,13 +124,19 @@ def _observed(observed: dict[str, Any]) -> list[str]:
         ],
     )  # fmt: skip
     if observed.get("top_items"):
-        lines += ["Items that drifted most:", ""]
+        lines += ["Items that changed most:", ""]
         lines += _table(
             ["item", "hosts", "changes"],
             [
                 [md_code(t["item"]), str(t["hosts"]), str(t["changes"])]
                 for t in observed["top_items"]
             ],
+        )
+    if observed.get("top_drift"):
+        lines += ["Items drifting on most hosts at the period's end:", ""]
+        lines += _table(
+            ["item", "hosts"],
+            [[md_code(t["item"]), str(t["hosts"])] for t in observed["top_drift"]],
         )
     items = observed.get("changes", {}).get("items", [])
     if items:

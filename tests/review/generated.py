@@ -263,4 +263,44 @@ def build(root: Path) -> Workspace:
            window=(D("12-22", "01:00"), D("12-22", "05:00"))).submit(D("12-22", "01:05")).start(
            D("12-22", "01:10")).approve("alice", D("12-22", "03:00")).end("completed", D("12-22", "04:00"))  # fmt: skip
     ws.waivers()
+    scans(root)
     return ws
+
+
+TZDATA = {"dpkg__tzdata": {"version": "2030a-1"}}
+NMAP = {"dpkg__nmap": {"version": "7.93+dfsg1-1"}}
+HOSTS = ("web1", "web2", "db1")
+
+
+def scans(root: Path) -> None:
+    """Stored scans: in 2026Q3 web2 gains nmap (no record: unrecorded). In 2026Q4 web1's
+    tzdata changes inside CHG-...-q4aaaa's window (explained), web2's scan of 11-05 fails,
+    web2's tzdata changes between 10-15 and 12-01, which CHG-...-q4dddd's window covers
+    (explained), and db1 gains nmap with no record around (unrecorded)."""
+    from changekit.facts.backend import open_store
+    from changekit.workspace import Workspace as CkWorkspace
+    from tests.drift.fleetdata import snapshot
+
+    store = open_store(CkWorkspace(root))
+
+    def at(day: str) -> tuple[str, str]:
+        return f"2026{day.replace('-', '')}T100000Z-s{day.replace('-', '')}", D(day, "10:00")
+
+    def save(day: str, extra: dict[str, dict], failed: dict | None = None) -> None:
+        scan, when = at(day)
+        hosts = [h for h in HOSTS if h not in (failed or {})]
+        store.save(
+            scan, [snapshot(h, scan, when, **extra.get(h, {})) for h in hosts], failed=failed
+        )
+
+    save("07-05", {})
+    save("08-20", {"web2": NMAP})
+    save("10-10", {"web2": NMAP})
+    save("10-15", {"web2": NMAP, "web1": TZDATA})
+    save(
+        "11-05",
+        {"web1": TZDATA},
+        failed={"web2": {"reason": "unreachable", "message": "timed out"}},
+    )
+    save("12-01", {"web1": TZDATA, "web2": {**NMAP, **TZDATA}})
+    save("12-10", {"web1": TZDATA, "web2": {**NMAP, **TZDATA}, "db1": NMAP})

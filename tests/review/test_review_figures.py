@@ -185,3 +185,24 @@ def test_a_month_against_the_month_before(workspace):
     assert (data["period"]["label"], data["previous"]["label"]) == ("2026-10", "2026-09")
     ended = figure(data, "changes ended", "all")
     assert (ended["records"], ended["previous_records"]) == (sorted([A, B, C, D]), [P3])
+
+
+def test_the_observed_section_from_the_stored_scans(q4):
+    def count(name):
+        f = figure(q4, name, "all")
+        return f["value"], f["previous"]
+
+    # 2026Q4: scans of 10-10, 10-15, 11-05 (web2 failed), 12-01, 12-10; 2026Q3: 07-05, 08-20
+    assert count("scans") == (5, 2)
+    assert count("failed scans") == (1, 0)
+    # web1's tzdata in A's window, web2's in D's (both approved before the scan that saw
+    # it); db1's nmap with no record; 2026Q3: web2's nmap with no record
+    assert count("changes observed") == (3, 1)
+    assert count("explained by a record") == (2, 0)
+    assert count("unrecorded") == (1, 1)
+    assert [(i["host"], i["item"], i["status"]) for i in q4["observed"]["changes"]["items"]] == [
+        ("db1", "dpkg:nmap", "unrecorded")
+    ]
+    assert q4["observed"]["scans"]["failures"][0]["host"] == "web2"
+    end = figure(q4, "conformance at the period's end", "globex")
+    assert (end["value"], end["unit"]) == (100.0, "percent")
