@@ -10,7 +10,19 @@ import click
 
 from changekit.cli.output_file import write_output
 from changekit.errors import InputError
-from changekit.review.render import FORMATS
+
+
+class _FormatChoice(click.Choice):
+    """The renderer names, looked up when the command runs (plugins may add some)."""
+
+    def __init__(self) -> None:
+        super().__init__(["html", "markdown", "json", "csv"])
+
+    def convert(self, value, param, ctx):
+        from changekit.review.render import renderers
+
+        self.choices = sorted(renderers())
+        return super().convert(value, param, ctx)
 
 
 @click.command()
@@ -23,8 +35,9 @@ from changekit.review.render import FORMATS
 @click.option("--team", help="Only changes of this team (from the inventory).")
 @click.option("--group", help="Only changes to hosts of this inventory group.")
 @click.option(
-    "--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True,
-    help="html (one self-contained file), markdown, json (schema: changekit schema review), csv.",
+    "--format", "fmt", type=_FormatChoice(), default="html", show_default=True,
+    help="html (one self-contained file), markdown, json (schema: changekit schema review), "
+    "csv, or a plugin's.",
 )  # fmt: skip
 @click.option(
     "-o",
@@ -43,7 +56,7 @@ def review(obj, quarter, month, since, until, tz, customer, team, group, fmt, ou
     status."""
     from changekit.review.build import Scope, build_review
     from changekit.review.periods import periods
-    from changekit.review.render import renderer
+    from changekit.review.render import get_renderer
 
     try:
         zone = ZoneInfo(tz)
@@ -59,7 +72,7 @@ def review(obj, quarter, month, since, until, tz, customer, team, group, fmt, ou
     scope.given()
     ws = obj.workspace()
     data = build_review(ws, period, previous, scope, now=now)
-    text = renderer(fmt)(data)
+    text = get_renderer(fmt).render(data)
     if output is None or str(output) == "-":
         click.echo(text, nl=False)
         return

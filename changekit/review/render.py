@@ -1,19 +1,42 @@
-"""The review's output formats, by ``--format`` name."""
+"""The review renderer interface and the registry of renderers plugins offer (the built-in
+html, markdown, json and csv are plugins too: ``plugins/reviews/``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import abc
+from typing import Any, ClassVar
 
-FORMATS = ("html", "markdown", "json", "csv")
+from changekit.errors import NotFoundError
+from changekit.plugins import collect
 
 
-def renderer(name: str) -> Callable[[dict[str, Any]], str]:
-    from changekit.review import render_csv, render_html, render_json, render_markdown
+class ReviewRenderer(abc.ABC):
+    """Formats the review dict (``changekit.review.build.build_review``, described by
+    ``schemas/review.schema.json``) as one file."""
 
-    return {
-        "html": render_html.render,
-        "markdown": render_markdown.render,
-        "json": render_json.render,
-        "csv": render_csv.render,
-    }[name]
+    name: ClassVar[str]
+    """The ``--format`` value, e.g. ``html``."""
+    extension: ClassVar[str]
+    description: ClassVar[str] = ""
+
+    @abc.abstractmethod
+    def render(self, review: dict[str, Any]) -> str:
+        """The whole file's text."""
+
+
+def renderers() -> dict[str, ReviewRenderer]:
+    """Every renderer by name; the first registration of a name wins (plugins before built-ins)."""
+    found: dict[str, ReviewRenderer] = {}
+    for renderer in collect("register_review_renderers"):
+        found.setdefault(renderer.name, renderer)
+    return found
+
+
+def get_renderer(name: str) -> ReviewRenderer:
+    available = renderers()
+    if name not in available:
+        raise NotFoundError(
+            f"no review renderer named {name!r}",
+            hint=f"available: {', '.join(sorted(available))}",
+        )
+    return available[name]

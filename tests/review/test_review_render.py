@@ -15,7 +15,7 @@ import html5lib
 from markdown_it import MarkdownIt
 
 from changekit.review import show
-from changekit.review.render import renderer
+from changekit.review.render import get_renderer
 from tests.review.conftest import figure, review
 
 HOSTILE = '=HYPERLINK("http://x")|<script>alert(1)</script>`\x1b[31m'
@@ -53,14 +53,14 @@ def test_csv_one_row_per_figure_read_back(q4, workspace):
 
 
 def test_csv_neutralises_formulas(q4):
-    rows = list(csv.DictReader(io.StringIO(renderer("csv")(hostile(q4)))))
+    rows = list(csv.DictReader(io.StringIO(get_renderer("csv").render(hostile(q4)))))
     (row,) = [r for r in rows if r["figure"] == "by class" and "HYPERLINK" in r["dimension"]]
     assert row["dimension"].startswith("'=")
     assert "\x1b" not in row["dimension"]
 
 
 def test_markdown_keeps_hostile_text_inside_its_cell(q4):
-    text = renderer("markdown")(hostile(q4))
+    text = get_renderer("markdown").render(hostile(q4))
     html = MarkdownIt("commonmark").enable("table").render(text)
     assert "<script>" not in html
     assert "\x1b" not in text
@@ -92,7 +92,7 @@ def test_html_parses_every_figure_links_to_its_records(q4, workspace, tmp_path):
 
 
 def test_html_shows_hostile_text_as_text(q4):
-    text = renderer("html")(hostile(q4))
+    text = get_renderer("html").render(hostile(q4))
     tree = html5lib.parse(text)
     assert not list(tree.iter(tag("script")))
     assert "<script>alert" not in text
@@ -134,3 +134,31 @@ def test_bad_options_are_clear_errors(workspace):
         result = review(workspace, *args, code=3)  # InputError
         assert message in result.output
         assert "Traceback" not in result.output
+
+
+def test_a_plugin_adds_a_review_format(workspace):
+    """``register_review_renderers``: a plugin's format is offered by ``--format``."""
+    from changekit.api import ReviewRenderer, hookimpl
+    from changekit.plugins import get_manager
+
+    class Count(ReviewRenderer):
+        name = "count"
+        extension = "txt"
+
+        def render(self, review):
+            return f"{sum(len(s['figures']) for s in review['sections'])} figures\n"
+
+    class Plugin:
+        @hookimpl
+        def register_review_renderers(self, register):
+            register(Count())
+
+    pm = get_manager()
+    plugin = Plugin()
+    pm.register(plugin, name="test-review-count")
+    try:
+        out = review(workspace, "--quarter", "2026Q4", "--format", "count").stdout
+        assert out.endswith(" figures\n") and int(out.split()[0]) > 40
+    finally:
+        pm.unregister(plugin)
+    assert "count" not in review(workspace, "--format", "nope", code=2).output.split("'")[1:2]

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from changekit.review import show
-from changekit.textsafe import md_code, md_text
+from changekit.api import ReviewRenderer, hookimpl, md_code, md_text
+from changekit.api import figure_delta as delta
+from changekit.api import figure_value as value
 
 
 def _table(head: list[str], rows: list[list[str]]) -> list[str]:
@@ -18,6 +19,20 @@ def _table(head: list[str], rows: list[list[str]]) -> list[str]:
 
 def _ids(ids: list[str]) -> str:
     return ", ".join(md_code(i) for i in ids)
+
+
+class MarkdownReview(ReviewRenderer):
+    name = "markdown"
+    extension = "md"
+    description = "Markdown tables with the record ids, for a wiki page or a ticket"
+
+    def render(self, review: dict[str, Any]) -> str:
+        return render(review)
+
+
+@hookimpl(trylast=True)
+def register_review_renderers(register):
+    register(MarkdownReview())
 
 
 def render(review: dict[str, Any]) -> str:
@@ -40,9 +55,9 @@ def render(review: dict[str, Any]) -> str:
             [
                 md_text(f["figure"]),
                 md_text(f["dimension"]),
-                show.value(f["value"], f["unit"]),
-                show.value(f["previous"], f["unit"]),
-                show.delta(f["delta"], f["unit"]),
+                value(f["value"], f["unit"]),
+                value(f["previous"], f["unit"]),
+                delta(f["delta"], f["unit"]),
                 _ids(f["records"]),
             ]
             for f in section["figures"]
@@ -118,8 +133,8 @@ def _observed(observed: dict[str, Any]) -> list[str]:
     lines += _table(
         ["group", "hosts", "conformance at start", "at end"],
         [
-            [md_text(c["group"]), str(c["hosts"]), show.value(c["start"], "percent"),
-             show.value(c["end"], "percent")]
+            [md_text(c["group"]), str(c["hosts"]), value(c["start"], "percent"),
+             value(c["end"], "percent")]
             for c in observed.get("conformance", [])
         ],
     )  # fmt: skip

@@ -12,8 +12,8 @@ import csv
 import io
 from typing import Any
 
-from changekit.review.show import number
-from changekit.textsafe import csv_cell
+from changekit.api import ReviewRenderer, csv_cell, hookimpl
+from changekit.api import figure_number as number
 
 COLUMNS = (
     "section",
@@ -26,6 +26,20 @@ COLUMNS = (
     "record_ids",
     "previous_record_ids",
 )
+
+
+class CsvReview(ReviewRenderer):
+    name = "csv"
+    extension = "csv"
+    description = "one row per figure, with the record ids behind it, for spreadsheets"
+
+    def render(self, review: dict[str, Any]) -> str:
+        return render(review)
+
+
+@hookimpl(trylast=True)
+def register_review_renderers(register):
+    register(CsvReview())
 
 
 def render(review: dict[str, Any]) -> str:

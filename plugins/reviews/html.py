@@ -11,8 +11,14 @@ from typing import Any
 import jinja2
 import markupsafe
 
-from changekit.review import show
-from changekit.textsafe import visible
+from changekit.api import (
+    ReviewRenderer,
+    figure_delta,
+    figure_number,
+    figure_value,
+    hookimpl,
+    visible,
+)
 
 W, H, PAD, TOP = 640, 220, 36, 16
 
@@ -65,16 +71,26 @@ def _shown(value: Any) -> Any:
     return value
 
 
+class HtmlReview(ReviewRenderer):
+    name = "html"
+    extension = "html"
+    description = "one self-contained HTML file (inline CSS and SVG charts, no scripts)"
+
+    def render(self, review: dict[str, Any]) -> str:
+        return render(review)
+
+
+@hookimpl(trylast=True)
+def register_review_renderers(register):
+    register(HtmlReview())
+
+
 def render(review: dict[str, Any]) -> str:
-    text = (
-        resources.files("changekit.templates.review")
-        .joinpath("review.html.j2")
-        .read_text(encoding="utf-8")
-    )
+    text = resources.files(__package__).joinpath("review.html.j2").read_text(encoding="utf-8")
     env = jinja2.Environment(autoescape=True, finalize=_shown, trim_blocks=True, lstrip_blocks=True)
-    env.filters["value"] = show.value
-    env.filters["delta"] = show.delta
-    env.filters["number"] = show.number
+    env.filters["value"] = figure_value
+    env.filters["delta"] = figure_delta
+    env.filters["number"] = figure_number
     sections = {s["id"]: s["figures"] for s in review["sections"]}
     charts = []
     for title, section, figure in (
