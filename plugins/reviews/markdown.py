@@ -17,7 +17,14 @@ def _table(head: list[str], rows: list[list[str]]) -> list[str]:
     return out + ["| " + " | ".join(row) + " |" for row in rows] + [""]
 
 
+SHOWN = 25
+"""At most this many ids in a cell: a page stays readable at 10,000 changes (the JSON and the
+CSV name every one)."""
+
+
 def _ids(ids: list[str]) -> str:
+    if len(ids) > SHOWN:
+        return ", ".join(md_code(i) for i in ids[:SHOWN]) + f" and {len(ids) - SHOWN} more"
     return ", ".join(md_code(i) for i in ids)
 
 
