@@ -237,8 +237,8 @@ def _read_forced(ws: Any, prefix: str, changes: list[Change]) -> None:
 def _start_note(raw: bytes | None) -> str | None:
     if raw is None:
         return None
-    try:
-        data = yaml.safe_load(raw)
+    try:  # libyaml when present: a year has hundreds of forced starts
+        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     except yaml.YAMLError:
         return None
     entries = data.get("history") if isinstance(data, dict) else None
