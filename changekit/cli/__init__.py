@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "drift": "changekit.cli.drift:drift",
     "report": "changekit.cli.report:report",
     "review": "changekit.cli.review:review",
+    "timeline": "changekit.cli.timeline:timeline",
     "scan": "changekit.cli.scan:scan",
     "facts": "changekit.cli.facts:facts",
     "inventory": "changekit.cli.inventory:inventory",

@@ -140,6 +140,12 @@ class Proven:
     """Every proven status change, in order: (status reached, commit)."""
     dead: dict[str, Commit] = field(default_factory=dict)
     """Approval entry key -> the proven rejection or the withdrawal that voided it for good."""
+    notices: list[tuple[list[str], Commit]] = field(default_factory=list)
+    """Every proven commit that recorded notices sent: (their kinds, commit), in order."""
+    unproven: list[tuple[str, Commit]] = field(default_factory=list)
+    """Every commit no step explains: (the field it changed, commit), in order."""
+    accepted: set[str] = field(default_factory=set)
+    """The commits (shas) of this record that a step explains."""
     problems: list[Problem] = field(default_factory=list)
 
     def time(self, status: str) -> datetime | None:
@@ -279,6 +285,7 @@ def replay(
             # (an approval entry no step explains is judged by ``proof.judge``, which names
             # the approver and the commit: reporting it here too would say it twice)
             message, field_name = why
+            out.unproven.append((field_name, commit))
             who = commit.author_email or "(not committed)"
             where = "the working tree" if commit is UNCOMMITTED else f"commit {commit.sha[:12]}"
             out.problems.append(
@@ -294,6 +301,10 @@ def replay(
                 )
             )
         _track_approvals(facts, out, commit, accepted=why is None)
+        if why is None:
+            out.accepted.add(commit.sha)
+            if facts.get("notices_added"):
+                out.notices.append((list(facts["notices_added"]), commit))
     return out
 
 

@@ -1,0 +1,61 @@
+"""WHEN for a timeline's period (pure: a fixed now and zone)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from changekit.errors import InputError
+from changekit.review.period import period
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime(2026, 12, 6, 22, 30, tzinfo=UTC)  # 23:30 in Berlin
+
+
+def _p(since, until=None):
+    return period(since, until, now=NOW, tz=BERLIN)
+
+
+def test_defaults_are_the_last_seven_days():
+    assert _p(None) == (NOW - timedelta(days=7), NOW)
+
+
+def test_days_start_at_their_first_instant_and_end_at_their_last_in_the_local_zone():
+    start, end = _p("yesterday", "yesterday")
+    assert start == datetime(2026, 12, 5, 0, 0, tzinfo=BERLIN)
+    assert end == datetime(2026, 12, 5, 23, 59, 59, 999999, tzinfo=BERLIN)
+    start, end = _p("2026-11-30", "today")
+    assert start == datetime(2026, 11, 30, tzinfo=BERLIN)
+    assert end.date().isoformat() == "2026-12-06"
+
+
+def test_durations_and_times():
+    assert _p("36h")[0] == NOW - timedelta(hours=36)
+    assert _p("2w", "1d")[1] == NOW - timedelta(days=1)
+    naive = _p("2026-12-01T14:00")[0]
+    assert naive == datetime(2026, 12, 1, 14, 0, tzinfo=BERLIN)  # local without an offset
+    assert _p("2026-12-01T14:00+00:00")[0] == datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+    assert _p(datetime(2026, 12, 1, tzinfo=UTC))[0] == datetime(2026, 12, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "message"),
+    [
+        ("last tuesday", None, "--since: cannot read 'last tuesday' as a time"),
+        ("7d", "soon", "--until: cannot read 'soon' as a time"),
+        ("2026-13-01", None, "--since: cannot read '2026-13-01' as a time"),
+        ("now", "7d", "the period ends (2026-11-29T22:30:00+00:00) before it starts"),
+    ],
+)
+def test_bad_values_say_what_is_wrong_and_what_works(since, until, message):
+    with pytest.raises(InputError) as err:
+        _p(since, until)
+    assert message in err.value.message
+    assert err.value.hint
+
+
+def test_a_naive_datetime_from_python_is_refused():
+    with pytest.raises(InputError, match="since has no time zone"):
+        _p(datetime(2026, 12, 1))
