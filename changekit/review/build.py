@@ -1,6 +1,7 @@
 """``build_review``: the whole review as one dict (``schemas/review.schema.json``), which every
 renderer reads. The figures come from proven history (``review.history``), the waivers from
-git's dates, the observed section from the stored scans (``review.observed``)."""
+git's dates, the observed section from the stored scans (``review.observed``) and the notable
+events from the timeline (``review.looking``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from changekit.review import quotas
 from changekit.review.figure import Figure
 from changekit.review.figures import Figures
 from changekit.review.history import Change, History, load_history
+from changekit.review.looking import Looking
 from changekit.review.periods import Period
 from changekit.review.waivers import waiver_figures
 
@@ -91,10 +93,9 @@ def build_review(
     hosts = scope.hosts(history)
     window_figures, window_details = figs.windows(policy, history.inventory)
     waiver_figs, waivers = waiver_figures(ws, period, previous, hosts)
-    observed, observed_figs, observed_note = observed_section(ws, period, previous, hosts, history)
-    notes = [f"left out, cannot be read: {why}" for why in history.broken]
-    if observed_note:
-        notes.append(observed_note)
+    seen = Looking(ws, history, hosts)
+    observed, observed_figs = seen.observed(period, previous)
+    notes = [f"left out, cannot be read: {why}" for why in history.broken] + seen.notes
     by_section: dict[str, list[Figure]] = {
         "changes": figs.changes(),
         "lead_times": figs.lead_times(),
@@ -122,6 +123,8 @@ def build_review(
     unproven = [c for c in changes if c.unproven]
     named |= {c.id for c in unproven}
     named |= {d["record"] for rows in window_details.values() for d in rows}
+    events = seen.timeline(period, changes)
+    named |= {e["record"] for e in events}
     by_id = {c.id: c for c in changes}
     return {
         "schema_version": SCHEMA_VERSION,
@@ -135,67 +138,8 @@ def build_review(
         "freeze_exceptions": window_details["freeze_exceptions"],
         "waivers": waivers,
         "observed": observed,
+        "timeline": events,
         "unproven": [{"record": c.id, "problems": c.unproven} for c in unproven],
         "records": {i: by_id[i].as_dict() for i in sorted(named) if i in by_id},
         "notes": notes,
     }
-
-
-def observed_section(
-    ws: Any, period: Period, previous: Period, hosts: set[str] | None, history: History
-) -> tuple[dict[str, Any] | None, list[Figure], str | None]:
-    """The stored scans' section (``changekit.review.observed``) for both periods, and its
-    figures. The records are judged as drift judges them, from the walk already made."""
-    from changekit.drift.inputs import record_spans, workspace_inventory
-    from changekit.facts.backend import open_store
-    from changekit.review.observed import observed
-
-    store = open_store(ws)
-    inventory = workspace_inventory(ws)
-    if hosts is None:
-        hosts = set(inventory.hosts) | set(store.hosts())
-    if not hosts:
-        return None, [], "no hosts in the inventory or the facts store: nothing observed"
-    spans = record_spans(ws, inventory, history.records, history.proven)
-    now, before = (
-        observed(
-            ws, hosts=hosts, start=p.start, end=p.end, spans=spans, store=store,
-            inventory=inventory,
-        )
-        for p in (period, previous)
-    )  # fmt: skip
-    return now, observed_figures(now, before), None
-
-
-def observed_figures(now: dict[str, Any], before: dict[str, Any]) -> list[Figure]:
-    out = []
-    for name, path in (
-        ("scans", ("scans", "count")),
-        ("failed scans", ("scans", "failed")),
-        ("changes observed", ("changes", "observed")),
-        ("explained by a record", ("changes", "explained")),
-        ("recorded late", ("changes", "recorded_late")),
-        ("unrecorded", ("changes", "unrecorded")),
-    ):
-        status = {"recorded late": "recorded_late", "unrecorded": "unrecorded"}.get(name)
-
-        def ids(data: dict, status=status, name=name) -> list[str]:
-            # (items are the changes no record explained in time: the late ones name theirs)
-            items = data["changes"]["items"]
-            return sorted({i["record"] for i in items if i["status"] == status and i.get("record")})
-
-        out.append(
-            Figure(
-                "observed", name, "all", "count",
-                now[path[0]][path[1]], before[path[0]][path[1]], ids(now), ids(before),
-            )
-        )  # fmt: skip
-    ends = {c["group"]: c["end"] for c in before.get("conformance", [])}
-    for c in now.get("conformance", []):
-        out.append(
-            Figure(
-                "observed", "conformance at the period's end", c["group"], "percent",
-                c["end"], ends.get(c["group"]),
-            )
-        )  # fmt: skip
-    return out

@@ -119,6 +119,24 @@ def render(review: dict[str, Any]) -> str:
     observed = review.get("observed")
     if observed:
         lines += _observed(observed)
+    lines += ["## Notable events", ""]
+    lines += (
+        _table(
+            ["when", "what", "hosts", "record", ""],
+            [
+                [
+                    md_text(e["time"]),
+                    md_text(e["why"]),
+                    md_text(", ".join(e["hosts"])),
+                    md_code(e["record"]),
+                    md_text(e["summary"]),
+                ]
+                for e in review["timeline"]
+            ],
+        )  # fmt: skip
+        if review["timeline"]
+        else ["No failed or rolled-back changes, emergency or forced starts.", ""]
+    )
     if review["unproven"]:
         lines += [
             "## Records whose files claim more than git proves",

@@ -206,3 +206,13 @@ def test_the_observed_section_from_the_stored_scans(q4):
     assert q4["observed"]["scans"]["failures"][0]["host"] == "web2"
     end = figure(q4, "conformance at the period's end", "globex")
     assert (end["value"], end["unit"]) == (100.0, "percent")
+
+
+def test_the_notable_events_of_the_timeline(q4):
+    assert [(e["record"], e["why"], e["time"]) for e in q4["timeline"]] == [
+        (B, "failed", "2026-10-20T02:40:00+00:00"),
+        (D, "forced start", "2026-10-22T10:00:00+00:00"),
+        (E, "emergency start", "2026-12-22T01:10:00+00:00"),
+    ]
+    assert q4["timeline"][0]["hosts"] == ["db1"]
+    assert {e["record"] for e in q4["timeline"]} <= set(q4["records"])
