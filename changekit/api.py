@@ -47,6 +47,10 @@ if TYPE_CHECKING:
     from changekit.problems import Problem
     from changekit.records.model import ChangeRecord, Identity
     from changekit.reports.renderer import ReportRenderer
+    from changekit.review.render import ReviewRenderer
+    from changekit.review.show import delta as figure_delta
+    from changekit.review.show import number as figure_number
+    from changekit.review.show import value as figure_value
     from changekit.textsafe import csv_cell, json_text, md_code, md_text, visible, xml_text
     from changekit.versions import compare as compare_versions
     from changekit.yamlfile import validate as validate_yaml
@@ -97,6 +101,10 @@ _LAZY: dict[str, tuple[str, str]] = {
     "ChangeRecord": ("changekit.records.model", "ChangeRecord"),
     "Identity": ("changekit.records.model", "Identity"),
     "ReportRenderer": ("changekit.reports.renderer", "ReportRenderer"),
+    "ReviewRenderer": ("changekit.review.render", "ReviewRenderer"),
+    "figure_delta": ("changekit.review.show", "delta"),
+    "figure_number": ("changekit.review.show", "number"),
+    "figure_value": ("changekit.review.show", "value"),
     "csv_cell": ("changekit.textsafe", "csv_cell"),
     "json_text": ("changekit.textsafe", "json_text"),
     "md_code": ("changekit.textsafe", "md_code"),
@@ -163,6 +171,10 @@ __all__ = [
     "Policy",
     "Problem",
     "ReportRenderer",
+    "ReviewRenderer",
+    "figure_delta",
+    "figure_number",
+    "figure_value",
     "RefusedError",
     "TransportError",
     "hookimpl",

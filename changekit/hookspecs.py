@@ -150,6 +150,15 @@ def register_report_renderers(register: Any) -> None:
     """
 
 
+@hookspec
+def register_review_renderers(register: Any) -> None:
+    """Offer service review formats (``changekit review --format``).
+
+    :param register: call ``register(renderer)`` with a ``changekit.api.ReviewRenderer``.
+    :return: nothing.
+    """
+
+
 @hookspec(firstresult=True)
 def package_for_module(ecosystem: str, module: str, os_family: str) -> str | None:
     """Name the OS package that provides a language module.

@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "schema": "changekit.cli.schema_cmd:schema",
     "drift": "changekit.cli.drift:drift",
     "report": "changekit.cli.report:report",
+    "review": "changekit.cli.review:review",
     "timeline": "changekit.cli.timeline:timeline",
     "scan": "changekit.cli.scan:scan",
     "facts": "changekit.cli.facts:facts",

@@ -1,0 +1,1 @@
+"""Built-in review renderers: html, markdown, json, csv (``changekit review --format``)."""
