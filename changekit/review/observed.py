@@ -267,32 +267,36 @@ def _canon(value: Any) -> Any:
     return str(value)
 
 
-def _conformance_key(picks, histories, inventory, standards, waivers, extra) -> str:
-    """What decides conformance at the picked scans: each host's snapshot there, the
-    inventory, standards and waivers as parsed, and changekit's version (its rules)."""
+def _rules_digest(hosts, inventory, standards, waivers) -> str:
+    """What decides conformance besides the snapshots: the hosts asked about, the inventory,
+    standards and waivers as parsed, and changekit's version (its rules)."""
     import hashlib
     import json
 
     from changekit import __version__
 
-    refs = {
-        label: {
-            h: str(e["commit"])
-            for h, entries in sorted(histories.items())
-            if (e := _last_before(entries, t + _EPSILON))
-        }
-        for label, t in picks
+    payload = [__version__, sorted(hosts), _canon(inventory), _canon(standards), _canon(waivers)]
+    return hashlib.sha256(json.dumps(payload, default=str).encode()).hexdigest()
+
+
+def _refs_at(histories: dict[str, list[dict[str, Any]]], t: datetime) -> dict[str, str]:
+    """Each host's snapshot as it stood at ``t`` (its latest stored at or before)."""
+    return {
+        h: str(e["commit"])
+        for h, entries in sorted(histories.items())
+        if (e := _last_before(entries, t + _EPSILON))
     }
-    payload = [__version__, refs, extra, _canon(inventory), _canon(standards), _canon(waivers)]
-    return "conformance\0" + hashlib.sha256(json.dumps(payload, default=str).encode()).hexdigest()
 
 
 def _conformance(ws, store, inventory, hosts, histories, start, end, top, cache):
     """Per peer group, the share of conforming hosts at the period's start (the fleet as
     the last scan before it left it) and end (the last scan in it), judged as ``drift``
     judges them today (the workspace's standards and waivers); and the items with the most
-    open drift findings at the end. Cached like the diffs: the same snapshots, inventory,
-    standards and waivers give the same answer."""
+    open drift findings at the end. Each point is cached like the diffs: the same
+    snapshots, inventory, standards and waivers give the same answer, so a quarter's
+    review judges only the points it has not judged before."""
+    import hashlib
+
     from changekit.drift.baseline import with_baseline
     from changekit.drift.inputs import workspace_standards, workspace_waivers
 
@@ -301,67 +305,74 @@ def _conformance(ws, store, inventory, hosts, histories, start, end, top, cache)
         chosen = [e for e in (_last_before(h, t) for h in histories.values()) if e]
         if chosen:
             newest = max(chosen, key=lambda e: e["time"])
-            picks.append((f"{label}:{newest['scan_id']}", newest["time"]))
+            picks.append((label, newest["time"]))
     if not picks:
         return [], []
     standards = with_baseline(workspace_standards(ws), True)
     waivers = workspace_waivers(ws)
-    extra = [sorted(hosts), end.isoformat(), top]
-    key = _conformance_key(picks, histories, inventory, standards, waivers, extra)
-    found = cache.data.get(key)
-    if found is None:
-        found = _judge_conformance(
-            store, inventory, hosts, histories, picks, standards, waivers, end, top
-        )
-        cache.data[key] = found
-        cache.dirty = True
-        cache.save()
-    rows, top_drift = found
-    return [dict(r) for r in rows], [dict(t) for t in top_drift]
+    rules = _rules_digest(hosts, inventory, standards, waivers)
+    judged: dict[str, dict[str, Any]] = {}
+    for label, t in picks:
+        refs = repr(sorted(_refs_at(histories, t).items())).encode()
+        key = f"conformance\0{rules}\0{hashlib.sha256(refs).hexdigest()}"
+        value = cache.data.get(key)
+        if value is None:
+            value = _judge_at(store, inventory, hosts, histories, t, standards, waivers)
+            cache.data[key] = value
+            cache.dirty = True
+        judged[label] = value
+    cache.save()
+    last = judged.get("end") or judged["start"]
+    rows = [
+        {
+            "group": group,
+            "hosts": size,
+            "start": (judged.get("start") or {}).get("groups", {}).get(group),
+            "end": (judged.get("end") or {}).get("groups", {}).get(group),
+        }
+        for group, size in sorted(last["sizes"].items())
+    ]
+    drift = (judged.get("end") or {}).get("drift", {})
+    top_drift = sorted(drift, key=lambda i: (-drift[i], i))[:top]
+    return rows, [{"item": i, "hosts": drift[i]} for i in top_drift]
 
 
-def _judge_conformance(store, inventory, hosts, histories, picks, standards, waivers, end, top):
+def _judge_at(store, inventory, hosts, histories, t, standards, waivers) -> dict[str, Any]:
+    """Conformance of the fleet as it stood at ``t``: per group its share and size, and
+    per item how many hosts have an open finding for it."""
     from changekit.drift.engine import peer_groups
     from changekit.drift.units import analyze_units
 
+    label = "at"
+
     def read(unit: list[str]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         for host in unit:
-            snaps = []
-            for label, t in picks:
-                entry = _last_before(histories.get(host, []), t + _EPSILON)
-                if entry is not None:
-                    snap = dict(store.read_at(entry["commit"], host))
-                    snap["scan_id"] = label  # each pick is a scan of its own, even if equal
-                    snaps.append(snap)
-            if snaps:
-                yield host, snaps
+            entry = _last_before(histories.get(host, []), t + _EPSILON)
+            if entry is not None:
+                snap = dict(store.read_at(entry["commit"], host))
+                snap["scan_id"] = label  # the fleet as it stood then is one scan
+                yield host, [snap]
 
     result = analyze_units(
         inventory,
         [h for h in hosts if h in inventory.hosts],
         read,
-        picks,
+        [(label, t)],
         standards=standards,
         waivers=waivers,
         records=[],
         kinds=("standard", "peers"),
-        now=end,
-        history=len(picks),
+        now=t,
+        history=1,
     )
-    by_label = {t["scan_id"]: t for t in result.trend}
+    trend = next((x for x in result.trend if x["scan_id"] == label), {})
     groups = peer_groups(inventory, result.hosts)
-    rows = []
-    for group in sorted(groups):
-        row: dict[str, Any] = {"group": group, "hosts": len(groups[group])}
-        for label, _t in picks:
-            trend = by_label.get(label) or {}
-            row[label.split(":")[0]] = (trend.get("groups") or {}).get(group)
-        row.setdefault("start", None)
-        row.setdefault("end", None)
-        rows.append(row)
     drifting: dict[str, set[str]] = defaultdict(set)
     for f in result.findings:
         if getattr(f, "status", None) in (None, "open"):
             drifting[f.item].add(f.host)
-    top_drift = sorted(drifting, key=lambda i: (-len(drifting[i]), i))[:top]
-    return rows, [{"item": i, "hosts": len(drifting[i])} for i in top_drift]
+    return {
+        "groups": {g: (trend.get("groups") or {}).get(g) for g in groups},
+        "sizes": {g: len(m) for g, m in groups.items()},
+        "drift": {item: len(h) for item, h in drifting.items()},
+    }
