@@ -19,18 +19,22 @@ START = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
 DPKG, PERL, PYTHON = 1800, 4000, 300
 
 
-def scan_id(day: int) -> str:
-    return (START + timedelta(days=day)).strftime("%Y%m%dT%H%M%SZ") + f"-bench{day:03d}"
+def scan_id(day: int, start: datetime = START) -> str:
+    return (start + timedelta(days=day)).strftime("%Y%m%dT%H%M%SZ") + f"-bench{day:03d}"
 
 
-def collected_at(day: int, index: int) -> str:
+def collected_at(day: int, index: int, start: datetime = START) -> str:
     # hosts are collected over the scan's first minutes, in order
-    return (START + timedelta(days=day, seconds=1 + index // 50)).isoformat()
+    return (start + timedelta(days=day, seconds=1 + index // 50)).isoformat()
 
 
 class Fleet:
-    def __init__(self, hosts: int, group_size: int = 50, seed: int = 10) -> None:
+    def __init__(
+        self, hosts: int, group_size: int = 50, seed: int = 10, start: datetime = START
+    ) -> None:
         rng = random.Random(seed)
+        self.start = start
+        """Day 0's scan; the fleet's history is the same whatever the start."""
         self.hosts = [f"srv{i:05d}.dc{i % 3}.example.org" for i in range(hosts)]
         self.group_size = group_size
         words = ["lib", "tools", "data", "common", "utils", "dev", "bin", "doc", "core", "extra"]
@@ -98,10 +102,10 @@ class Fleet:
             dpkg[name] = {**dpkg[name], "version": version}
         return {
             "schema_version": 1,
-            "scan_id": scan_id(day),
+            "scan_id": scan_id(day, self.start),
             "host": host,
             "address": f"10.{index // 65536}.{index // 256 % 256}.{index % 256}",
-            "collected_at": collected_at(day, index),
+            "collected_at": collected_at(day, index, self.start),
             "duration_seconds": 2.5,
             "collectors": ["dpkg", "integrity", "os", "perl", "preload", "python"],
             "facts": {

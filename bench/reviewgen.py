@@ -17,7 +17,7 @@ import argparse
 import random
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -88,9 +88,11 @@ class History:
             self.parts.append(f"M 100644 inline {path}\ndata {len(blob)}\n".encode() + blob + b"\n")
 
 
-def _events(i: int, rng: random.Random, hosts: list[str], days: int) -> list[tuple]:
+def _events(
+    i: int, rng: random.Random, hosts: list[str], days: int, start0: datetime
+) -> list[tuple]:
     """``(time, step, who, record data changes)`` for record ``i``: its whole life."""
-    filed = START + timedelta(minutes=rng.randrange(0, (days - 12) * 24 * 60))
+    filed = start0 + timedelta(minutes=rng.randrange(0, (days - 12) * 24 * 60))
     kind = rng.choices(["normal", "standard", "emergency"], [70, 25, 5])[0]
     requester = REQUESTERS[i % len(REQUESTERS)]
     lead = timedelta(hours=rng.randint(20, 240))
@@ -148,6 +150,11 @@ def _events(i: int, rng: random.Random, hosts: list[str], days: int) -> list[tup
     if fate == "cancelled":
         out.append((approved + timedelta(hours=1), "cancel", requester, None))
         return [data, out]
+    if rng.random() < 0.85:  # the users are told; now and then too late for the class's lead
+        told = (
+            approved + timedelta(minutes=20) if rng.random() < 0.9 else start - timedelta(hours=2)
+        )
+        out.append((told, "announce", requester, None))
     began = start - timedelta(hours=3) if fate == "forced" else start + timedelta(minutes=2)
     out.append((began, "start", requester, "forced" if fate == "forced" else None))
     if fate == "failed":
@@ -162,14 +169,16 @@ def _events(i: int, rng: random.Random, hosts: list[str], days: int) -> list[tup
 TARGET = {
     "file": "draft", "submit": "submitted", "approve": "approved", "reject": "rejected",
     "cancel": "cancelled", "start": "in_progress", "complete": "completed", "fail": "failed",
-    "rollback": "rolled_back",
+    "rollback": "rolled_back", "announce": None,
 }  # fmt: skip
 
 
-def records(root: Path, count: int, hosts: list[str], days: int, seed: int = 12) -> History:
+def records(
+    root: Path, count: int, hosts: list[str], days: int, seed: int = 12, start: datetime = START
+) -> History:
     rng = random.Random(seed)
-    lives = [_events(i, rng, hosts, days) for i in range(count)]
-    last = START + timedelta(days=days)
+    lives = [_events(i, rng, hosts, days, start) for i in range(count)]
+    last = start + timedelta(days=days)
     timeline = sorted(
         (at, i, n, step, who, note)
         for i, (_data, events) in enumerate(lives)
@@ -179,7 +188,7 @@ def records(root: Path, count: int, hosts: list[str], days: int, seed: int = 12)
     hist = History()
     hist.commit(
         REQUESTERS[0],
-        START - timedelta(days=1),
+        start - timedelta(days=1),
         "Set up changekit workspace",
         {
             "changekit.yaml": POLICY.encode(),
@@ -211,6 +220,13 @@ def records(root: Path, count: int, hosts: list[str], days: int, seed: int = 12)
                 entry["status"] = "approved"  # pre-approved on submission
             elif step in ("complete", "fail", "rollback", "cancel"):
                 data["outcome"] = {"result": TARGET[step], "at": at.isoformat()}
+            elif step == "announce":
+                data["announcement"] = {"announced_at": at.isoformat()}
+                data.setdefault("notices", []).append(
+                    {"kind": "announcement", "channel": "email", "audience": "users",
+                     "at": at.isoformat()}
+                )  # fmt: skip
+                entry = None  # telling users is no status step
             if note == "forced":
                 entry["note"] = (
                     "started while its window has not begun, forced: the vendor is on site now"
@@ -235,12 +251,21 @@ def inventory(fleet: Fleet) -> dict:
     return inv
 
 
-def generate(root: Path, count: int, hosts: int, days: int, *, progress=print) -> None:
+def generate(
+    root: Path,
+    count: int,
+    hosts: int,
+    days: int,
+    *,
+    progress=print,
+    start: datetime = START,
+    group_size: int = 50,
+) -> None:
     from changekit.facts.backend import open_store
     from changekit.workspace import Workspace
 
-    fleet = Fleet(hosts)
-    records(root, count, fleet.hosts, days)
+    fleet = Fleet(hosts, group_size=group_size, start=start)
+    records(root, count, fleet.hosts, days, start=start)
     for sub in ("inventories", "standards", "waivers"):
         (root / sub).mkdir(exist_ok=True)
     (root / "inventories" / "fleet.yaml").write_text(yaml.safe_dump(inventory(fleet)))
@@ -264,8 +289,21 @@ def main() -> None:
     ap.add_argument("--records", type=int, default=10_000)
     ap.add_argument("--hosts", type=int, default=200)
     ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--group-size", type=int, default=50, help="hosts per peer group")
+    ap.add_argument(
+        "--until-today",
+        action="store_true",
+        help="end the history today (the demo), not a year from 2026-11-01 (the benchmark)",
+    )
     args = ap.parse_args()
-    generate(args.dir, args.records, args.hosts, args.days)
+    start = START
+    if args.until_today:
+        today = datetime.now(UTC).replace(hour=START.hour, minute=0, second=0, microsecond=0)
+        start = today - timedelta(days=args.days - 1)
+    generate(
+        args.dir, args.records, args.hosts, args.days, start=start, group_size=args.group_size,
+        progress=lambda _m: None,
+    )  # fmt: skip
     print(f"wrote {args.dir}: {args.records} records, {args.hosts} hosts x {args.days} daily scans")
 
 
