@@ -44,7 +44,7 @@ classes:
   - name: IMAC
     match: {category: [install, move, add]}
     lead_time: 1d
-    quota: {count: 400, per: customer}
+    quota: {count: QUOTA, per: customer}
   - name: emergency
     match: {type: [emergency]}
   - name: standard
@@ -173,8 +173,22 @@ TARGET = {
 }  # fmt: skip
 
 
+def quota(count: int, days: int, customers: int) -> int:
+    """IMAC changes a customer may have a month: about what the generated team files, so
+    the busiest months go over it (as real ones do)."""
+    customers = min(len(CUSTOMERS), max(1, customers))
+    per_month = count / days * 30 * 0.45 / customers  # install, move, add: about 45 %
+    return max(3, round(per_month * 1.15))
+
+
 def records(
-    root: Path, count: int, hosts: list[str], days: int, seed: int = 12, start: datetime = START
+    root: Path,
+    count: int,
+    hosts: list[str],
+    days: int,
+    seed: int = 12,
+    start: datetime = START,
+    customers: int = 1,
 ) -> History:
     rng = random.Random(seed)
     lives = [_events(i, rng, hosts, days, start) for i in range(count)]
@@ -191,7 +205,7 @@ def records(
         start - timedelta(days=1),
         "Set up changekit workspace",
         {
-            "changekit.yaml": POLICY.encode(),
+            "changekit.yaml": POLICY.replace("QUOTA", str(quota(count, days, customers))).encode(),
             ".gitignore": b".changekit/\n",
             "templates/security-updates.yaml": yaml.safe_dump(TEMPLATE, sort_keys=False).encode(),
         },
@@ -265,7 +279,7 @@ def generate(
     from changekit.workspace import Workspace
 
     fleet = Fleet(hosts, group_size=group_size, start=start)
-    records(root, count, fleet.hosts, days, start=start)
+    records(root, count, fleet.hosts, days, start=start, customers=len(fleet.groups()))
     for sub in ("inventories", "standards", "waivers"):
         (root / sub).mkdir(exist_ok=True)
     (root / "inventories" / "fleet.yaml").write_text(yaml.safe_dump(inventory(fleet)))

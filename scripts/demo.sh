@@ -85,6 +85,38 @@ git commit -qam "Add approval"
 if ck check --base origin/main; then echo "demo: the forged approval was NOT caught" >&2; exit 1; fi
 echo "(the gate exited non-zero, as it should: CI would block this pull request)"
 
+say "The quarterly service review: a team's year of changes and scans, generated"
+# A year of a 6-host team's history, as changekit itself writes it (every step a commit by
+# the person allowed, at its time) and daily scans; then the review of the last full quarter.
+"$REPO/.venv/bin/python" "$REPO/bench/reviewgen.py" "$DEMO/history" --records 500 --hosts 6 \
+    --group-size 3 --days 300 --until-today >/dev/null
+MONTH=$(date -u +%-m); YEAR=$(date -u +%Y)
+if [ "$MONTH" -le 3 ]; then LASTQ="$((YEAR - 1))Q4"; else LASTQ="${YEAR}Q$(((MONTH - 1) / 3))"; fi
+(cd "$DEMO/history" && ck review --quarter "$LASTQ" --format html -o "$DEMO/review.html" \
+    && ck review --quarter "$LASTQ" --format json -o "$DEMO/review.json")
+"$REPO/.venv/bin/python" - "$DEMO/review.json" <<'PY'
+import json, sys
+data = json.load(open(sys.argv[1]))
+print(f"{data['period']['label']} against {data['previous']['label']}: figure, this quarter, the one before")
+wanted = {("changes filed", "all"), ("success rate", "completed of finished"),
+          ("emergency share", "emergency of ended"), ("started outside their window", "forced"),
+          ("filed to approved", "median"), ("notices", "late")}
+for section in data["sections"]:
+    for f in section["figures"]:
+        if (f["figure"], f["dimension"]) in wanted or f["figure"] == "by outcome":
+            def show(v, unit=f["unit"]):
+                if v is None:
+                    return "-"
+                if unit == "seconds":
+                    h, m = divmod(round(v / 60), 60)
+                    return f"{h // 24}d {h % 24}h {m}m" if h >= 24 else f"{h}h {m}m"
+                return f"{v} %" if unit == "percent" else str(v)
+            print(f"  {f['figure']:<30} {f['dimension']:<24} {show(f['value']):>10} {show(f['previous']):>10}")
+seen = data["observed"]["changes"]
+print(f"  changes seen on the hosts: {seen['observed']}, of them unrecorded: {seen['unrecorded']}")
+PY
+echo "Every number links to its records in $DEMO/review.html (one file, charts, no scripts)."
+
 if [ "$(id -u)" != 0 ]; then
     say "Skipping the fleet part: starting sshd test hosts needs root (see tests/testfleet/README.md)"
     echo "demo workspace: $DEMO/ada"
@@ -154,6 +186,9 @@ shows what drift now says about web07:
 TXT
 git log --oneline -6
 ck drift --all --kind peers web07 || true
+
+say "Why did web07 change today? One command: the proven steps, the run, what the scans saw"
+ck timeline web07 --since today
 
 say "The auditor's report (HTML, also Markdown, JSON, CSV, JUnit): excerpts"
 ck report --format html -o "$DEMO/report.html" group:prod
