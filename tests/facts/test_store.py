@@ -91,10 +91,15 @@ def test_stored_snapshots_are_canonical_and_valid(ws):
     }
     # sorted keys, one item per line, UTF-8 as is: the same facts give the same bytes
     for text in (meta, *files.values()):
-        assert text == json.dumps(json.loads(text), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        assert (
+            text
+            == json.dumps(json.loads(text), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        )
     # the snapshot file names each collector's blob; put together it is the snapshot
     blobs = json.loads(meta)["fact_blobs"]
-    assert blobs == {c: repo.git.rev_parse(f"{FACTS_REF}:snapshots/web01/facts/{c}.json") for c in files}
+    assert blobs == {
+        c: repo.git.rev_parse(f"{FACTS_REF}:snapshots/web01/facts/{c}.json") for c in files
+    }
     validate(store.latest("web01"), "snapshot")
     assert store.latest("web01")["facts"]["os"] == {"name": "Debian \u00e9"}
 
