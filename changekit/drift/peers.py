@@ -155,6 +155,9 @@ def _pair_diff(ref: dict[str, Any], items: dict[str, Any]) -> tuple[list, list, 
 
 
 def _diff(ref: dict[str, Any], items: dict[str, Any]) -> tuple[list, list, list]:
+    if len(ref) == len(items) and list(ref) == list(items):
+        # the same items in the same order (stored facts are sorted): pair values directly
+        return [], [], list(compress(ref, map(ne, items.values(), ref.values())))
     ref_keys, keys = ref.keys(), items.keys()
     common = list(ref_keys & keys)
     differs = map(ne, map(items.__getitem__, common), map(ref.__getitem__, common))
@@ -271,8 +274,10 @@ def _split(
     tie at the top that meets the majority threshold (2 vs 2 at ``--majority 0.5``). Which
     side is right is for a person to say; picking one would call the other host deviant."""
     sides: dict[str | None, list[str]] = defaultdict(list)
-    for host in sp.hosts(sp.present()):
-        sides[_value_on(items_on, host, sp.item)].append(host)
+    for ci in sp.present():  # one value per cluster: its hosts have the same items
+        items, members = sp.clusters[ci]
+        entry = items.get(sp.item)
+        sides[item_value(entry) if entry is not None else ""].extend(members)
     if count < n:
         sides[None] = sp.hosts(sp.absent())  # None: the item is missing there
     ranked = sorted(sides.items(), key=lambda kv: (-len(kv[1]), kv[0] is None, kv[0] or ""))

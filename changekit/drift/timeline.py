@@ -105,6 +105,9 @@ def _differing(ia: dict[str, Any], ib: dict[str, Any], scoped: bool) -> list[str
     """Items whose entries differ (or that one side lacks, unless ``scoped``): a superset of
     the items whose values differ, found with set operations and C-level comparisons
     rather than an ``item_value`` of every item (a package table is thousands of items)."""
+    if len(ia) == len(ib) and list(ia) == list(ib):
+        # the same items in the same order (stored facts are sorted): pair values directly
+        return list(compress(ia, map(ne, ia.values(), ib.values())))
     ka, kb = ia.keys(), ib.keys()
     common = list(ka & kb)
     out = list(compress(common, map(ne, map(ia.__getitem__, common), map(ib.__getitem__, common))))
