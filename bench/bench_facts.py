@@ -11,8 +11,8 @@ in a few packages). Workspaces are built once per size in ``--cache`` and reused
 - **changekit**: this checkout's store (facts on ``refs/changekit/facts``), ``--scans``
   daily scans stored through it (each one timed while building);
 - **naive**: the store before it (facts/ in the work tree, committed with the records;
-  drift reading every host's history at once), from the commit this branch started from
-  (``git archive`` of the merge base with main into the cache), at ``--naive-hosts``
+  drift reading every host's history at once), from the last commit before it (``NAIVE``,
+  ``git archive`` into the cache), at ``--naive-hosts``
   (it runs out of memory from about 650 hosts), under a ``--naive-mem-gb`` address-space
   cap so it fails with MemoryError instead of starving the machine.
 
@@ -94,9 +94,14 @@ def git(cwd: Path, *args: str) -> str:
     ).stdout.strip()
 
 
+NAIVE = "3401471a8c0d"
+"""The last commit before facts moved to their own ref (issue 10): the store "naive" runs.
+Pinned, since main has the new store by now (its merge base would compare like with like)."""
+
+
 def naive_source(cache: Path) -> Path:
-    """The package as it was before this branch: changekit/, its schemas and plugins."""
-    base = git(ROOT, "merge-base", "HEAD", "main")
+    """The package as it was before the facts store streamed: changekit/, schemas, plugins."""
+    base = git(ROOT, "rev-parse", NAIVE)
     src = cache / f"naive-src-{base[:12]}"
     if (src / "changekit").is_dir():
         return src
@@ -202,6 +207,8 @@ def measure(ws: Path, src: Path, hosts: int, scans: int, mem_gb: float | None) -
     )
     if facts:
         git(ws, "update-ref", "refs/changekit/facts", facts)
+    else:  # the store under test made it (or none did): gone, as before the measurement
+        subprocess.run(["git", "update-ref", "-d", "refs/changekit/facts"], cwd=ws, check=False)
     git(ws, "reset", "-q", "--hard", head)
     return out
 

@@ -257,10 +257,26 @@ class SnapshotStore:
         found.update(host_of(name) for name in self._tree(tip, HOSTS))
         return sorted(found)
 
+    FEW = 2
+    """Up to this many hosts (facts show, history, diff) are looked up by path, not by
+    listing every host's folder (10,000 of them)."""
+
+    def _per_collector(self, tip: str | None, hosts: list[str]) -> set[str]:
+        """The ``hosts`` stored in the per-collector layout at ``tip``."""
+        if tip is None:
+            return set()
+        if len(hosts) > self.FEW or (tip, SNAPSHOTS, "tree") in self._trees:
+            dirs = self._tree(tip, SNAPSHOTS, "tree")
+            return {h for h in hosts if host_dirname(h) in dirs}
+        # a host or two (facts history, show, diff): ask for their files, rather than list
+        # the folders of a fleet of 10,000
+        names = {f"{tip}:{layout.snapshot_path(h)}": h for h in hosts}
+        return {names[n] for n, data in self.objects.read(names) if data is not None}
+
     def _latest_name(self, host: str) -> tuple[str, int] | None:
         """How to read ``host``'s newest snapshot: ``(object name, layout)``."""
         tip = self.tip()
-        if host_dirname(host) in self._tree(tip, SNAPSHOTS, "tree"):
+        if self._per_collector(tip, [host]):
             return f"{tip}:{layout.snapshot_path(host)}", 2
         blob = self._tree(tip, HOSTS).get(host_filename(host))
         return (blob, 1) if blob else None
@@ -377,9 +393,9 @@ class SnapshotStore:
         tip = self.tip()
         if tip is None:
             return {}
-        dirs, files = self._tree(tip, SNAPSHOTS, "tree"), self._tree(tip, HOSTS)
+        moved, files = self._per_collector(tip, hosts), self._tree(tip, HOSTS)
         entries, complete = self._logs.setdefault(tip, ({}, set()))
-        stored = [h for h in hosts if host_dirname(h) in dirs or host_filename(h) in files]
+        stored = [h for h in hosts if h in moved or host_filename(h) in files]
 
         def enough(host: str) -> bool:
             have = entries.get(host, [])
