@@ -116,18 +116,24 @@ class Objects:
         proc = self._start()
         assert proc.stdin is not None and proc.stdout is not None
         out = proc.stdout
-        for at in range(0, len(names), self.CHUNK):
-            chunk = names[at : at + self.CHUNK]
-            proc.stdin.write("".join(n + "\n" for n in chunk).encode())
-            proc.stdin.flush()
-            for name in chunk:
-                header = out.readline().split()
-                if len(header) != 3:  # "<name> missing", "<name> ambiguous"
-                    yield name, None
-                    continue
-                data = out.read(int(header[2]))
-                out.read(1)  # the newline after the contents
-                yield name, data if header[1] == b"blob" else None
+        done = False
+        try:
+            for at in range(0, len(names), self.CHUNK):
+                chunk = names[at : at + self.CHUNK]
+                proc.stdin.write("".join(n + "\n" for n in chunk).encode())
+                proc.stdin.flush()
+                for name in chunk:
+                    header = out.readline().split()
+                    if len(header) != 3:  # "<name> missing", "<name> ambiguous"
+                        yield name, None
+                        continue
+                    data = out.read(int(header[2]))
+                    out.read(1)  # the newline after the contents
+                    yield name, data if header[1] == b"blob" else None
+            done = True
+        finally:
+            if not done:  # answers we did not read would be taken for the next ones
+                self.close()
 
     def close(self) -> None:
         if self._proc is not None:

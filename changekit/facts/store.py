@@ -473,7 +473,9 @@ class SnapshotStore:
         return self.histories([host], max_count).get(host, [])
 
     READ_BATCH = 1000
-    """Snapshots read in one pipelined batch by ``iter_histories`` (hosts are never split)."""
+    """Snapshot files read in one pipelined batch by ``iter_histories`` (hosts are never
+    split); a whole-snapshot file (the layout before, ~700 KB) counts as ``WHOLE_WEIGHT``."""
+    WHOLE_WEIGHT = 50
 
     def iter_histories(
         self, hosts: Iterable[str], max_count: int | None = None
@@ -486,16 +488,18 @@ class SnapshotStore:
         seen: dict[bytes, Any] = {}  # whole-snapshot files: facts met before are shared too
         batch: list[str] = []
         size = 0
+        wanted: list[tuple[str, str, int]] = []
         for host in hosts:
             if found.get(host):
                 batch.append(host)
-                size += len(found[host])
+                for e in found[host]:
+                    wanted.append((host, *self._name(e["commit"], host)))
+                    size += 1 if wanted[-1][2] == 2 else self.WHOLE_WEIGHT
             if batch and (size >= self.READ_BATCH or host == hosts[-1]):
-                wanted = [(h, *self._name(e["commit"], h)) for h in batch for e in found[h]]
                 snaps = iter(self._load(wanted, shared=True, seen=seen))
                 for h in batch:
                     yield h, [next(snaps) for _e in found[h]]
-                batch, size = [], 0
+                batch, wanted, size = [], [], 0
 
     def _name(self, commit: str, host: str) -> tuple[str, int]:
         """How to read ``host``'s snapshot of ``commit``: ``(object name, layout)``."""
