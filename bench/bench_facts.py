@@ -63,7 +63,25 @@ main()
 """
 
 
-def child(code: str, *, cwd: Path | None = None, mem_gb: float | None = None) -> dict:
+def foreign_plugins(src: Path | None) -> str:
+    """The installed entry points (this checkout's plugins) that ``src`` lacks, comma
+    separated: blocked in its children, else the older package refuses a plugin that
+    implements a hook it does not know yet (``register_facts_stores``)."""
+    from importlib.metadata import entry_points
+
+    if src is None:
+        return ""
+    missing = []
+    for ep in entry_points(group="changekit"):
+        module = src / Path(*ep.value.split(":")[0].split("."))
+        if not (module.with_suffix(".py").is_file() or module.is_dir()):
+            missing.append(ep.name)
+    return ",".join(missing)
+
+
+def child(
+    code: str, *, cwd: Path | None = None, mem_gb: float | None = None, block: str = ""
+) -> dict:
     """Run ``python -c code``; wall seconds, peak RSS (MB) of the child, exit status."""
 
     def limit() -> None:
@@ -78,6 +96,7 @@ def child(code: str, *, cwd: Path | None = None, mem_gb: float | None = None) ->
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         preexec_fn=limit,
+        env={**os.environ, "CHANGEKIT_BLOCK_PLUGINS": block} if block else None,
     )
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     _pid, status, usage = os.wait4(proc.pid, 0)
@@ -183,7 +202,9 @@ def measure(ws: Path, src: Path, hosts: int, scans: int, mem_gb: float | None) -
 
     def cli(*args: str) -> dict:
         return child(
-            CLI.format(src=str(src) if src else "", args=["-C", str(ws), *args]), mem_gb=mem_gb
+            CLI.format(src=str(src) if src else "", args=["-C", str(ws), *args]),
+            mem_gb=mem_gb,
+            block=foreign_plugins(src),
         )
 
     out["drift"] = cli("drift", "--format", "json")
