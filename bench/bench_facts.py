@@ -11,8 +11,8 @@ in a few packages). Workspaces are built once per size in ``--cache`` and reused
 - **changekit**: this checkout's store (facts on ``refs/changekit/facts``), ``--scans``
   daily scans stored through it (each one timed while building);
 - **naive**: the store before it (facts/ in the work tree, committed with the records;
-  drift reading every host's history at once), from the commit this branch started from
-  (``git archive`` of the merge base with main into the cache), at ``--naive-hosts``
+  drift reading every host's history at once), from the last commit before it (``NAIVE``,
+  ``git archive`` into the cache), at ``--naive-hosts``
   (it runs out of memory from about 650 hosts), under a ``--naive-mem-gb`` address-space
   cap so it fails with MemoryError instead of starving the machine.
 
@@ -39,6 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 PY = sys.executable
 OURS = None  # this checkout, as installed in the virtualenv (no path to put first)
+OURS_NAME = "changekit-percollector"
+"""Cache name of this checkout's workspaces: built by the per-collector layout (a workspace
+built by the earlier whole-snapshot layout still reads, but would measure that layout)."""
 
 SAVE = """
 import sys, time
@@ -60,7 +63,25 @@ main()
 """
 
 
-def child(code: str, *, cwd: Path | None = None, mem_gb: float | None = None) -> dict:
+def foreign_plugins(src: Path | None) -> str:
+    """The installed entry points (this checkout's plugins) that ``src`` lacks, comma
+    separated: blocked in its children, else the older package refuses a plugin that
+    implements a hook it does not know yet (``register_facts_stores``)."""
+    from importlib.metadata import entry_points
+
+    if src is None:
+        return ""
+    missing = []
+    for ep in entry_points(group="changekit"):
+        module = src / Path(*ep.value.split(":")[0].split("."))
+        if not (module.with_suffix(".py").is_file() or module.is_dir()):
+            missing.append(ep.name)
+    return ",".join(missing)
+
+
+def child(
+    code: str, *, cwd: Path | None = None, mem_gb: float | None = None, block: str = ""
+) -> dict:
     """Run ``python -c code``; wall seconds, peak RSS (MB) of the child, exit status."""
 
     def limit() -> None:
@@ -75,6 +96,7 @@ def child(code: str, *, cwd: Path | None = None, mem_gb: float | None = None) ->
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         preexec_fn=limit,
+        env={**os.environ, "CHANGEKIT_BLOCK_PLUGINS": block} if block else None,
     )
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     _pid, status, usage = os.wait4(proc.pid, 0)
@@ -91,9 +113,14 @@ def git(cwd: Path, *args: str) -> str:
     ).stdout.strip()
 
 
+NAIVE = "3401471a8c0d"
+"""The last commit before facts moved to their own ref (issue 10): the store "naive" runs.
+Pinned, since main has the new store by now (its merge base would compare like with like)."""
+
+
 def naive_source(cache: Path) -> Path:
-    """The package as it was before this branch: changekit/, its schemas and plugins."""
-    base = git(ROOT, "merge-base", "HEAD", "main")
+    """The package as it was before the facts store streamed: changekit/, schemas, plugins."""
+    base = git(ROOT, "rev-parse", NAIVE)
     src = cache / f"naive-src-{base[:12]}"
     if (src / "changekit").is_dir():
         return src
@@ -175,7 +202,9 @@ def measure(ws: Path, src: Path, hosts: int, scans: int, mem_gb: float | None) -
 
     def cli(*args: str) -> dict:
         return child(
-            CLI.format(src=str(src) if src else "", args=["-C", str(ws), *args]), mem_gb=mem_gb
+            CLI.format(src=str(src) if src else "", args=["-C", str(ws), *args]),
+            mem_gb=mem_gb,
+            block=foreign_plugins(src),
         )
 
     out["drift"] = cli("drift", "--format", "json")
@@ -199,6 +228,8 @@ def measure(ws: Path, src: Path, hosts: int, scans: int, mem_gb: float | None) -
     )
     if facts:
         git(ws, "update-ref", "refs/changekit/facts", facts)
+    else:  # the store under test made it (or none did): gone, as before the measurement
+        subprocess.run(["git", "update-ref", "-d", "refs/changekit/facts"], cwd=ws, check=False)
     git(ws, "reset", "-q", "--hard", head)
     return out
 
@@ -243,7 +274,7 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.1f}; cache {a.cache}", flush=True)
 
     if a.naive_hosts:
-        small_new, _ = workspace(a.cache, "changekit", a.naive_hosts, a.scans, OURS)
+        small_new, _ = workspace(a.cache, OURS_NAME, a.naive_hosts, a.scans, OURS)
         small_old, _ = workspace(a.cache, "naive", a.naive_hosts, a.scans, naive)
         show(
             f"{a.naive_hosts} hosts x {a.scans} daily scans",
@@ -252,7 +283,7 @@ def main() -> None:
         )
     if not a.hosts:
         return
-    big_new, built = workspace(a.cache, "changekit", a.hosts, a.scans, OURS)
+    big_new, built = workspace(a.cache, OURS_NAME, a.hosts, a.scans, OURS)
     if built:
         worst = max(built, key=lambda m: m["s"])
         print(f"  storing each of the {a.scans} scans: slowest {worst['s']:.1f} s, "

@@ -15,6 +15,7 @@ from typing import Any
 from changekit.drift import rootcause
 from changekit.drift.findings import OPEN, RESOLVED, WAIVED, Check, Finding
 from changekit.drift.history import State, baseline_state, states_from_histories, ts
+from changekit.drift.memo import PairMemo
 from changekit.drift.peers import PeerThresholds, compare_peers
 from changekit.drift.standard_check import check_standard
 from changekit.drift.standards import Standard
@@ -75,13 +76,28 @@ class DriftResult:
 
 def peer_groups(inventory: Inventory, hosts: Iterable[str]) -> dict[str, list[str]]:
     """Groups that hold hosts directly (nested parents like ``prod`` mix roles: not peers)."""
-    chosen = set(hosts)
-    out = {}
-    for name, group in sorted(inventory.groups.items()):
-        members = sorted(chosen & set(group.hosts))
-        if members and name not in ("all", "ungrouped"):
-            out[name] = members
-    return out
+    index = _INDEXES.get(inventory, None, _group_index)
+    found: dict[str, list[str]] = {}
+    for host in set(hosts):
+        for name in index.get(host, ()):
+            found.setdefault(name, []).append(host)
+    return {name: sorted(found[name]) for name in sorted(found)}
+
+
+_INDEXES = PairMemo(4)
+"""Each inventory's host -> peer groups, built once: drift asks for a unit's groups a few
+times per scan of its history, and walking every group of a 10,000-host fleet each time
+made the whole-fleet run grow with the square of the fleet."""
+
+
+def _group_index(inventory: Inventory, _unused: None) -> dict[str, list[str]]:
+    index: dict[str, list[str]] = {}
+    for name, group in inventory.groups.items():
+        if name in ("all", "ungrouped"):
+            continue
+        for host in dict.fromkeys(group.hosts):
+            index.setdefault(host, []).append(name)
+    return index
 
 
 def with_peers(inventory: Inventory, hosts: Iterable[str]) -> set[str]:
@@ -109,7 +125,7 @@ def findings_for(
     out: list[Finding] = []
     if "standard" in kinds:
         for std in standards:
-            scoped = {h.name for h in _match_any(inventory, std)}
+            scoped = _scope_names(inventory, std)
             out += check_standard(std, {h: s for h, s in present.items() if h in scoped})
     if "peers" in kinds:
         if any(r.kind == "integrity" and not r.config for s in standards for r in s.requirements):
@@ -117,6 +133,17 @@ def findings_for(
         for group, members in peer_groups(inventory, present).items():
             out += compare_peers(group, {h: present[h] for h in members}, thresholds)
     return rootcause.fold(out, present, package_of)
+
+
+_SCOPES = PairMemo(256)
+"""The hosts each standard applies to, per inventory: asked again for every unit and scan."""
+
+
+def _scope_names(inventory: Inventory, standard: Standard) -> frozenset[str]:
+    """The names of the hosts ``standard`` applies to (``_match_any``), computed once."""
+    return _SCOPES.get(
+        inventory, standard, lambda i, s: frozenset(h.name for h in _match_any(i, s))
+    )
 
 
 def _match_any(inventory: Inventory, standard: Standard) -> list:
@@ -291,7 +318,7 @@ def _scopes(
 ) -> dict[str, list[str]]:
     out = {}
     for std in standards:
-        scoped = {h.name for h in _match_any(inventory, std)}
+        scoped = _scope_names(inventory, std)
         out[std.name] = [h for h in hosts if h in scoped]
     return out
 

@@ -17,6 +17,7 @@ from changekit.drift import messages
 from changekit.drift.clusters import cluster
 from changekit.drift.findings import Finding, finding_id
 from changekit.drift.items import collector_items, is_itemised, item_value
+from changekit.drift.memo import PairMemo
 
 
 @dataclass(frozen=True)
@@ -124,20 +125,16 @@ def _spreads(clusters: list[tuple[dict[str, Any], list[str]]]) -> list[_Spread]:
     """Items not alike on every host, found by diffing each cluster against the largest one
     with set operations and C-level maps (no Python loop over every item of every host)."""
     ref = clusters[0][0]
-    ref_keys = ref.keys()
     missing_in: dict[str, list[int]] = defaultdict(list)
     changed_in: dict[str, list[int]] = defaultdict(list)
     extra_in: dict[str, list[int]] = defaultdict(list)
     for ci in range(1, len(clusters)):
-        items = clusters[ci][0]
-        keys = items.keys()
-        for k in ref_keys - keys:
+        missing, extra, changed = _pair_diff(ref, clusters[ci][0])
+        for k in missing:
             missing_in[k].append(ci)
-        for k in keys - ref_keys:
+        for k in extra:
             extra_in[k].append(ci)
-        common = list(ref_keys & keys)
-        differs = map(ne, map(items.__getitem__, common), map(ref.__getitem__, common))
-        for k in compress(common, differs):
+        for k in changed:
             changed_in[k].append(ci)
     out = [
         _Spread(k, clusters, missing_in.get(k, []), True, changed_in.get(k, []))
@@ -145,6 +142,26 @@ def _spreads(clusters: list[tuple[dict[str, Any], list[str]]]) -> list[_Spread]:
     ]
     out += [_Spread(k, clusters, extra_in[k], False) for k in sorted(extra_in)]
     return out
+
+
+_DIFFS = PairMemo(128)
+"""Item-table diffs by the tables' identity: a group's clusters are mostly the same objects
+from one scan to the next, so each pair is diffed once per analysis, not once per scan."""
+
+
+def _pair_diff(ref: dict[str, Any], items: dict[str, Any]) -> tuple[list, list, list]:
+    """``(items ref has and items lacks, items only items has, items both have that differ)``."""
+    return _DIFFS.get(ref, items, _diff)
+
+
+def _diff(ref: dict[str, Any], items: dict[str, Any]) -> tuple[list, list, list]:
+    if len(ref) == len(items) and list(ref) == list(items):
+        # the same items in the same order (stored facts are sorted): pair values directly
+        return [], [], list(compress(ref, map(ne, items.values(), ref.values())))
+    ref_keys, keys = ref.keys(), items.keys()
+    common = list(ref_keys & keys)
+    differs = map(ne, map(items.__getitem__, common), map(ref.__getitem__, common))
+    return list(ref_keys - keys), list(keys - ref_keys), list(compress(common, differs))
 
 
 def _judge_item(
@@ -257,8 +274,10 @@ def _split(
     tie at the top that meets the majority threshold (2 vs 2 at ``--majority 0.5``). Which
     side is right is for a person to say; picking one would call the other host deviant."""
     sides: dict[str | None, list[str]] = defaultdict(list)
-    for host in sp.hosts(sp.present()):
-        sides[_value_on(items_on, host, sp.item)].append(host)
+    for ci in sp.present():  # one value per cluster: its hosts have the same items
+        items, members = sp.clusters[ci]
+        entry = items.get(sp.item)
+        sides[item_value(entry) if entry is not None else ""].extend(members)
     if count < n:
         sides[None] = sp.hosts(sp.absent())  # None: the item is missing there
     ranked = sorted(sides.items(), key=lambda kv: (-len(kv[1]), kv[0] is None, kv[0] or ""))

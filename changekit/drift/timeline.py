@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import compress
+from operator import ne
 from typing import Any
 
 from changekit.drift.findings import EXPLAINED, RECORDED_LATE, Finding, finding_id
@@ -87,16 +89,31 @@ def diff_snapshots(host: str, old: dict[str, Any], new: dict[str, Any]) -> list[
         if collector not in old["facts"] or collector not in new["facts"]:
             continue  # a collector that did not run is not a change on the host
         a, b = old["facts"][collector], new["facts"][collector]
-        if a == b or not (is_itemised(a, collector) and is_itemised(b, collector)):
+        # the same object (the store shares facts read from one blob) needs no comparing
+        if a is b or a == b or not (is_itemised(a, collector) and is_itemised(b, collector)):
             continue
         ia, ib = collector_items(collector, a) or {}, collector_items(collector, b) or {}
-        keys = set(ia) & set(ib) if collector in SCOPED_COLLECTORS else set(ia) | set(ib)
-        for item in sorted(keys):
+        for item in sorted(_differing(ia, ib, collector in SCOPED_COLLECTORS)):
             va = item_value(ia[item]) if item in ia else None
             vb = item_value(ib[item]) if item in ib else None
             if va != vb:
                 changes.append(Change(host, f"{collector}:{item}", va, vb, old, new))
     return changes
+
+
+def _differing(ia: dict[str, Any], ib: dict[str, Any], scoped: bool) -> list[str]:
+    """Items whose entries differ (or that one side lacks, unless ``scoped``): a superset of
+    the items whose values differ, found with set operations and C-level comparisons
+    rather than an ``item_value`` of every item (a package table is thousands of items)."""
+    if len(ia) == len(ib) and list(ia) == list(ib):
+        # the same items in the same order (stored facts are sorted): pair values directly
+        return list(compress(ia, map(ne, ia.values(), ib.values())))
+    ka, kb = ia.keys(), ib.keys()
+    common = list(ka & kb)
+    out = list(compress(common, map(ne, map(ia.__getitem__, common), map(ib.__getitem__, common))))
+    if not scoped:
+        out += ka ^ kb
+    return out
 
 
 PackageOf = Callable[[str, str, str], "str | None"]

@@ -39,10 +39,9 @@ def covering_records(
     """Records naming ``host`` whose planned window overlaps ``[start, end]``, by window start."""
     from changekit.records.store import load_all
 
+    overlapping = [r for r in load_all(ws).records if r.overlaps(start, end)]
+    if not overlapping:
+        return []  # nothing to resolve selectors for: the inventory is not read
     inventory = _inventory(ws)
-    found = [
-        r
-        for r in load_all(ws).records
-        if r.overlaps(start, end) and names_host(r.hosts, host, inventory)
-    ]
+    found = [r for r in overlapping if names_host(r.hosts, host, inventory)]
     return sorted(found, key=lambda r: r.window_start)

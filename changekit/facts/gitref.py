@@ -12,7 +12,8 @@ import contextlib
 import os
 import re
 import subprocess
-from collections.abc import Generator
+import weakref
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -42,10 +43,14 @@ def rev(repo: git.Repo, ref: str) -> str | None:
         return None
 
 
-def ls_tree(repo: git.Repo, commit: str, folder: str) -> dict[str, str]:
-    """``{file name: blob id}`` of the files directly in ``folder`` of ``commit``."""
+def ls_tree(
+    repo: git.Repo, commit: str, folder: str, kind: str = "blob", recursive: bool = False
+) -> dict[str, str]:
+    """``{name: object id}`` of the entries of ``kind`` (``blob``, ``tree``) directly in
+    ``folder`` of ``commit``; with ``recursive``, of every blob below it, by path."""
     try:
-        out = repo.git.ls_tree("-z", "--full-tree", commit, "--", folder + "/")
+        args = ["-z", "--full-tree", *(["-r"] if recursive else []), commit, "--", folder + "/"]
+        out = repo.git.ls_tree(*args)
     except git.GitCommandError:
         return {}
     entries = {}
@@ -53,10 +58,99 @@ def ls_tree(repo: git.Repo, commit: str, folder: str) -> dict[str, str]:
         if not line:
             continue
         meta, _, path = line.partition("\t")
-        kind, sha = meta.split()[1:3]
-        if kind == "blob":
-            entries[path.rpartition("/")[2]] = sha
+        found, sha = meta.split()[1:3]
+        if found == kind:
+            entries[path if recursive else path.rpartition("/")[2]] = sha
     return entries
+
+
+def blob_ids(repo: git.Repo, commit: str, folder: str) -> set[str]:
+    """The ids of every blob below ``folder`` of ``commit``."""
+    try:
+        out = repo.git.ls_tree("-r", "--full-tree", commit, "--", folder + "/")
+    except git.GitCommandError:
+        return set()
+    # "<mode> blob <id>\t<path>": the id is the third field of each line
+    return {line.split(None, 3)[2] for line in out.splitlines() if line}
+
+
+def object_format(repo: git.Repo) -> str:
+    """The repository's hash (``sha1``, or ``sha256`` for ``--object-format=sha256``)."""
+    try:
+        return repo.git.rev_parse("--show-object-format").strip() or "sha1"
+    except git.GitCommandError:
+        return "sha1"
+
+
+class Objects:
+    """Many objects read through one ``git cat-file --batch`` of our own, pipelined: the
+    names of a chunk are written at once and the answers read after, instead of one round
+    trip per object (drift reads hundreds of thousands of small snapshot files)."""
+
+    CHUNK = 1000
+    """Names per write: 1,000 names of at most ~80 bytes fit in the pipe's 64 KiB buffer, so
+    writing a chunk never waits for git, which may be blocked writing answers we have not
+    read yet."""
+
+    def __init__(self, repo: git.Repo) -> None:
+        self.repo = repo
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._proc is None or self._proc.poll() is not None:
+            self._proc = subprocess.Popen(
+                [git.Git.GIT_PYTHON_GIT_EXECUTABLE or "git", "--git-dir", str(git_dir(self.repo)),
+                 "cat-file", "--batch"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=_env(),
+            )  # fmt: skip
+            weakref.finalize(self, _stop, self._proc)
+        return self._proc
+
+    def read(self, names: Iterable[str]) -> Generator[tuple[str, bytes | None]]:
+        """``(name, blob bytes)`` for each name (a blob id or ``commit:path``) in order;
+        ``None`` for a name that is missing or not a blob."""
+        names = list(names)
+        proc = self._start()
+        assert proc.stdin is not None and proc.stdout is not None
+        out = proc.stdout
+        done = False
+        try:
+            for at in range(0, len(names), self.CHUNK):
+                chunk = names[at : at + self.CHUNK]
+                proc.stdin.write("".join(n + "\n" for n in chunk).encode())
+                proc.stdin.flush()
+                for name in chunk:
+                    header = out.readline().split()
+                    if len(header) != 3:  # "<name> missing", "<name> ambiguous"
+                        yield name, None
+                        continue
+                    data = out.read(int(header[2]))
+                    out.read(1)  # the newline after the contents
+                    yield name, data if header[1] == b"blob" else None
+            done = True
+        finally:
+            if not done:  # answers we did not read would be taken for the next ones
+                self.close()
+
+    def close(self) -> None:
+        if self._proc is not None:
+            _stop(self._proc)
+            self._proc = None
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    for stream in (proc.stdin, proc.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5)
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
 
 
 def read_blob(repo: git.Repo, name: str) -> bytes | None:
@@ -156,13 +250,17 @@ class FastImport:
 
     def add(self, path: str, data: bytes) -> None:
         """Stage ``data`` as the new content of ``path`` (relative to the ref's tree)."""
+        self._files.append((path, self.blob(data)))
+
+    def blob(self, data: bytes) -> str:
+        """Write a blob of ``data`` now; what ``keep`` takes to name it (``:mark``)."""
         self._marks += 1
         self._in.write(b"blob\nmark :%d\n" % self._marks)
         self._data(data)
-        self._files.append((path, f":{self._marks}"))
+        return f":{self._marks}"
 
     def keep(self, path: str, blob: str) -> None:
-        """Stage an existing blob (by id) as the content of ``path``."""
+        """Stage an existing blob (by id, or a ``:mark`` from ``blob``) as ``path``."""
         self._files.append((path, blob))
 
     def delete(self, path: str) -> None:

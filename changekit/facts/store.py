@@ -1,11 +1,14 @@
 """The git facts store: snapshots on their own ref, ``refs/changekit/facts``, one commit per
 scan, apart from the change records' history (docs/facts.md says why and has the numbers).
 
-The ref's tree holds ``hosts/<host>.json`` (each host's latest snapshot) and
-``scans/<scan id>.json`` (each scan's index). It is written with ``git fast-import`` and read
-with ``git cat-file --batch`` and ``git log``: the work tree and the index are never
-touched, so a reviewer's clone of the workspace (branches and tags only) holds no facts,
-and storing a scan streams every path through stdin, never argv.
+The ref's tree holds each host's latest snapshot, one blob per collector
+(``snapshots/<host>/``, see ``layout``; hosts stored before keep ``hosts/<host>.json`` until
+their next snapshot), and ``scans/<scan id>.json`` (each scan's index). It is written with
+``git fast-import`` and read with ``git cat-file --batch`` and ``git log``: the work tree and
+the index are never touched, so a reviewer's clone of the workspace (branches and tags only)
+holds no facts, and storing a scan streams every path through stdin, never argv. A
+collector's facts that did not change since they were last stored are not written again
+(their blob id is known), and readers parse each distinct blob once.
 
 Rules: a host that failed keeps its last good file (the scan index says why it failed); a
 partial snapshot (some collectors failed) is stored, and each failed collector's facts are
@@ -15,41 +18,74 @@ from, so ``latest`` never loses a fact family because one collector hiccuped.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, unquote
 
 import git
 
 from changekit import gitops
 from changekit.errors import GitError, NotFoundError
-from changekit.facts import gitref, sync
+from changekit.facts import codec, gitref, layout, sync
 from changekit.facts.carry import carry_over
 from changekit.facts.codec import canonical, decode, decode_shared
+from changekit.facts.layout import HOSTS, SNAPSHOTS, host_dirname, host_filename, host_of
 from changekit.facts.when import resolve, scan_time
 from changekit.workspace import Workspace
 
 FACTS_REF = "refs/changekit/facts"
-HOSTS, SCANS = "hosts", "scans"
+SCANS = "scans"
 LEGACY_DIR = "facts"
 """Where facts lived, in the work tree, before ``changekit facts migrate``."""
 TRAILER_SCAN = "Changekit-Scan"
+FACTS_CACHE_BYTES = 64 * 2**20
+"""How much stored text of parsed facts a reader keeps for reuse (each distinct blob is
+parsed once while it stays): a group's package sets and the fleet's shared Perl and Python
+modules fit many times over; memory stays bounded whatever the fleet."""
 
-__all__ = ["FACTS_REF", "SnapshotStore", "canonical", "host_filename"]
-
-
-def host_filename(host: str) -> str:
-    """A file name for any host name (``/``, newlines and leading dots are percent-encoded)."""
-    name = quote(host, safe="@+-_.")
-    return ("%2E" + name[1:] if name.startswith(".") else name) + ".json"
-
-
-def host_of(filename: str) -> str:
-    return unquote(filename.removesuffix(".json"))
-
+__all__ = ["FACTS_REF", "SnapshotStore", "canonical", "host_filename", "host_of"]
 
 _UNREAD = object()
+
+
+class _Missing(GitError):
+    """A snapshot file named for reading is not there."""
+
+
+def _snapshot_of(path: str) -> tuple[str | None, int]:
+    """``(host, layout)`` when ``path`` is a host's snapshot file (``layout``), else
+    ``(None, 0)``: a per-collector layout's facts file is not a snapshot of its own."""
+    folder, _, name = path.rpartition("/")
+    if folder == HOSTS:
+        return host_of(name), 1
+    top, _, host = folder.partition("/")
+    if top == SNAPSHOTS and name == layout.SNAPSHOT_FILE and "/" not in host:
+        return host_of(host), 2
+    return None, 0
+
+
+class _FactsCache:
+    """Parsed facts by blob id, least recently used dropped past ``budget`` bytes of text."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._held = 0
+        self._items: OrderedDict[str, tuple[Any, int]] = OrderedDict()
+
+    def get(self, blob: str) -> Any:
+        found = self._items.get(blob)
+        if found is None:
+            return None
+        self._items.move_to_end(blob)
+        return found[0]
+
+    def put(self, blob: str, facts: Any, size: int) -> None:
+        self._items[blob] = (facts, size)
+        self._held += size
+        while self._held > self.budget and len(self._items) > 1:
+            _old, (_facts, dropped) = self._items.popitem(last=False)
+            self._held -= dropped
 
 
 class SnapshotStore:
@@ -59,7 +95,10 @@ class SnapshotStore:
         self.workspace = workspace
         self._repo: git.Repo | None = None
         self._tip: str | None | object = _UNREAD
-        self._trees: dict[tuple[str, str], dict[str, str]] = {}
+        self._trees: dict[tuple[str, str, str], dict[str, str]] = {}
+        self._objects: gitref.Objects | None = None
+        self._format: str | None = None
+        self._facts = _FactsCache(FACTS_CACHE_BYTES)
         # per tip: host -> history entries newest first (with blob ids), and the hosts whose
         # list is complete (the log reached the commit that added them)
         self._logs: dict[str, tuple[dict[str, list[dict[str, Any]]], set[str]]] = {}
@@ -78,12 +117,30 @@ class SnapshotStore:
             self._tip = gitref.rev(self.repo, FACTS_REF)
         return self._tip  # type: ignore[return-value]
 
-    def _tree(self, tip: str | None, folder: str) -> dict[str, str]:
+    @property
+    def objects(self) -> gitref.Objects:
+        # one pipelined `git cat-file --batch` for the many small reads of a fleet's history
+        if self._objects is None:
+            self._objects = gitref.Objects(self.repo)
+        return self._objects
+
+    def close(self) -> None:
+        """Stop the git processes reading for this store (they also stop with it)."""
+        if self._objects is not None:
+            self._objects.close()
+            self._objects = None
+
+    def _object_format(self) -> str:
+        if self._format is None:
+            self._format = gitref.object_format(self.repo)
+        return self._format
+
+    def _tree(self, tip: str | None, folder: str, kind: str = "blob") -> dict[str, str]:
         if tip is None:
             return {}
-        key = (tip, folder)
+        key = (tip, folder, kind)
         if key not in self._trees:
-            self._trees[key] = gitref.ls_tree(self.repo, tip, folder)
+            self._trees[key] = gitref.ls_tree(self.repo, tip, folder, kind)
         return self._trees[key]
 
     def _blob(self, blob: str) -> dict[str, Any]:
@@ -120,11 +177,17 @@ class SnapshotStore:
                 ) from None
             parent = self.tip()
             statuses: dict[str, dict[str, Any]] = {}
+            # blob id -> how fast-import names it: facts already stored are named by id
+            # and never sent again; new ones by the mark they were written under
+            known: dict[str, str] = {}
+            if parent is not None:
+                known = {sha: sha for sha in gitref.blob_ids(repo, parent, SNAPSHOTS)}
+            whole = self._tree(parent, HOSTS)
             writer = gitref.FastImport(repo)
             try:
                 for snap in snapshots:  # one at a time: a scan's snapshots never all in memory
                     host = snap["host"]
-                    writer.add(f"{HOSTS}/{host_filename(host)}", canonical(self._carry_over(snap)))
+                    self._stage(writer, self._carry_over(snap), known, whole)
                     statuses[host] = {"status": "partial" if snap.get("errors") else "ok"}
                     if snap.get("errors"):
                         statuses[host]["errors"] = dict(snap["errors"])
@@ -149,6 +212,26 @@ class SnapshotStore:
                 self._tip = _UNREAD
         return self.tip()
 
+    def _stage(
+        self,
+        writer: gitref.FastImport,
+        snap: dict[str, Any],
+        known: dict[str, str],
+        whole: dict[str, str],
+    ) -> None:
+        """Stage one host's snapshot in the per-collector layout (``layout``)."""
+        host = snap["host"]
+        meta, blobs = layout.split(snap, self._object_format())
+        # collectors that did not run this time must not linger from the last snapshot
+        writer.delete(f"{layout.host_dir(host)}/{layout.FACTS_DIR}")
+        for collector, (sha, data) in blobs.items():
+            if sha not in known:
+                known[sha] = writer.blob(data)
+            writer.keep(layout.fact_path(host, collector), known[sha])
+        writer.add(layout.snapshot_path(host), canonical(meta))
+        if host_filename(host) in whole:  # moved to the per-collector layout
+            writer.delete(f"{HOSTS}/{host_filename(host)}")
+
     def _carry_over(self, snap: dict[str, Any]) -> dict[str, Any]:
         # the previous snapshot is read only when a collector failed
         return carry_over(snap, self.latest(snap["host"]) if snap.get("errors") else None)
@@ -169,20 +252,105 @@ class SnapshotStore:
 
     def hosts(self) -> list[str]:
         """Every host with a stored snapshot."""
-        return sorted(host_of(name) for name in self._tree(self.tip(), HOSTS))
+        tip = self.tip()
+        found = {host_of(name) for name in self._tree(tip, SNAPSHOTS, "tree")}
+        found.update(host_of(name) for name in self._tree(tip, HOSTS))
+        return sorted(found)
+
+    FEW = 2
+    """Up to this many hosts (facts show, history, diff) are looked up by path, not by
+    listing every host's folder (10,000 of them)."""
+
+    def _per_collector(self, tip: str | None, hosts: list[str]) -> set[str]:
+        """The ``hosts`` stored in the per-collector layout at ``tip``."""
+        if tip is None:
+            return set()
+        if len(hosts) > self.FEW or (tip, SNAPSHOTS, "tree") in self._trees:
+            dirs = self._tree(tip, SNAPSHOTS, "tree")
+            return {h for h in hosts if host_dirname(h) in dirs}
+        # a host or two (facts history, show, diff): ask for their files, rather than list
+        # the folders of a fleet of 10,000
+        names = {f"{tip}:{layout.snapshot_path(h)}": h for h in hosts}
+        return {names[n] for n, data in self.objects.read(names) if data is not None}
+
+    def _latest_name(self, host: str) -> tuple[str, int] | None:
+        """How to read ``host``'s newest snapshot: ``(object name, layout)``."""
+        tip = self.tip()
+        if self._per_collector(tip, [host]):
+            return f"{tip}:{layout.snapshot_path(host)}", 2
+        blob = self._tree(tip, HOSTS).get(host_filename(host))
+        return (blob, 1) if blob else None
 
     def latest(self, host: str) -> dict[str, Any] | None:
         """The newest stored snapshot of ``host``, or ``None``."""
-        blob = self._tree(self.tip(), HOSTS).get(host_filename(host))
-        return self._blob(blob) if blob else None
+        found = self._latest_name(host)
+        return self._load([(host, *found)], shared=False)[0] if found else None
 
     def iter_latest(self, hosts: Iterable[str]) -> Iterator[tuple[str, dict[str, Any]]]:
         """``(host, newest snapshot)`` for each of ``hosts`` that has one, one at a time."""
-        tree = self._tree(self.tip(), HOSTS)
         for host in hosts:
-            blob = tree.get(host_filename(host))
-            if blob:
-                yield host, self._blob(blob)
+            found = self._latest_name(host)
+            if found:
+                yield host, self._load([(host, *found)], shared=False)[0]
+
+    def _load(
+        self, wanted: list[tuple[str, str, int]], shared: bool, seen: dict[bytes, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """The snapshots named by ``(host, object name, layout)``, in order, read through one
+        pipelined ``git cat-file``. ``shared``: facts met before (the same blob) are the same
+        object (callers must not change them in place); else each snapshot's are its own."""
+        raws = dict(self.objects.read(dict.fromkeys(name for _h, name, _l in wanted)))
+        out: list[dict[str, Any]] = []
+        need: dict[str, None] = {}
+        for host, name, form in wanted:
+            raw = raws.get(name)
+            if raw is None:
+                raise _Missing(f"no snapshot of {host} at {name}")
+            if form == 1:
+                snap = decode_shared(raw, seen) if shared and seen is not None else decode(raw)
+            else:
+                snap = decode(raw)
+                if shared:
+                    need.update((b, None) for b in snap.get(layout.BLOBS_KEY, {}).values())
+            out.append(snap)
+        fetched: dict[str, Any] = {}
+        if shared:
+            missing = [b for b in need if self._facts.get(b) is None]
+            for blob, data in self.objects.read(missing):
+                if data is None:
+                    raise self._lost(blob, None)
+                self._facts.put(blob, codec.decode(data), len(data))
+            # held here too: a unit larger than the cache still gets each blob parsed once
+            fetched = {b: self._facts.get(b) for b in need}
+        else:
+            need = {
+                b: None
+                for snap, (_h, _n, form) in zip(out, wanted, strict=True)
+                if form == 2
+                for b in snap.get(layout.BLOBS_KEY, {}).values()
+            }
+            for blob, data in self.objects.read(need):
+                if data is None:
+                    raise self._lost(blob, None)
+                fetched[blob] = data  # parsed per snapshot below: each gets its own objects
+        for snap, (_h, _n, form) in zip(out, wanted, strict=True):
+            if form == 2:
+                blobs = snap.get(layout.BLOBS_KEY, {})
+                layout.join(
+                    snap,
+                    {
+                        c: fetched[b] if shared else codec.decode(fetched[b])
+                        for c, b in sorted(blobs.items())
+                    },
+                )
+        return out
+
+    @staticmethod
+    def _lost(name: str, host: str | None) -> GitError:
+        return GitError(
+            f"the facts store lost object {name}" + (f" ({host})" if host else ""),
+            hint="fetch the facts again (changekit facts fetch) or check the repository with git fsck",
+        )
 
     def scans(self) -> list[dict[str, Any]]:
         """Every scan's index (``scan_id``, ``started_at``, per-host status), oldest first."""
@@ -225,15 +393,15 @@ class SnapshotStore:
         tip = self.tip()
         if tip is None:
             return {}
-        known = self._tree(tip, HOSTS)
+        moved, files = self._per_collector(tip, hosts), self._tree(tip, HOSTS)
         entries, complete = self._logs.setdefault(tip, ({}, set()))
-        stored = [h for h in hosts if host_filename(h) in known]
+        stored = [h for h in hosts if h in moved or host_filename(h) in files]
 
         def enough(host: str) -> bool:
             have = entries.get(host, [])
             return host in complete or (max_count is not None and len(have) >= max_count)
 
-        need = {host_filename(h): h for h in stored if not enough(h)}
+        need = {h for h in stored if not enough(h)}
         if need:
             self._read_log(tip, need, entries, complete, max_count)
         out = {}
@@ -249,24 +417,31 @@ class SnapshotStore:
     def _read_log(
         self,
         tip: str,
-        need: dict[str, str],
+        need: set[str],
         entries: dict[str, list[dict[str, Any]]],
         complete: set[str],
         max_count: int | None,
     ) -> None:
-        """One ``git log`` over the hosts folder (or the one file), newest first, read until
-        every needed host has ``max_count`` entries or its first snapshot."""
-        paths = [f"{HOSTS}/{next(iter(need))}"] if len(need) == 1 else [HOSTS]
-        pending = dict(need)
-        for host in need.values():
+        """One ``git log`` over the snapshot folders (or the one host's files), newest
+        first, read until every needed host has ``max_count`` entries or its first snapshot.
+        A host's entry is a commit that changed its snapshot file, in either layout."""
+        if len(need) == 1:
+            host = next(iter(need))
+            paths = [layout.snapshot_path(host), f"{HOSTS}/{host_filename(host)}"]
+        else:
+            paths = [SNAPSHOTS, HOSTS]
+        pending = set(need)
+        for host in need:
             entries[host] = []  # read afresh: a partial list from an earlier need is re-read
         walk = gitref.log(self.repo, tip, paths, TRAILER_SCAN)
         try:
             for item in walk:
-                for status, blob, path in item.changes:
-                    folder, _, name = path.rpartition("/")
-                    who = pending.get(name) if folder == HOSTS else None
-                    if who is None or status == "D":
+                found = [(status, blob, *_snapshot_of(path)) for status, blob, path in item.changes]
+                # a host whose whole-snapshot file went in this commit moved layouts here:
+                # the per-collector file it gained is not its first snapshot
+                moved = {who for status, _b, who, form in found if form == 1 and status == "D"}
+                for status, blob, who, form in found:
+                    if who not in pending or status == "D":
                         continue
                     if item.scan_id:
                         entries[who].append(
@@ -275,17 +450,18 @@ class SnapshotStore:
                                 "commit": item.commit,
                                 "time": scan_time(item.scan_id),
                                 "blob": blob,
+                                "layout": form,
                             }
                         )
-                    if status == "A":  # its first snapshot: nothing older to find
+                    if status == "A" and who not in moved:  # its first: nothing older
                         complete.add(who)
-                        del pending[name]
+                        pending.discard(who)
                     elif max_count is not None and len(entries[who]) >= max_count:
-                        del pending[name]
+                        pending.discard(who)
                 if not pending:
                     break
             else:
-                complete.update(pending.values())  # the log ended: every list is whole
+                complete.update(pending)  # the log ended: every list is whole
         finally:
             walk.close()
 
@@ -296,35 +472,55 @@ class SnapshotStore:
             return []
         return self.histories([host], max_count).get(host, [])
 
+    READ_BATCH = 1000
+    """Snapshot files read in one pipelined batch by ``iter_histories`` (hosts are never
+    split); a whole-snapshot file (the layout before, ~700 KB) counts as ``WHOLE_WEIGHT``."""
+    WHOLE_WEIGHT = 50
+
     def iter_histories(
         self, hosts: Iterable[str], max_count: int | None = None
     ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         """``(host, its newest max_count snapshots, oldest first)``, one host at a time; the
-        history of all of them comes from one ``git log``, each snapshot from its blob."""
+        history of all of them comes from one ``git log``, the snapshots in batches of about
+        ``READ_BATCH`` files, each distinct facts blob parsed once (shared objects)."""
         hosts = list(hosts)
         found = self.histories(hosts, max_count)
-        seen: dict[bytes, Any] = {}  # facts met before in this call are one shared object
+        seen: dict[bytes, Any] = {}  # whole-snapshot files: facts met before are shared too
+        batch: list[str] = []
+        size = 0
+        wanted: list[tuple[str, str, int]] = []
         for host in hosts:
             if found.get(host):
-                yield host, [self._read(e["commit"], host, seen) for e in found[host]]
+                batch.append(host)
+                for e in found[host]:
+                    wanted.append((host, *self._name(e["commit"], host)))
+                    size += 1 if wanted[-1][2] == 2 else self.WHOLE_WEIGHT
+            if batch and (size >= self.READ_BATCH or host == hosts[-1]):
+                snaps = iter(self._load(wanted, shared=True, seen=seen))
+                for h in batch:
+                    yield h, [next(snaps) for _e in found[h]]
+                batch, wanted, size = [], [], 0
 
-    def _known_blob(self, commit: str, host: str) -> str | None:
+    def _name(self, commit: str, host: str) -> tuple[str, int]:
+        """How to read ``host``'s snapshot of ``commit``: ``(object name, layout)``."""
         for entries, _complete in self._logs.values():
             for e in entries.get(host, ()):
                 if e["commit"] == commit:
-                    return e["blob"]
-        return None
+                    return e["blob"], e["layout"]
+        return f"{commit}:{layout.snapshot_path(host)}", 2
 
     def read_at(self, ref: Any, host: str) -> dict[str, Any]:
         """The snapshot of ``host`` as stored in commit ``ref`` (an entry of ``history``)."""
-        return self._read(ref, host, None)
-
-    def _read(self, ref: Any, host: str, seen: dict[bytes, Any] | None) -> dict[str, Any]:
-        blob = self._known_blob(str(ref), host)
-        raw = gitref.read_blob(self.repo, blob or f"{ref}:{HOSTS}/{host_filename(host)}")
-        if raw is None:
-            raise NotFoundError(f"no snapshot of {host} in facts commit {ref}")
-        return decode(raw) if seen is None else decode_shared(raw, seen)
+        name, form = self._name(str(ref), host)
+        try:
+            return self._load([(host, name, form)], shared=False)[0]
+        except _Missing:
+            if form == 1:
+                raise NotFoundError(f"no snapshot of {host} in facts commit {ref}") from None
+        try:  # a commit from before the host moved to the per-collector layout
+            return self._load([(host, f"{ref}:{HOSTS}/{host_filename(host)}", 1)], shared=False)[0]
+        except _Missing:
+            raise NotFoundError(f"no snapshot of {host} in facts commit {ref}") from None
 
     def get(self, scan_id: str, host: str) -> dict[str, Any]:
         """The snapshot of ``host`` that scan ``scan_id`` stored."""

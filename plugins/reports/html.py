@@ -4,12 +4,14 @@ no external assets, so it can be mailed to an auditor or attached to a ticket as
 from __future__ import annotations
 
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 import markupsafe
 
 from changekit.api import ReportRenderer, hookimpl, visible
+
+if TYPE_CHECKING:
+    import jinja2
 
 W, H, PAD = 640, 220, 36
 PALETTE = ("#8250df", "#bf3989", "#1a7f37", "#9a6700", "#cf222e", "#57606a")
@@ -67,6 +69,8 @@ def _shown(value: Any) -> Any:
 
 
 def _env() -> jinja2.Environment:
+    import jinja2  # here, not at the top: every command loads this plugin, few render HTML
+
     return jinja2.Environment(
         autoescape=True, finalize=_shown, trim_blocks=True, lstrip_blocks=True
     )

@@ -83,11 +83,25 @@ def test_one_commit_per_scan_and_history(ws):
 def test_stored_snapshots_are_canonical_and_valid(ws):
     store = SnapshotStore(ws)
     store.save(S1, [snap(S1, "web01", {**PKG1, "os": {"name": "Debian \u00e9"}})])
-    text = git.Repo(ws.root).git.show(f"{FACTS_REF}:hosts/web01.json") + "\n"
-    data = json.loads(text)
-    validate(data, "snapshot")
+    repo = git.Repo(ws.root)
+    meta = repo.git.show(f"{FACTS_REF}:snapshots/web01/snapshot.json") + "\n"
+    files = {
+        c: repo.git.show(f"{FACTS_REF}:snapshots/web01/facts/{c}.json") + "\n"
+        for c in ("dpkg", "perl", "os")
+    }
     # sorted keys, one item per line, UTF-8 as is: the same facts give the same bytes
-    assert text == json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    for text in (meta, *files.values()):
+        assert (
+            text
+            == json.dumps(json.loads(text), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        )
+    # the snapshot file names each collector's blob; put together it is the snapshot
+    blobs = json.loads(meta)["fact_blobs"]
+    assert blobs == {
+        c: repo.git.rev_parse(f"{FACTS_REF}:snapshots/web01/facts/{c}.json") for c in files
+    }
+    validate(store.latest("web01"), "snapshot")
+    assert store.latest("web01")["facts"]["os"] == {"name": "Debian \u00e9"}
 
 
 def test_at_accepts_scan_ids_dates_and_times(ws):

@@ -49,7 +49,7 @@ def test_a_reviewers_clone_holds_no_facts_however_many_scans(tmp_path):
     assert not any(r.startswith("refs/changekit") for r in refs | refs_after)
     assert abs(big - small) < 4096, (small, big)  # index/log noise only, no facts
     objects = git(tmp_path / "review2", "cat-file", "--batch-all-objects", "--batch-check")
-    facts_blob = git(controller, "rev-parse", f"{FACTS_REF}:hosts/web00.json")
+    facts_blob = git(controller, "rev-parse", f"{FACTS_REF}:snapshots/web00/facts/dpkg.json")
     assert facts_blob not in objects
 
 

@@ -69,7 +69,7 @@ def commit_snapshot(ws: Path, edit) -> None:
                              check=True, env={**os.environ, **(env or {})})  # fmt: skip
         return out.stdout.strip()
 
-    name = f"hosts/{HOST}.json"
+    name = f"snapshots/{HOST}/snapshot.json"  # runs sit in the snapshot file, not its facts
     blob = git("hash-object", "-w", "--stdin", text=edit(git("show", f"{FACTS_REF}:{name}")))
     index = {"GIT_INDEX_FILE": str(ws / ".git" / "ck-test-index")}
     git("read-tree", FACTS_REF, env=index)
