@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 
 from tests.gate.conftest import POLICY
@@ -86,3 +87,51 @@ def test_the_quota_of_a_cancelled_change_is_free_again(team):
     assert "draft -> submitted" in rita.ck("change", "submit", second).stdout
     report = json.loads(rita.ck("check", "--format", "json", code=None).stdout)
     assert "over-quota" not in codes(report, second)
+
+
+PER_CUSTOMER = """
+classes:
+  - name: IMAC
+    match: {category: [install, move, add]}
+    quota: {count: 1, per: customer, timezone: Europe/Berlin}
+"""
+
+
+def hand_edit(clone, rid: str, **fields) -> None:
+    path = clone.record_path(rid)
+    data = yaml.safe_load(path.read_text())
+    data.update(fields)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    clone.git("commit", "-q", "-am", f"hand edit: {', '.join(fields)}")
+
+
+def approved_imac(team, **fields) -> str:
+    """An IMAC change of acme's in June (acme by the record's field: no inventory), approved
+    by Alice and merged."""
+    rita = team.rita
+    rid = imac(rita, "web1", JUNE)
+    hand_edit(rita, rid, customer="acme", **fields)
+    rita.ck("change", "submit", rid, "--push")
+    team.approve_on_branch(team.alice, rid)
+    team.merge(rid)
+    rita.git("pull", "-q", "origin", "main")
+    return rid
+
+
+@pytest.mark.parametrize("edit", [{"category": "change"}, {"customer": "globex"}])
+def test_moving_an_approved_change_out_of_the_quota_by_hand_voids_its_approval(team, edit):
+    # attack: after approval, re-classify the change (category) or hand it to another
+    # customer (the record's field, its hosts carrying none) to free acme's June quota
+    rita = team.rita
+    (rita.path / "changekit.yaml").write_text(POLICY + PER_CUSTOMER)
+    rita.git("commit", "-q", "-am", "IMAC quota per customer")
+    rita.git("push", "-q", "origin", "HEAD:main")
+    first = approved_imac(team)
+    hand_edit(rita, first, **edit)
+    second = imac(rita, "web2", JUNE_LATER)
+    hand_edit(rita, second, customer="acme")
+    rita.ck("change", "submit", second)
+    report = rita.check(code=1)
+    assert {"approval-stale", "not-approved"} <= codes(report, first)
+    stale = next(p for p in report["problems"] if p["code"] == "approval-stale")
+    assert next(iter(edit)) in stale["message"]
