@@ -215,7 +215,7 @@ def over_quota(cls: ChangeClass, use: Use, others: list[Use]) -> tuple[str | Non
 
 
 def quota_problem(
-    cls: ChangeClass, use: Use, others: list[Use], next_slot: str | None
+    cls: ChangeClass, use: Use, others: list[Use], next_slot: str | None, variable: str = ""
 ) -> Problem | None:
     found = over_quota(cls, use, others)
     if found is None:
@@ -223,6 +223,13 @@ def quota_problem(
     owner, place = found
     assert cls.quota is not None
     who = f" for {owner}" if owner else ""
+    why = ""
+    if cls.quota.per != "total" and not use.owners:
+        per = cls.quota.per
+        why = (
+            f" (it has no {per}: its hosts carry no `{variable or per}` variable and the record "
+            f"no `{per}` field, so it counts against every {cls.name} change of the month)"
+        )
     hint = next_slot or ""
     if cls.exception:
         needs = "; ".join(r.describe() for r in cls.exception)
@@ -230,7 +237,7 @@ def quota_problem(
     return Problem(
         "over-quota",
         f"{cls.name} changes{who} are limited to {cls.quota.describe()}; this is number "
-        f"{place} in {use.month}",
+        f"{place} in {use.month}{why}",
         record=use.id,
         field="window",
         hint=hint or None,
@@ -309,12 +316,38 @@ class ClassRules:
         others = self.quota_uses(cls, records, inventory, now)
         if over_quota(cls, use, others) is None or self.exception_granted(record, approvals):
             return []
+        hint = self._quota_hint(cls, record, use, others, inventory, now)
+        return [quota_problem(cls, use, others, hint, variable)]  # type: ignore[list-item]
+
+    def _quota_hint(
+        self,
+        cls: ChangeClass,
+        record: Any,
+        use: Use,
+        others: list[Use],
+        inventory: Any,
+        now: datetime,
+    ) -> str:
+        """The first slot in a later month with room that also passes the windows, freezes,
+        service days and lead time (a month's first opening may be inside the notice)."""
+        from changekit.policy.access import announced_at
+
+        assert cls.quota is not None
+        lead = self.lead_for(record)
+        earliest = max(now, (announced_at(record) or now) + lead) if lead else now
+        last = datetime.max.replace(tzinfo=UTC)
         month = use.month
         for _ in range(24):
             month = cls.quota.next_month(month)
-            probe = Use(use.id, month, use.owners, datetime.max.replace(tzinfo=UTC))
-            if over_quota(cls, probe, others) is None:
-                break
-        after = max(now, cls.quota.month_start(month))
-        hint = self._next_hint(record, inventory, after)
-        return [quota_problem(cls, use, others, hint)]  # type: ignore[list-item]
+            if over_quota(cls, Use(use.id, month, use.owners, last), others) is not None:
+                continue
+            slot = self.next_allowed(record, inventory, max(earliest, cls.quota.month_start(month)))
+            if slot is None:
+                return (
+                    "no allowed slot in the next 400 days: check the policy's windows and freezes"
+                )
+            landed = Use(use.id, cls.quota.month(slot[0]), use.owners, last)
+            if over_quota(cls, landed, others) is None:
+                return self._slot_text(record, slot)
+        full = "no month of the next two years has room for it"
+        return full if cls.exception else f"{full}, and the class names no exception approval"

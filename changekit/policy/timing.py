@@ -156,6 +156,9 @@ class TimeRules:
         slot = self.next_allowed(record, inventory, after)
         if slot is None:
             return "no allowed slot in the next 400 days: check the policy's windows and freezes"
+        return self._slot_text(record, slot)
+
+    def _slot_text(self, record: Any, slot: tuple[datetime, datetime]) -> str:
         tz = self.windows[0].tz if self.windows else slot[0].tzinfo
         win = data_of(record).get("window") or {}
         if win.get("timezone"):
