@@ -168,7 +168,13 @@ def _counted(root, prefix, policy, record, proven: ledger.Proven, rel, signature
     if proven.status in final.FINISHED:
         began = proven.reached.get("in_progress")
         counted, found = final.recount(
-            root, prefix + rel(record), attributed, counted, found, began.sha if began else None
+            root,
+            prefix + rel(record),
+            attributed,
+            counted,
+            found,
+            began.sha if began else None,
+            record.data,
         )
     alive = []
     for entry in counted:

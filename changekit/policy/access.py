@@ -39,6 +39,11 @@ change class (type, category, template) and whose quota it uses (customer, team)
 an approved change could leave its class or its customer's quota by a hand edit."""
 
 
+CLASSIFYING = ("type", "category", "template", "customer", "team")
+"""The substance that says what kind of change it is and whose quota it uses, never what
+happened on the hosts: editing it after the change started is no correction of fact."""
+
+
 def data_of(record: Any) -> Mapping[str, Any]:
     data = getattr(record, "data", record)
     if not isinstance(data, Mapping):

@@ -135,3 +135,23 @@ def test_moving_an_approved_change_out_of_the_quota_by_hand_voids_its_approval(t
     assert {"approval-stale", "not-approved"} <= codes(report, first)
     stale = next(p for p in report["problems"] if p["code"] == "approval-stale")
     assert next(iter(edit)) in stale["message"]
+
+
+def test_re_classifying_a_finished_change_is_no_correction_after_the_fact(team):
+    # attack: a finished change keeps an approval edited after it started (a correction of
+    # what really happened); calling it category "change" afterwards would take it out of the
+    # IMAC quota for good and free its month
+    rita = team.rita
+    (rita.path / "changekit.yaml").write_text(POLICY + PER_CUSTOMER)
+    rita.git("commit", "-q", "-am", "IMAC quota per customer")
+    rita.git("push", "-q", "origin", "HEAD:main")
+    first = approved_imac(team)
+    rita.ck("change", "start", first, "--force", "--reason", "the printer is here early")
+    rita.ck("change", "complete", first)
+    hand_edit(rita, first, category="change")
+    report = rita.check(code=1)
+    assert {"approval-stale", "not-approved"} <= codes(report, first)
+    stale = next(p for p in report["problems"] if p["code"] == "approval-stale")
+    assert "category" in stale["message"] and "git revert" in stale["hint"]
+    rita.git("revert", "--no-edit", "HEAD")  # undone: the approval covers it again
+    assert codes(rita.check(code=0), first) == set()
