@@ -348,6 +348,6 @@ class ClassRules:
                 )
             landed = Use(use.id, cls.quota.month(slot[0]), use.owners, last)
             if over_quota(cls, landed, others) is None:
-                return self._slot_text(record, slot)
+                return self._slot_text(record, slot, cls.quota.tz)  # whose months they are
         full = "no month of the next two years has room for it"
         return full if cls.exception else f"{full}, and the class names no exception approval"

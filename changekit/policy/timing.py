@@ -158,8 +158,9 @@ class TimeRules:
             return "no allowed slot in the next 400 days: check the policy's windows and freezes"
         return self._slot_text(record, slot)
 
-    def _slot_text(self, record: Any, slot: tuple[datetime, datetime]) -> str:
-        tz = self.windows[0].tz if self.windows else slot[0].tzinfo
+    def _slot_text(self, record: Any, slot: tuple[datetime, datetime], tz: Any = None) -> str:
+        """In the record's window's zone, else ``tz``, else the first maintenance window's."""
+        tz = tz or (self.windows[0].tz if self.windows else slot[0].tzinfo)
         win = data_of(record).get("window") or {}
         if win.get("timezone"):
             with contextlib.suppress(InputError):  # an unknown zone is reported by the schema check

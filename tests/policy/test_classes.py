@@ -226,6 +226,16 @@ def test_the_next_slot_of_a_full_month_is_one_that_passes():
         "a-2", start="2026-12-08T09:00:00+01:00", status="draft", history=[]
     )  # the slot it names is really allowed
     assert policy.check_submit(moved, [used], inv, now) == []
+    # a change with no window yet: the slot is shown in the zone whose months the quota counts
+    quota_tz = policy_from_data(
+        {
+            **POLICY,
+            "classes": [{"name": "IMAC", "quota": {"count": 1, "timezone": "Europe/Berlin"}}],
+        }
+    )
+    nowin = {k: v for k, v in late.items() if k != "window"}
+    hint = quota_tz.check_submit(nowin, [used], inv, now)[0].hint
+    assert hint.startswith("the next allowed window is Tue 2026-12-01 00:00 CET")
 
 
 def test_a_quota_of_zero_proposes_no_slot():
