@@ -130,7 +130,10 @@ class Proven:
     reached: dict[str, Commit] = field(default_factory=dict)
     """Status -> the commit of the proven step that first reached it."""
     told: Commit | None = None
-    """The last commit that recorded readers told the window (announcement or reschedule)."""
+    """The last commit that recorded readers told the window (announcement or reschedule),
+    unless a later commit moved the window: readers were told another one."""
+    window_set: Commit | None = None
+    """The last commit that wrote the window (the filing, or any edit of it)."""
     rejected: Commit | None = None
     added: dict[str, tuple[Commit, dict | None]] = field(default_factory=dict)
     """Approval entry key -> the last commit that added it, and the substance then."""
@@ -278,6 +281,8 @@ def replay(
             if person_of(filed_by) != person_of(commit.author_email):
                 filed_by = commit.author_email
             requester = out.requester = filed_by
+        if facts.get("created") or "window" in (facts.get("changed") or ()):
+            out.told, out.window_set = None, commit  # (a reschedule's notice may come with it)
         why = _unexplained(facts, out, judge, requester, commit, created)
         if facts.get("created") and not created:
             created = True

@@ -155,3 +155,44 @@ def test_re_classifying_a_finished_change_is_no_correction_after_the_fact(team):
     assert "category" in stale["message"] and "git revert" in stale["hint"]
     rita.git("revert", "--no-edit", "HEAD")  # undone: the approval covers it again
     assert codes(rita.check(code=0), first) == set()
+
+
+LEAD = """
+classes:
+  - name: IMAC
+    match: {category: [install, move, add]}
+    lead_time: 3d
+"""
+
+
+def dated(when: str) -> dict:
+    return {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+
+
+def test_a_window_moved_closer_after_submission_needs_its_notice_again(team):
+    # attack: submit with a window three weeks out (the lead time holds from the
+    # submission), then move it to the next morning by hand and get it approved; the notice
+    # readers had was for another window
+    rita = team.rita
+    (rita.path / "changekit.yaml").write_text(POLICY + LEAD)
+    rita.git("commit", "-q", "-am", "IMAC lead time")
+    rita.git("push", "-q", "origin", "HEAD:main")
+    far = ("--start", "2030-06-20 02:00", "--end", "2030-06-20 03:00", "--tz", "Europe/Berlin")
+    out = rita.ck(
+        "change", "new", "--no-input", "--format", "json", "--title", "Install a printer",
+        "--type", "normal", "--category", "install", "--risk", "low", "--impact", "low",
+        "--host", "web1", "--implementation", "plug it in", "--rollback", "unplug it", *far,
+        env=dated("2030-06-01T09:00:00+00:00"),
+    )  # fmt: skip
+    rid = json.loads(out.stdout)["id"]
+    rita.ck("change", "submit", rid, env=dated("2030-06-01T10:00:00+00:00"))
+    path = rita.record_path(rid)
+    path.write_text(path.read_text().replace("2030-06-20T0", "2030-06-10T0"))
+    rita.git("commit", "-qam", "sooner", env=dated("2030-06-09T12:00:00+00:00"))
+    rita.git("push", "-q", "origin", "HEAD:main")
+    team.alice.git("pull", "-q", "origin", "main")
+    team.alice.ck("change", "approve", rid, env=dated("2030-06-09T13:00:00+00:00"))
+    report = team.alice.check(code=1)
+    assert codes(report, rid) == {"lead-time-too-short"}
+    found = next(p for p in report["problems"] if p["code"] == "lead-time-too-short")
+    assert "needs 3d notice, but the window starts 12h" in found["message"]
