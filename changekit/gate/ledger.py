@@ -150,6 +150,10 @@ class Proven:
     accepted: set[str] = field(default_factory=set)
     """The commits (shas) of this record that a step explains."""
     problems: list[Problem] = field(default_factory=list)
+    approvals_hold: bool = True
+    """False when the approvals that count no longer cover the record as it reads now (its
+    substance changed after them): it was approved, but not to do what it now says. Set by
+    ``changekit.drift.proof``; the gate reports the same as ``approval-stale``."""
 
     def time(self, status: str) -> datetime | None:
         commit = self.reached.get(status)
