@@ -137,7 +137,11 @@ class TimeRules:
         win = window_of(record)
         length = (win[1] - win[0]) if win else timedelta(hours=1)
         targets = resolve(record, inventory)
-        after = after.astimezone(UTC).replace(second=0, microsecond=0)
+        # whole minutes, rounded up: a slot a second early may be inside the notice
+        exact = after.astimezone(UTC)
+        after = exact.replace(second=0, microsecond=0)
+        if after < exact:
+            after += timedelta(minutes=1)
         candidates = {after}
         for windows in self.windows_for(targets):
             candidates |= {s for s, _e, _w in openings(windows, after) if s > after}

@@ -272,3 +272,27 @@ def test_a_change_with_no_team_says_why_it_counts_against_every_team():
         "counts against every IMAC change of the month)"
     )
     assert policy.check_submit({**mine, "team": "web"}, [other], inv, NOW) == []
+
+
+def test_the_next_slot_is_never_seconds_inside_the_notice():
+    # attack: "now" had seconds, the next slot was rounded down to the minute, and the slot
+    # proposed (3 days from now, at 08:00) started 30 s inside the 3 days' notice
+    policy = policy_from_data(
+        {
+            "version": 1,
+            "classes": [{"name": "IMAC", "match": {"category": ["install"]}, "lead_time": "3d"}],
+        }
+    )
+    now = datetime(2026, 11, 2, 8, 0, 30, tzinfo=UTC)
+    soon = record("c1", start="2026-11-03T09:00:00+01:00", status="draft", history=[])
+    hint = policy.check_submit(soon, [], None, now)[0].hint
+    assert hint.startswith("the next allowed window is Thu 2026-11-05 09:01 CET")
+    moved = {
+        **soon,
+        "window": {
+            **soon["window"],
+            "start": "2026-11-05T09:01:00+01:00",
+            "end": "2026-11-05T10:01:00+01:00",
+        },
+    }
+    assert policy.check_submit(moved, [], None, now) == []
