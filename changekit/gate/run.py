@@ -10,7 +10,7 @@ from typing import Any
 
 from changekit.errors import ChangekitError, WorkspaceError
 from changekit.gate import base as base_rules
-from changekit.gate import history, verdict
+from changekit.gate import history, order, verdict
 from changekit.plugins import hook
 from changekit.policy import Policy, load_policy
 from changekit.policy.conflicts import ConflictIndex
@@ -159,6 +159,8 @@ def _check(ws, policy, inventory, loaded, changed, prefix, base, report, now) ->
     # judged as proven: status, history times, announcement (records a --base check does
     # not replay keep what they say; the check of the base branch proved those)
     proven = {rid: verdict.view(r, verdicts[rid].proven) for r in chosen if (rid := r.id)}
+    if any(c.quota for c in policy.classes):  # quotas rank by submission, to the commit
+        policy.filing_order = order.filing_order(ws.root, loaded.records, verdicts)
     judged = [proven.get(r.id, r) for r in loaded.records]
     index = ConflictIndex(judged, inventory, policy.conflict_statuses)
     for record in chosen:

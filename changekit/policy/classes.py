@@ -161,6 +161,8 @@ class Use:
     month: str
     owners: frozenset[str]
     filed: datetime
+    seq: int = 0
+    """Its place among the changes filed in the same second (``Policy.filing_order``)."""
 
 
 def when_counted(record: Any, now: datetime) -> datetime:
@@ -180,6 +182,7 @@ def use_of(
     variable: str,
     now: datetime,
     filed: datetime | None = None,
+    seq: int = 0,
 ) -> Use:
     assert cls.quota is not None
     from changekit.policy.access import last_history_time
@@ -187,7 +190,8 @@ def use_of(
     quota = cls.quota
     scope = owners(record, inventory, quota.per, variable) if quota.per != "total" else frozenset()
     filed = filed or last_history_time(record, "submitted") or now
-    return Use(str(record_id(record)), quota.month(when_counted(record, now)), scope, filed)
+    month = quota.month(when_counted(record, now))
+    return Use(str(record_id(record)), month, scope, filed, seq)
 
 
 def rank(use: Use, others: Iterable[Use], owner: str | None) -> int:
@@ -198,7 +202,7 @@ def rank(use: Use, others: Iterable[Use], owner: str | None) -> int:
             continue
         if owner is not None and owner not in other.owners:
             continue
-        if (other.filed, other.id) < (use.filed, use.id):
+        if (other.filed, other.seq, other.id) < (use.filed, use.seq, use.id):
             before += 1
     return before
 
@@ -288,7 +292,14 @@ class ClassRules:
             cache[key] = (
                 records,  # held, so its id is not reused while cached
                 [
-                    use_of(cls, r, inventory, variable, now)
+                    use_of(
+                        cls,
+                        r,
+                        inventory,
+                        variable,
+                        now,
+                        seq=self.filing_order.get(str(record_id(r)), 0),
+                    )
                     for r in records
                     if data_of(r).get("status") in COUNTED and self.class_of(r) is cls
                 ],
@@ -312,7 +323,8 @@ class ClassRules:
             return []
         variable = self.owner_variable(cls.quota.per)
         last = datetime.max.replace(tzinfo=UTC) if filing else None
-        use = use_of(cls, record, inventory, variable, now, last)
+        seq = self.filing_order.get(str(record_id(record)), 0)
+        use = use_of(cls, record, inventory, variable, now, last, seq)
         others = self.quota_uses(cls, records, inventory, now)
         if over_quota(cls, use, others) is None or self.exception_granted(record, approvals):
             return []

@@ -196,3 +196,27 @@ def test_a_window_moved_closer_after_submission_needs_its_notice_again(team):
     assert codes(report, rid) == {"lead-time-too-short"}
     found = next(p for p in report["problems"] if p["code"] == "lead-time-too-short")
     assert "needs 3d notice, but the window starts 12h" in found["message"]
+
+
+def test_two_changes_submitted_in_the_same_second_keep_the_order_git_proves(team):
+    # attack (a race): commit dates have whole seconds, and a tie was broken by the random
+    # record ids, so a change submitted in the same second as an approved, merged one, on
+    # top of it, could take its place in the quota. Here the later one gets the smaller id.
+    rita = team.rita
+    (rita.path / "changekit.yaml").write_text(POLICY + CLASSES)
+    rita.git("commit", "-q", "-am", "IMAC quota")
+    rita.git("push", "-q", "origin", "HEAD:main")
+    ids = sorted([imac(rita, "web1", JUNE), imac(rita, "web2", JUNE_LATER)])
+    later, first = ids  # the first one submitted has the larger id
+    same = dated("2030-05-01T10:00:00+00:00")
+    rita.ck("change", "submit", first, env=same)
+    rita.git("push", "-q", "origin", "HEAD:main")
+    team.alice.git("pull", "-q", "origin", "main")
+    team.alice.ck("change", "approve", first)
+    team.alice.git("push", "-q", "origin", "HEAD:main")
+    rita.git("pull", "-q", "origin", "main")
+    hand_edit(rita, later, status="submitted")  # on top of the first one, the same second
+    rita.git("commit", "-q", "--amend", "--no-edit", "--reset-author", env=same)
+    report = rita.check(code=1)
+    assert codes(report, first) == set()
+    assert codes(report, later) == {"over-quota"}
