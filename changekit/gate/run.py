@@ -175,6 +175,19 @@ def _check(ws, policy, inventory, loaded, changed, prefix, base, report, now) ->
         report.problems.extend(
             p if p.path else Problem(**{**p.as_dict(), "path": path}) for p in problems
         )
+    if changed is not None and any(c.quota for c in policy.classes):
+        report.problems += _displaced(policy, chosen, proven, judged, inventory, rel, now)
+
+
+def _displaced(policy, chosen, proven, judged, inventory, rel, now) -> list[Problem]:
+    """Under ``--base``, the changes the pull request pushes over a quota (they are not its
+    records, so no other check of this run judges them)."""
+    by_id = {r.id: r for r in judged}
+    found = policy.displaced([proven[r.id] for r in chosen], judged, inventory, now)
+    return [
+        Problem(**{**p.as_dict(), "path": rel(by_id[p.record])}) if p.record in by_id else p
+        for p in found
+    ]
 
 
 def _unknown_hosts(record: Any, inventory: Any | None) -> list[Problem]:

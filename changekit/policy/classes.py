@@ -32,6 +32,9 @@ COUNTED = frozenset(
 
 PER = ("customer", "team", "total")
 
+WAITING = ("submitted", "approved", "scheduled")
+"""Filed and not started: the statuses the gate holds to a quota."""
+
 
 @dataclass(frozen=True)
 class Quota:
@@ -363,3 +366,37 @@ class ClassRules:
                 return self._slot_text(record, slot, cls.quota.tz)  # whose months they are
         full = "no month of the next two years has room for it"
         return full if cls.exception else f"{full}, and the class names no exception approval"
+
+    def displaced(
+        self, changed: list[Any], pool: list[Any], inventory: Any | None, now: datetime
+    ) -> list[Problem]:
+        """Over-quota problems ``changed`` records cause the others of ``pool`` not yet
+        started. A ``--base`` check judges only a pull request's records: one filed before a
+        change the base approved since ranks first, and would push that one over its quota
+        unseen until after the merge."""
+        mine = {str(record_id(r)) for r in changed}
+        rest_by_id = {str(record_id(r)): r for r in pool if str(record_id(r)) not in mine}
+        rest = list(rest_by_id.values())
+        out: list[Problem] = []
+        for cls in self.classes:
+            if cls.quota is None:
+                continue
+            uses = self.quota_uses(cls, pool, inventory, now)
+            theirs = [u for u in uses if u.id in mine]
+            for use in uses:
+                record = rest_by_id.get(use.id)
+                if record is None or data_of(record).get("status") not in WAITING:
+                    continue  # (a started change is judged against its quota no more)
+                before = sorted(
+                    u.id
+                    for u in theirs
+                    if u.month == use.month
+                    and (cls.quota.per == "total" or u.owners & use.owners or not use.owners)
+                )
+                if not before or not (found := self.quota_check(record, pool, inventory, now)):
+                    continue
+                if self.quota_check(record, rest, inventory, now):
+                    continue  # over it without the pull request too: not its doing
+                why = f"this pull request puts it over the quota ({', '.join(before)} was filed before it)"
+                out += [Problem(**{**p.as_dict(), "message": f"{why}: {p.message}"}) for p in found]
+        return out

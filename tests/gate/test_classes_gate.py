@@ -5,6 +5,7 @@ record nor a hand-edited status gets a change past the quota."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import yaml
@@ -220,3 +221,31 @@ def test_two_changes_submitted_in_the_same_second_keep_the_order_git_proves(team
     report = rita.check(code=1)
     assert codes(report, first) == set()
     assert codes(report, later) == {"over-quota"}
+
+
+def test_a_pull_request_that_pushes_an_approved_change_over_the_quota_fails(team):
+    # attack: a --base check judges only the pull request's records. One submitted before a
+    # change main has approved since ranks first in the month, so merging it would push the
+    # approved one over the quota, and only main's own check would see it, after the merge.
+    rita = team.rita
+    (rita.path / "changekit.yaml").write_text(POLICY + CLASSES)
+    rita.git("commit", "-q", "-am", "IMAC quota")
+    rita.git("push", "-q", "origin", "HEAD:main")
+    early = imac(rita, "web1", JUNE)
+    rita.ck("change", "submit", early, "--push")
+    time.sleep(1.1)  # commit dates (and the files' history) have whole seconds
+    approved = imac(rita, "web2", JUNE_LATER)
+    rita.ck("change", "submit", approved, "--push")
+    team.approve_on_branch(team.alice, approved)
+    team.merge(approved)
+    team.approve_on_branch(team.alice, early)
+    ci = team.ci(f"change/{early}")
+    ci.git("merge", "-q", "--no-edit", "origin/main")  # the pull request, up to date
+    report = ci.check("--base", "origin/main", code=1)
+    assert codes(report, early) == set()
+    assert codes(report, approved) == {"over-quota"}
+    found = next(p for p in report["problems"] if p["code"] == "over-quota")
+    assert found["message"].startswith(
+        f"this pull request puts it over the quota ({early} was filed before it): "
+    )
+    assert found["path"] == f"change_records/{approved}.yaml"
