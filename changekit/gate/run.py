@@ -160,7 +160,8 @@ def _check(ws, policy, inventory, loaded, changed, prefix, base, report, now) ->
     # not replay keep what they say; the check of the base branch proved those)
     proven = {rid: verdict.view(r, verdicts[rid].proven) for r in chosen if (rid := r.id)}
     if any(c.quota for c in policy.classes):  # quotas rank by submission, to the commit
-        policy.filing_order = order.filing_order(ws.root, loaded.records, verdicts)
+        counted = {r.id for r in chosen if (c := policy.class_of(r)) is not None and c.quota}
+        policy.filing_order = order.filing_order(ws.root, loaded.records, verdicts, counted)
     judged = [proven.get(r.id, r) for r in loaded.records]
     index = ConflictIndex(judged, inventory, policy.conflict_statuses)
     for record in chosen:
