@@ -342,14 +342,17 @@ class ClassRules:
         others: list[Use],
         inventory: Any,
         now: datetime,
+        after: datetime | None = None,
     ) -> str:
         """The first slot in a later month with room that also passes the windows, freezes,
-        service days and lead time (a month's first opening may be inside the notice)."""
+        service days and lead time (a month's first opening may be inside the notice), at
+        or after ``after``."""
         from changekit.policy.access import announced_at
 
         assert cls.quota is not None
         lead = self.lead_for(record)
         earliest = max(now, (announced_at(record) or now) + lead) if lead else now
+        earliest = max(earliest, after) if after else earliest
         last = datetime.max.replace(tzinfo=UTC)
         month = use.month
         for _ in range(24):
@@ -400,3 +403,22 @@ class ClassRules:
                 why = f"this pull request puts it over the quota ({', '.join(before)} was filed before it)"
                 out += [Problem(**{**p.as_dict(), "message": f"{why}: {p.message}"}) for p in found]
         return out
+
+    def _room_hint(
+        self, record: Any, records: Any, inventory: Any, after: datetime, now: datetime
+    ) -> str:
+        """The next allowed slot at or after ``after`` in a month its class's quota has room
+        in: the next service day may be in a month that is full."""
+        cls = self.class_of(record)
+        slot = self.next_allowed(record, inventory, after) if cls and cls.quota else None
+        if cls is None or cls.quota is None or slot is None:
+            return self._next_hint(record, inventory, after)
+        pool = getattr(records, "records", records)  # a ConflictIndex holds the list
+        variable = self.owner_variable(cls.quota.per)
+        seq = self.filing_order.get(str(record_id(record)), 0)
+        use = use_of(cls, record, inventory, variable, now, None, seq)
+        others = self.quota_uses(cls, pool, inventory, now)
+        landed = Use(use.id, cls.quota.month(slot[0]), use.owners, use.filed, seq)
+        if over_quota(cls, landed, others) is None:
+            return self._slot_text(record, slot)
+        return self._quota_hint(cls, record, landed, others, inventory, now, after)

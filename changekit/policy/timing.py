@@ -207,7 +207,7 @@ class TimeRules:
                 lead = self.lead_for(record)
                 if lead:
                     earliest = max(earliest, since + lead)
-                hint = self._next_hint(record, inventory, earliest)
+                hint = self._room_hint(record, records, inventory, earliest, now)
                 out = [Problem(**{**p.as_dict(), "hint": p.hint or hint}) for p in out]
         out += self.conflict_problems(record, records, inventory)
         return out

@@ -296,3 +296,18 @@ def test_the_next_slot_is_never_seconds_inside_the_notice():
         },
     }
     assert policy.check_submit(moved, [], None, now) == []
+
+
+def test_the_next_service_day_offered_is_in_a_month_with_room():
+    # attack: outside the service day, the hint named the next Tuesday (2026-12-01) although
+    # December was full for acme, so following it was refused as over the quota
+    policy = policy_from_data(_no_exception(count=1))
+    inv = inventory()
+    now = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)  # a Friday
+    december = record("a-1", start="2026-12-08T09:00:00+01:00")
+    wednesday = record("a-2", start="2026-11-25T09:00:00+01:00", status="draft", history=[])
+    problems = policy.check_submit(wednesday, [december], inv, now)
+    assert codes(problems) == ["outside-service-day"]
+    assert problems[0].hint.startswith("the next allowed window is Tue 2027-01-05 09:00 CET")
+    january = record("a-2", start="2027-01-05T09:00:00+01:00", status="draft", history=[])
+    assert policy.check_submit(january, [december], inv, now) == []
