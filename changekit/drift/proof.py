@@ -40,12 +40,21 @@ def prove_all(ws: Workspace, records: list[Any]) -> dict[str, ledger.Proven]:
     found = verdict.prove(
         ws, policy, records, repo_prefix(ws.root), _rel, limited=False, signers=signers
     )
+    for record in records:
+        held = found[record.id]
+        if "approved" in held.proven.reached:
+            # a record edited after its approval (a host added) explains nothing it now says
+            seen = verdict.view(record, held.proven)
+            held.proven.approvals_hold = policy.is_approved(seen, held.counted)
     return {rid: v.proven for rid, v in found.items()}
 
 
 def approved_at(record: Any, proven: ledger.Proven) -> datetime | None:
     """When the record was proven approved to run: its approval, or for an emergency change
-    whichever came first of its approval and its start; None when history proves neither."""
+    whichever came first of its approval and its start; None when history proves neither,
+    or when its approvals no longer cover what the record now says."""
     steps = STARTS if record.type == "emergency" else STARTS[:1]
+    if not proven.approvals_hold:
+        steps = tuple(s for s in steps if s != "approved")
     times = [t for t in (proven.time(s) for s in steps) if t is not None]
     return min(times) if times else None

@@ -227,5 +227,5 @@ def changes_between(
 
 def _approval(record: RecordSpan) -> str:
     if record.approved is None:
-        return "which its git history never proves approved"
+        return "which its git history never proves approved as it reads now"
     return f"approved only at {record.approved.isoformat()}, after the scan"

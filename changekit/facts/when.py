@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from changekit.errors import InputError
 
@@ -23,7 +25,18 @@ def scan_time(scan_id: str) -> datetime:
     return datetime.strptime(m.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
 
 
-def _local() -> tzinfo:
+def local_zone() -> tzinfo:
+    """The machine's zone with its rules, as ``TZ`` or ``/etc/localtime`` name it: a day in
+    July is a summer day even when read in December. Today's fixed offset only when neither
+    names a zone ``zoneinfo`` knows (say, a POSIX rule in ``TZ``)."""
+    name = os.environ.get("TZ")
+    try:
+        if name is not None:
+            return ZoneInfo(name.lstrip(":") or "UTC")  # set but empty: UTC, as for libc
+        with open("/etc/localtime", "rb") as f:
+            return ZoneInfo.from_file(f, key="localtime")
+    except (OSError, ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        pass
     return datetime.now().astimezone().tzinfo or UTC
 
 
@@ -33,7 +46,7 @@ def resolve(
     """``(scan id or None, instant)``. A date means the end of that day in local time
     (``--at 2026-01-05`` is the state at the end of the 5th); ``yesterday`` likewise."""
     text = when.strip()
-    tz = tz or _local()
+    tz = tz or local_zone()
     now = now or datetime.now(tz)
     if SCAN_ID.match(text):
         return text, scan_time(text)

@@ -130,7 +130,10 @@ class Proven:
     reached: dict[str, Commit] = field(default_factory=dict)
     """Status -> the commit of the proven step that first reached it."""
     told: Commit | None = None
-    """The last commit that recorded readers told the window (announcement or reschedule)."""
+    """The last commit that recorded readers told the window (announcement or reschedule),
+    unless a later commit moved the window: readers were told another one."""
+    window_set: Commit | None = None
+    """The last commit that wrote the window (the filing, or any edit of it)."""
     rejected: Commit | None = None
     added: dict[str, tuple[Commit, dict | None]] = field(default_factory=dict)
     """Approval entry key -> the last commit that added it, and the substance then."""
@@ -147,6 +150,10 @@ class Proven:
     accepted: set[str] = field(default_factory=set)
     """The commits (shas) of this record that a step explains."""
     problems: list[Problem] = field(default_factory=list)
+    approvals_hold: bool = True
+    """False when the approvals that count no longer cover the record as it reads now (its
+    substance changed after them): it was approved, but not to do what it now says. Set by
+    ``changekit.drift.proof``; the gate reports the same as ``approval-stale``."""
 
     def time(self, status: str) -> datetime | None:
         commit = self.reached.get(status)
@@ -278,6 +285,8 @@ def replay(
             if person_of(filed_by) != person_of(commit.author_email):
                 filed_by = commit.author_email
             requester = out.requester = filed_by
+        if facts.get("created") or "window" in (facts.get("changed") or ()):
+            out.told, out.window_set = None, commit  # (a reschedule's notice may come with it)
         why = _unexplained(facts, out, judge, requester, commit, created)
         if facts.get("created") and not created:
             created = True

@@ -10,7 +10,7 @@ from typing import Any
 
 from changekit.errors import ChangekitError, WorkspaceError
 from changekit.gate import base as base_rules
-from changekit.gate import history, verdict
+from changekit.gate import history, order, verdict
 from changekit.plugins import hook
 from changekit.policy import Policy, load_policy
 from changekit.policy.conflicts import ConflictIndex
@@ -159,6 +159,9 @@ def _check(ws, policy, inventory, loaded, changed, prefix, base, report, now) ->
     # judged as proven: status, history times, announcement (records a --base check does
     # not replay keep what they say; the check of the base branch proved those)
     proven = {rid: verdict.view(r, verdicts[rid].proven) for r in chosen if (rid := r.id)}
+    if any(c.quota for c in policy.classes):  # quotas rank by submission, to the commit
+        counted = {r.id for r in chosen if (c := policy.class_of(r)) is not None and c.quota}
+        policy.filing_order = order.filing_order(ws.root, loaded.records, verdicts, counted)
     judged = [proven.get(r.id, r) for r in loaded.records]
     index = ConflictIndex(judged, inventory, policy.conflict_statuses)
     for record in chosen:
@@ -173,6 +176,19 @@ def _check(ws, policy, inventory, loaded, changed, prefix, base, report, now) ->
         report.problems.extend(
             p if p.path else Problem(**{**p.as_dict(), "path": path}) for p in problems
         )
+    if changed is not None and any(c.quota for c in policy.classes):
+        report.problems += _displaced(policy, chosen, proven, judged, inventory, rel, now)
+
+
+def _displaced(policy, chosen, proven, judged, inventory, rel, now) -> list[Problem]:
+    """Under ``--base``, the changes the pull request pushes over a quota (they are not its
+    records, so no other check of this run judges them)."""
+    by_id = {r.id: r for r in judged}
+    found = policy.displaced([proven[r.id] for r in chosen], judged, inventory, now)
+    return [
+        Problem(**{**p.as_dict(), "path": rel(by_id[p.record])}) if p.record in by_id else p
+        for p in found
+    ]
 
 
 def _unknown_hosts(record: Any, inventory: Any | None) -> list[Problem]:

@@ -42,6 +42,14 @@ def view(record: Any, proven: ledger.Proven) -> ChangeRecord:
         submitted and parse_stored(submitted[-1].date) > parse_stored(told.date)
     ):
         announcement["announced_at"] = told.date
+    elif (
+        told is None
+        and submitted
+        and proven.window_set is not None
+        and parse_stored(proven.window_set.date) > parse_stored(submitted[-1].date)
+    ):
+        # moved after the submission and nobody told since: the notice runs from the move
+        announcement["announced_at"] = proven.window_set.date
     if announcement:
         data["announcement"] = announcement
     else:
@@ -168,7 +176,13 @@ def _counted(root, prefix, policy, record, proven: ledger.Proven, rel, signature
     if proven.status in final.FINISHED:
         began = proven.reached.get("in_progress")
         counted, found = final.recount(
-            root, prefix + rel(record), attributed, counted, found, began.sha if began else None
+            root,
+            prefix + rel(record),
+            attributed,
+            counted,
+            found,
+            began.sha if began else None,
+            record.data,
         )
     alive = []
     for entry in counted:

@@ -35,8 +35,9 @@ class Event:
 class Cache:
     """Facts about commits, in ``.git/changekit/`` where no commit can plant a file."""
 
-    NAME = f"changekit/ledger-v6-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
-    """marshal: several times faster to read than JSON at 50,000 commits; per Python version."""
+    NAME = f"changekit/ledger-v7-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
+    """marshal: several times faster to read than JSON at 50,000 commits; per Python version.
+    The version changes with what ``facts`` hold (v7: category, customer and team are substance)."""
 
     def __init__(self, root: Path) -> None:
         git_path = history.git(root, "rev-parse", "--git-path", self.NAME).decode().strip()

@@ -15,6 +15,7 @@ ACTIVE_STATUSES = ("submitted", "approved", "scheduled", "in_progress")
 
 SUBSTANCE_FIELDS = (
     "type",
+    "category",
     "risk",
     "impact",
     "requester",
@@ -28,10 +29,19 @@ SUBSTANCE_FIELDS = (
     "plan",
     "services",
     "contact",
+    "customer",
+    "team",
 )
 """What an approver approves: a change to any of these after an approval voids it. Who is told
 (services, contact, hosts and the announcement's extra audiences) is part of it: an approval
-of a change announced to some readers does not cover telling fewer."""
+of a change announced to some readers does not cover telling fewer. So is what decides its
+change class (type, category, template) and whose quota it uses (customer, team): otherwise
+an approved change could leave its class or its customer's quota by a hand edit."""
+
+
+CLASSIFYING = ("type", "category", "template", "customer", "team")
+"""The substance that says what kind of change it is and whose quota it uses, never what
+happened on the hosts: editing it after the change started is no correction of fact."""
 
 
 def data_of(record: Any) -> Mapping[str, Any]:

@@ -32,6 +32,9 @@ COUNTED = frozenset(
 
 PER = ("customer", "team", "total")
 
+WAITING = ("submitted", "approved", "scheduled")
+"""Filed and not started: the statuses the gate holds to a quota."""
+
 
 @dataclass(frozen=True)
 class Quota:
@@ -161,6 +164,8 @@ class Use:
     month: str
     owners: frozenset[str]
     filed: datetime
+    seq: int = 0
+    """Its place among the changes filed in the same second (``Policy.filing_order``)."""
 
 
 def when_counted(record: Any, now: datetime) -> datetime:
@@ -180,6 +185,7 @@ def use_of(
     variable: str,
     now: datetime,
     filed: datetime | None = None,
+    seq: int = 0,
 ) -> Use:
     assert cls.quota is not None
     from changekit.policy.access import last_history_time
@@ -187,7 +193,8 @@ def use_of(
     quota = cls.quota
     scope = owners(record, inventory, quota.per, variable) if quota.per != "total" else frozenset()
     filed = filed or last_history_time(record, "submitted") or now
-    return Use(str(record_id(record)), quota.month(when_counted(record, now)), scope, filed)
+    month = quota.month(when_counted(record, now))
+    return Use(str(record_id(record)), month, scope, filed, seq)
 
 
 def rank(use: Use, others: Iterable[Use], owner: str | None) -> int:
@@ -198,7 +205,7 @@ def rank(use: Use, others: Iterable[Use], owner: str | None) -> int:
             continue
         if owner is not None and owner not in other.owners:
             continue
-        if (other.filed, other.id) < (use.filed, use.id):
+        if (other.filed, other.seq, other.id) < (use.filed, use.seq, use.id):
             before += 1
     return before
 
@@ -215,7 +222,7 @@ def over_quota(cls: ChangeClass, use: Use, others: list[Use]) -> tuple[str | Non
 
 
 def quota_problem(
-    cls: ChangeClass, use: Use, others: list[Use], next_slot: str | None
+    cls: ChangeClass, use: Use, others: list[Use], next_slot: str | None, variable: str = ""
 ) -> Problem | None:
     found = over_quota(cls, use, others)
     if found is None:
@@ -223,6 +230,13 @@ def quota_problem(
     owner, place = found
     assert cls.quota is not None
     who = f" for {owner}" if owner else ""
+    why = ""
+    if cls.quota.per != "total" and not use.owners:
+        per = cls.quota.per
+        why = (
+            f" (it has no {per}: its hosts carry no `{variable or per}` variable and the record "
+            f"no `{per}` field, so it counts against every {cls.name} change of the month)"
+        )
     hint = next_slot or ""
     if cls.exception:
         needs = "; ".join(r.describe() for r in cls.exception)
@@ -230,7 +244,7 @@ def quota_problem(
     return Problem(
         "over-quota",
         f"{cls.name} changes{who} are limited to {cls.quota.describe()}; this is number "
-        f"{place} in {use.month}",
+        f"{place} in {use.month}{why}",
         record=use.id,
         field="window",
         hint=hint or None,
@@ -281,7 +295,14 @@ class ClassRules:
             cache[key] = (
                 records,  # held, so its id is not reused while cached
                 [
-                    use_of(cls, r, inventory, variable, now)
+                    use_of(
+                        cls,
+                        r,
+                        inventory,
+                        variable,
+                        now,
+                        seq=self.filing_order.get(str(record_id(r)), 0),
+                    )
                     for r in records
                     if data_of(r).get("status") in COUNTED and self.class_of(r) is cls
                 ],
@@ -305,16 +326,99 @@ class ClassRules:
             return []
         variable = self.owner_variable(cls.quota.per)
         last = datetime.max.replace(tzinfo=UTC) if filing else None
-        use = use_of(cls, record, inventory, variable, now, last)
+        seq = self.filing_order.get(str(record_id(record)), 0)
+        use = use_of(cls, record, inventory, variable, now, last, seq)
         others = self.quota_uses(cls, records, inventory, now)
         if over_quota(cls, use, others) is None or self.exception_granted(record, approvals):
             return []
+        hint = self._quota_hint(cls, record, use, others, inventory, now)
+        return [quota_problem(cls, use, others, hint, variable)]  # type: ignore[list-item]
+
+    def _quota_hint(
+        self,
+        cls: ChangeClass,
+        record: Any,
+        use: Use,
+        others: list[Use],
+        inventory: Any,
+        now: datetime,
+        after: datetime | None = None,
+    ) -> str:
+        """The first slot in a later month with room that also passes the windows, freezes,
+        service days and lead time (a month's first opening may be inside the notice), at
+        or after ``after``."""
+        from changekit.policy.access import announced_at
+
+        assert cls.quota is not None
+        lead = self.lead_for(record)
+        earliest = max(now, (announced_at(record) or now) + lead) if lead else now
+        earliest = max(earliest, after) if after else earliest
+        last = datetime.max.replace(tzinfo=UTC)
         month = use.month
         for _ in range(24):
             month = cls.quota.next_month(month)
-            probe = Use(use.id, month, use.owners, datetime.max.replace(tzinfo=UTC))
-            if over_quota(cls, probe, others) is None:
-                break
-        after = max(now, cls.quota.month_start(month))
-        hint = self._next_hint(record, inventory, after)
-        return [quota_problem(cls, use, others, hint)]  # type: ignore[list-item]
+            if over_quota(cls, Use(use.id, month, use.owners, last), others) is not None:
+                continue
+            slot = self.next_allowed(record, inventory, max(earliest, cls.quota.month_start(month)))
+            if slot is None:
+                return (
+                    "no allowed slot in the next 400 days: check the policy's windows and freezes"
+                )
+            landed = Use(use.id, cls.quota.month(slot[0]), use.owners, last)
+            if over_quota(cls, landed, others) is None:
+                return self._slot_text(record, slot, cls.quota.tz)  # whose months they are
+        full = "no month of the next two years has room for it"
+        return full if cls.exception else f"{full}, and the class names no exception approval"
+
+    def displaced(
+        self, changed: list[Any], pool: list[Any], inventory: Any | None, now: datetime
+    ) -> list[Problem]:
+        """Over-quota problems ``changed`` records cause the others of ``pool`` not yet
+        started. A ``--base`` check judges only a pull request's records: one filed before a
+        change the base approved since ranks first, and would push that one over its quota
+        unseen until after the merge."""
+        mine = {str(record_id(r)) for r in changed}
+        rest_by_id = {str(record_id(r)): r for r in pool if str(record_id(r)) not in mine}
+        rest = list(rest_by_id.values())
+        out: list[Problem] = []
+        for cls in self.classes:
+            if cls.quota is None:
+                continue
+            uses = self.quota_uses(cls, pool, inventory, now)
+            theirs = [u for u in uses if u.id in mine]
+            for use in uses:
+                record = rest_by_id.get(use.id)
+                if record is None or data_of(record).get("status") not in WAITING:
+                    continue  # (a started change is judged against its quota no more)
+                before = sorted(
+                    u.id
+                    for u in theirs
+                    if u.month == use.month
+                    and (cls.quota.per == "total" or u.owners & use.owners or not use.owners)
+                )
+                if not before or not (found := self.quota_check(record, pool, inventory, now)):
+                    continue
+                if self.quota_check(record, rest, inventory, now):
+                    continue  # over it without the pull request too: not its doing
+                why = f"this pull request puts it over the quota ({', '.join(before)} was filed before it)"
+                out += [Problem(**{**p.as_dict(), "message": f"{why}: {p.message}"}) for p in found]
+        return out
+
+    def _room_hint(
+        self, record: Any, records: Any, inventory: Any, after: datetime, now: datetime
+    ) -> str:
+        """The next allowed slot at or after ``after`` in a month its class's quota has room
+        in: the next service day may be in a month that is full."""
+        cls = self.class_of(record)
+        slot = self.next_allowed(record, inventory, after) if cls and cls.quota else None
+        if cls is None or cls.quota is None or slot is None:
+            return self._next_hint(record, inventory, after)
+        pool = getattr(records, "records", records)  # a ConflictIndex holds the list
+        variable = self.owner_variable(cls.quota.per)
+        seq = self.filing_order.get(str(record_id(record)), 0)
+        use = use_of(cls, record, inventory, variable, now, None, seq)
+        others = self.quota_uses(cls, pool, inventory, now)
+        landed = Use(use.id, cls.quota.month(slot[0]), use.owners, use.filed, seq)
+        if over_quota(cls, landed, others) is None:
+            return self._slot_text(record, slot)
+        return self._quota_hint(cls, record, landed, others, inventory, now, after)

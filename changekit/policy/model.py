@@ -57,6 +57,9 @@ class Policy(TimeRules, LifecycleChecks, ClassRules):
         default_factory=lambda: {"customer": "customer", "team": "team"}
     )
     """``customer``/``team`` -> the inventory variable that names a host's customer or team."""
+    filing_order: dict[str, int] = field(default_factory=dict)
+    """Record id -> its place among submissions git dates in the same second, set by the gate
+    (``changekit.gate.order``); a quota ranks by submission time, then by this."""
     templates: dict[str, dict] | None = None
     """Template name -> its fields, set by callers that can read them (``check``, the lifecycle
     steps); None: unknown, and a pre-approved template is then judged by its name only."""

@@ -137,7 +137,11 @@ class TimeRules:
         win = window_of(record)
         length = (win[1] - win[0]) if win else timedelta(hours=1)
         targets = resolve(record, inventory)
-        after = after.astimezone(UTC).replace(second=0, microsecond=0)
+        # whole minutes, rounded up: a slot a second early may be inside the notice
+        exact = after.astimezone(UTC)
+        after = exact.replace(second=0, microsecond=0)
+        if after < exact:
+            after += timedelta(minutes=1)
         candidates = {after}
         for windows in self.windows_for(targets):
             candidates |= {s for s, _e, _w in openings(windows, after) if s > after}
@@ -156,7 +160,11 @@ class TimeRules:
         slot = self.next_allowed(record, inventory, after)
         if slot is None:
             return "no allowed slot in the next 400 days: check the policy's windows and freezes"
-        tz = self.windows[0].tz if self.windows else slot[0].tzinfo
+        return self._slot_text(record, slot)
+
+    def _slot_text(self, record: Any, slot: tuple[datetime, datetime], tz: Any = None) -> str:
+        """In the record's window's zone, else ``tz``, else the first maintenance window's."""
+        tz = tz or (self.windows[0].tz if self.windows else slot[0].tzinfo)
         win = data_of(record).get("window") or {}
         if win.get("timezone"):
             with contextlib.suppress(InputError):  # an unknown zone is reported by the schema check
@@ -199,7 +207,7 @@ class TimeRules:
                 lead = self.lead_for(record)
                 if lead:
                     earliest = max(earliest, since + lead)
-                hint = self._next_hint(record, inventory, earliest)
+                hint = self._room_hint(record, records, inventory, earliest, now)
                 out = [Problem(**{**p.as_dict(), "hint": p.hint or hint}) for p in out]
         out += self.conflict_problems(record, records, inventory)
         return out

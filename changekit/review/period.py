@@ -10,10 +10,10 @@ end. A time without an offset is in the local zone, as everywhere in changekit.
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, tzinfo
+from datetime import UTC, datetime, time, tzinfo
 
 from changekit.errors import InputError
-from changekit.facts.when import HINT, resolve
+from changekit.facts.when import HINT, local_zone, resolve
 
 _DAY = re.compile(r"^(today|yesterday|\d{4}-\d{2}-\d{2})$", re.IGNORECASE)
 
@@ -24,10 +24,17 @@ def moment(
     """The instant ``text`` names: with ``start``, a day means its first instant."""
     try:
         _scan, instant = resolve(text, now=now, tz=tz)
+        if start and _DAY.match(text.strip()):
+            instant = datetime.combine(instant.date(), time.min, tzinfo=instant.tzinfo)
+        instant.astimezone(UTC), instant.astimezone(tz or local_zone())  # both are shown
     except InputError as exc:
         raise InputError(f"{option}: {exc.message}", field=option, hint=HINT) from None
-    if start and _DAY.match(text.strip()):
-        instant = datetime.combine(instant.date(), time.min, tzinfo=instant.tzinfo)
+    except OverflowError:
+        raise InputError(
+            f"{option}: {text!r} is out of range",
+            field=option,
+            hint="give a time between the years 2 and 9998; " + HINT,
+        ) from None
     return instant
 
 

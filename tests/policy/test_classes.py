@@ -205,3 +205,109 @@ def test_bad_classes_are_reported_by_field(change, where, expected):
 def test_a_class_defined_twice_is_refused():
     with pytest.raises(InputError, match="defined twice"):
         policy_from_data({**POLICY, "classes": [POLICY["classes"][1], POLICY["classes"][1]]})
+
+
+def _no_exception(**quota) -> dict:
+    imac = {k: v for k, v in POLICY["classes"][0].items() if k != "exception"}
+    return {**POLICY, "classes": [{**imac, "quota": {**imac["quota"], **quota}}]}
+
+
+def test_the_next_slot_of_a_full_month_is_one_that_passes():
+    # attack: the quota's hint proposed the next month's first opening even when the class's
+    # lead time (3d) rules it out: 2026-12-01 is a Tuesday two days after "now"
+    policy = policy_from_data(_no_exception(count=1))
+    inv = inventory()
+    now = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
+    used = record("a-1", start="2026-11-10T09:00:00+01:00")
+    late = record("a-2", start="2026-11-24T09:00:00+01:00", status="draft", history=[])
+    over = [p for p in policy.check_submit(late, [used], inv, now) if p.code == "over-quota"]
+    assert over and "the next allowed window is Tue 2026-12-08 09:00 CET" in over[0].hint
+    moved = record(
+        "a-2", start="2026-12-08T09:00:00+01:00", status="draft", history=[]
+    )  # the slot it names is really allowed
+    assert policy.check_submit(moved, [used], inv, now) == []
+    # a change with no window yet: the slot is shown in the zone whose months the quota counts
+    quota_tz = policy_from_data(
+        {
+            **POLICY,
+            "classes": [{"name": "IMAC", "quota": {"count": 1, "timezone": "Europe/Berlin"}}],
+        }
+    )
+    nowin = {k: v for k, v in late.items() if k != "window"}
+    hint = quota_tz.check_submit(nowin, [used], inv, now)[0].hint
+    assert hint.startswith("the next allowed window is Tue 2026-12-01 00:00 CET")
+
+
+def test_a_quota_of_zero_proposes_no_slot():
+    # attack: with no month that has room, the hint named a window two years ahead that was
+    # just as over the quota
+    policy = policy_from_data(_no_exception(count=0))
+    problems = policy.check_submit(record("a-1", status="draft", history=[]), [], inventory(), NOW)
+    assert codes(problems) == ["over-quota"]
+    assert "limited to 0 a month" in problems[0].message
+    assert problems[0].hint == (
+        "no month of the next two years has room for it, and the class names no exception approval"
+    )
+    with_exception = policy_from_data(
+        {**POLICY, "classes": [{**POLICY["classes"][0], "quota": {"count": 0}}]}
+    )
+    sched = with_exception.check_schedule(record("a-1", status="approved"), [], inventory(), NOW)
+    assert [p.hint for p in sched if p.code == "over-quota"] == [
+        "no month of the next two years has room for it; or it needs the extra approval of 1 from managers"
+    ]
+
+
+def test_a_change_with_no_team_says_why_it_counts_against_every_team():
+    # attack: `per: team` and no team anywhere: the change counts against the month's total,
+    # and the refusal must say so instead of looking like another team's quota
+    policy = policy_from_data(_no_exception(count=1, per="team"))
+    inv = inventory()
+    other = record("g-1", hosts=["g1"])
+    mine = record("x-1", hosts=["x1"], start="2026-11-17T09:00:00+01:00", status="draft")
+    problems = policy.check_submit(mine, [other], inv, NOW)
+    assert codes(problems) == ["over-quota"]
+    assert problems[0].message == (
+        "IMAC changes are limited to 1 a month per team; this is number 2 in 2026-11 (it has "
+        "no team: its hosts carry no `team` variable and the record no `team` field, so it "
+        "counts against every IMAC change of the month)"
+    )
+    assert policy.check_submit({**mine, "team": "web"}, [other], inv, NOW) == []
+
+
+def test_the_next_slot_is_never_seconds_inside_the_notice():
+    # attack: "now" had seconds, the next slot was rounded down to the minute, and the slot
+    # proposed (3 days from now, at 08:00) started 30 s inside the 3 days' notice
+    policy = policy_from_data(
+        {
+            "version": 1,
+            "classes": [{"name": "IMAC", "match": {"category": ["install"]}, "lead_time": "3d"}],
+        }
+    )
+    now = datetime(2026, 11, 2, 8, 0, 30, tzinfo=UTC)
+    soon = record("c1", start="2026-11-03T09:00:00+01:00", status="draft", history=[])
+    hint = policy.check_submit(soon, [], None, now)[0].hint
+    assert hint.startswith("the next allowed window is Thu 2026-11-05 09:01 CET")
+    moved = {
+        **soon,
+        "window": {
+            **soon["window"],
+            "start": "2026-11-05T09:01:00+01:00",
+            "end": "2026-11-05T10:01:00+01:00",
+        },
+    }
+    assert policy.check_submit(moved, [], None, now) == []
+
+
+def test_the_next_service_day_offered_is_in_a_month_with_room():
+    # attack: outside the service day, the hint named the next Tuesday (2026-12-01) although
+    # December was full for acme, so following it was refused as over the quota
+    policy = policy_from_data(_no_exception(count=1))
+    inv = inventory()
+    now = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)  # a Friday
+    december = record("a-1", start="2026-12-08T09:00:00+01:00")
+    wednesday = record("a-2", start="2026-11-25T09:00:00+01:00", status="draft", history=[])
+    problems = policy.check_submit(wednesday, [december], inv, now)
+    assert codes(problems) == ["outside-service-day"]
+    assert problems[0].hint.startswith("the next allowed window is Tue 2027-01-05 09:00 CET")
+    january = record("a-2", start="2027-01-05T09:00:00+01:00", status="draft", history=[])
+    assert policy.check_submit(january, [december], inv, now) == []

@@ -59,3 +59,25 @@ def test_bad_values_say_what_is_wrong_and_what_works(since, until, message):
 def test_a_naive_datetime_from_python_is_refused():
     with pytest.raises(InputError, match="since has no time zone"):
         _p(datetime(2026, 12, 1))
+
+
+def test_local_days_follow_daylight_saving_time(monkeypatch):
+    # attack: in December, a summer day in Europe/Berlin began an hour late (the local zone was
+    # read as today's fixed +01:00, not as Berlin's rules), so events of its first hour were lost
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    start, end = period("2026-07-01", "2026-07-01", now=NOW)
+    assert start == datetime(2026, 6, 30, 22, 0, tzinfo=UTC)
+    assert end == datetime(2026, 7, 1, 21, 59, 59, 999999, tzinfo=UTC)
+    assert period("2026-07-01T10:00", None, now=NOW)[0] == datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
+    # the day the clocks went back has 25 hours
+    start, end = period("2026-10-25", "2026-10-25", now=NOW)
+    assert end.astimezone(UTC) - start.astimezone(UTC) == timedelta(hours=25, microseconds=-1)
+
+
+@pytest.mark.parametrize("since", ["9999999d", "99999999999999999999d", "0001-01-01T00:00+01:00"])
+def test_a_period_out_of_range_is_refused_not_a_crash(since):
+    # attack: a huge duration or an instant before the year 1 in UTC was an OverflowError
+    with pytest.raises(InputError) as err:
+        _p(since)
+    assert err.value.message.startswith(f"--since: {since!r} is out of range")
+    assert err.value.hint
