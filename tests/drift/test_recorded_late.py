@@ -27,7 +27,7 @@ from changekit.facts.store import SnapshotStore
 from changekit.workspace import Workspace
 from changekit.yamlfile import load_schema
 from tests.drift.fleetdata import snapshot
-from tests.gate.conftest import Team
+from tests.gate.conftest import Team, team_home
 
 HOSTS = ["web1", "web2", "web3", "web4", "web5"]
 INVENTORY = {
@@ -90,16 +90,8 @@ def _file_and_approve(team: Team, host: str, when: Dated, approved: str, **kw) -
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Built once (real clones and commits take a while); the tests only read it."""
-    mp = pytest.MonkeyPatch()
-    home = tmp_path_factory.mktemp("home")
-    mp.setenv("HOME", str(home))
-    mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    mp.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-    (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n")
-    try:
+    with team_home(tmp_path_factory) as mp:
         yield _build(Team(tmp_path_factory.mktemp("team")), Dated(mp))
-    finally:
-        mp.undo()
 
 
 def _build(team: Team, when: Dated) -> dict:

@@ -3,9 +3,11 @@ each with its own git identity (and, for signing tests, its own SSH signing key)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,6 +146,23 @@ class Team:
         self.rita.git("reset", "-q", "--keep", "origin/main")
         self.rita.git("merge", "-q", "--no-ff", "-m", f"Merge change/{rid}", f"origin/change/{rid}")
         self.rita.git("push", "-q", "origin", "main")
+
+
+@contextlib.contextmanager
+def team_home(factory: pytest.TempPathFactory) -> Iterator[pytest.MonkeyPatch]:
+    """A HOME and git configuration of its own, for a team built once per module (a
+    module-scoped fixture cannot use ``monkeypatch``); yields the patch, undone after."""
+    mp = pytest.MonkeyPatch()
+    home = factory.mktemp("home")
+    mp.setenv("HOME", str(home))
+    mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    mp.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    mp.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n")
+    try:
+        yield mp
+    finally:
+        mp.undo()
 
 
 @pytest.fixture

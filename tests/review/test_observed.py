@@ -14,7 +14,7 @@ from changekit.review.observed import observed
 from changekit.workspace import Workspace
 from tests.drift.fleetdata import snapshot
 from tests.drift.test_recorded_late import Dated, _file_and_approve, _push
-from tests.gate.conftest import Team
+from tests.gate.conftest import Team, team_home
 
 WEB = ["web1", "web2", "web3", "web4"]
 INVENTORY = {
@@ -36,13 +36,7 @@ OPENSSL = {"dpkg__apache2": {"version": "2.4.99-1"}}
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    mp = pytest.MonkeyPatch()
-    home = tmp_path_factory.mktemp("home")
-    mp.setenv("HOME", str(home))
-    mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    mp.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-    (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n")
-    try:
+    with team_home(tmp_path_factory) as mp:
         team = Team(tmp_path_factory.mktemp("team"))
         when = Dated(mp)
         rita = team.rita
@@ -77,8 +71,6 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict:
         ]
         store.save(S3[0], s3)
         yield {"root": rita.path, "ids": ids}
-    finally:
-        mp.undo()
 
 
 def test_changes_in_the_period_are_judged_against_proven_records(workspace):

@@ -25,7 +25,7 @@ from changekit.workspace import Workspace
 from changekit.yamlfile import load_schema
 from tests.drift.fleetdata import snapshot
 from tests.drift.test_recorded_late import Dated
-from tests.gate.conftest import Team
+from tests.gate.conftest import Team, team_home
 
 WEB = ["web1", "web2", "web3"]
 INVENTORY = {
@@ -72,17 +72,8 @@ def _push(clone) -> None:
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Built once (real clones and commits take a while); the tests only read it."""
-    mp = pytest.MonkeyPatch()
-    home = tmp_path_factory.mktemp("home")
-    mp.setenv("HOME", str(home))
-    mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    mp.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-    mp.setenv("XDG_CACHE_HOME", str(home / ".cache"))
-    (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n")
-    try:
+    with team_home(tmp_path_factory) as mp:
         yield _build(Team(tmp_path_factory.mktemp("team")), Dated(mp))
-    finally:
-        mp.undo()
 
 
 def _build(team: Team, when: Dated) -> dict:
