@@ -251,6 +251,8 @@ def records(
         path = f"change_records/{rid}.yaml"
         hist.commit(who, at, f"{step} {rid}", {path: dump(data)})
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    for key, value in (("user.name", "Changekit Scanner"), ("user.email", "scanner@example.org")):
+        subprocess.run(["git", "config", key, value], cwd=root, check=True)  # stores the scans
     subprocess.run(
         ["git", "fast-import", "--quiet"], cwd=root, input=b"".join(hist.parts), check=True
     )
