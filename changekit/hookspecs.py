@@ -132,7 +132,9 @@ def before_scan(hosts: Any, collectors: Any, workspace: Any) -> None:
 def after_scan(results: Any, workspace: Any) -> None:
     """React to a finished scan.
 
-    :param results: one ``HostResult`` per host, failed ones included.
+    :param results: one ``HostResult`` per host, failed ones included; their ``snapshot`` is
+        ``None`` when the scan streamed the snapshots to the facts store (``changekit scan``
+        in a workspace, except with ``--format json``).
     :param workspace: the ``Workspace`` (may be ``None`` outside one).
     :return: nothing.
     """

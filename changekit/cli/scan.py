@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import sys
+import threading
+from collections.abc import Callable
 
 import click
 from rich.markup import escape
@@ -14,6 +16,7 @@ from changekit.cli.inventory import inventory_options, load_from_options
 from changekit.cli.output import console, format_option, print_json, print_table
 from changekit.errors import EXIT_FAILED, InputError, WorkspaceError
 from changekit.facts.backend import FactsStore, open_store
+from changekit.facts.feed import SaveFeed
 from changekit.facts.shards import in_shard, parse_shard
 from changekit.facts.when import scan_time
 from changekit.fleet.connector import ConnectOptions
@@ -58,8 +61,11 @@ def _last_runs(store: FactsStore):
     """``host -> runs`` of its latest stored snapshot: what a repeat scan builds on (only
     from the workspace's store, whose history git proves; never from the host)."""
 
+    lock = threading.Lock()
+
     def read(host: str) -> dict | None:
-        snapshot = store.latest(host)
+        with lock:  # called from the scan's workers; a store's readers are not thread-safe
+            snapshot = store.latest(host)
         return snapshot.get("runs") if isinstance(snapshot, dict) else None
 
     return read
@@ -212,23 +218,29 @@ def scan(
         concurrency=concurrency,
         extra_context=extra,
         workspace=workspace,
-        previous_runs=_last_runs(store) if store is not None else None,
+        # its own store: read by the scan's workers while the other one saves
+        previous_runs=_last_runs(open_store(workspace)) if store is not None else None,
         **({"scan_id": scan_id} if scan_id else {}),
     )
-    results = _run_with_progress(job, len(hosts))
     stored = None
-    if store is not None:
-        failed = {
-            r.host: {"reason": r.reason or "", "message": r.message or ""}
-            for r in results
-            if r.snapshot is None
-        }
-        fetch_facts(store)  # our scan goes on top of what others pushed meanwhile
-        snapshots = (r.snapshot for r in results if r.snapshot)
-        if part and sharded:
-            store.save(job.scan_id, snapshots, failed, shard=part)  # type: ignore[call-arg]
-        else:
-            store.save(job.scan_id, snapshots, failed)
+    if store is None:
+        results = _run_with_progress(job, len(hosts))
+    else:
+        fetch_facts(store)  # our scan goes on top of what others pushed before it
+        with SaveFeed(store, job.scan_id, shard=part if part and sharded else None) as feed:
+
+            def hand_over(result: HostResult) -> None:
+                if result.snapshot is not None:
+                    feed.put(result.snapshot)
+                else:
+                    feed.failed[result.host] = {
+                        "reason": result.reason or "",
+                        "message": result.message or "",
+                    }
+
+            # the table needs no snapshots: only --format json, which prints them, keeps them
+            results = _run_with_progress(job, len(hosts), hand_over, keep=fmt == "json")
+            feed.finish()
         push_facts(store)
         stored = job.scan_id
     if fmt == "json":
@@ -265,10 +277,15 @@ def scan(
         sys.exit(EXIT_FAILED)
 
 
-def _run_with_progress(job: Scan, total: int) -> list[HostResult]:
+def _run_with_progress(
+    job: Scan,
+    total: int,
+    on_result: Callable[[HostResult], None] | None = None,
+    keep: bool = True,
+) -> list[HostResult]:
     err = console(stderr=True)
     if not err.is_terminal:
-        return job.run()
+        return job.run(on_result=on_result, keep_snapshots=keep)
     columns = (
         TextColumn("scanning"),
         BarColumn(),
@@ -282,6 +299,8 @@ def _run_with_progress(job: Scan, total: int) -> list[HostResult]:
 
         def done(result: HostResult) -> None:
             nonlocal failed
+            if on_result:
+                on_result(result)
             failed += result.status == "failed"
             progress.update(task, advance=1, failed=failed)
             if result.status == "failed":
@@ -290,4 +309,4 @@ def _run_with_progress(job: Scan, total: int) -> list[HostResult]:
                     highlight=False,
                 )
 
-        return job.run(on_result=done)
+        return job.run(on_result=done, keep_snapshots=keep)

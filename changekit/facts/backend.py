@@ -44,8 +44,11 @@ class FactsStore(Protocol):
     ) -> str | None:
         """Store one scan: ``snapshots`` (consumed once, may be a generator) and the hosts
         that ``failed`` (``{host: {"reason", "message"}}``, their last good snapshot stays).
-        A partial snapshot's failed collectors carry their facts over from the previous one.
-        All or nothing. Return the scan's reference in the store (a commit id), or ``None``."""
+        ``failed`` is read only once ``snapshots`` is exhausted: a scan streaming its
+        snapshots as hosts finish (``facts.feed``) fills it until then. A partial snapshot's
+        failed collectors carry their facts over from the previous one. All or nothing,
+        including when ``snapshots`` raises part way (an interrupted scan): nothing is stored.
+        Return the scan's reference in the store (a commit id), or ``None``."""
         ...
 
     def hosts(self) -> list[str]:

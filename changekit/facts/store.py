@@ -163,9 +163,9 @@ class SnapshotStore:
         """Store one scan's snapshots and its index in one commit; return the commit id.
 
         ``failed`` maps hosts that produced no snapshot to ``{"reason", "message"}``; their
-        files stay as they were. Nothing is stored when anything fails on the way.
+        files stay as they were. It is read once ``snapshots`` is exhausted (a streaming scan
+        fills it as it goes). Nothing is stored when anything fails on the way.
         """
-        failed = dict(failed or {})
         repo = self.repo
         with self.workspace.lock():
             try:
@@ -191,6 +191,7 @@ class SnapshotStore:
                     statuses[host] = {"status": "partial" if snap.get("errors") else "ok"}
                     if snap.get("errors"):
                         statuses[host]["errors"] = dict(snap["errors"])
+                failed = dict(failed or {})  # complete only now (the contract in backend.py)
                 for host, why in failed.items():
                     statuses[host] = {"status": "failed", **why}
                 index = {

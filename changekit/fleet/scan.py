@@ -12,9 +12,10 @@ import secrets
 import string
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 from changekit import errors
@@ -108,8 +109,21 @@ class Scan:
     """The ``runs`` of a host's last stored snapshot (``None``: none, or unreadable), so a
     collector such as ``integrity`` can carry forward what has not changed."""
 
-    def run(self, on_result: Callable[[HostResult], None] | None = None) -> list[HostResult]:
-        """Scan every host; ``on_result`` is called as each host finishes (for a progress bar)."""
+    def run(
+        self,
+        on_result: Callable[[HostResult], None] | None = None,
+        *,
+        keep_snapshots: bool = True,
+    ) -> list[HostResult]:
+        """Scan every host; ``on_result`` is called as each host finishes, in this thread.
+
+        At most ``concurrency`` hosts are in flight, and the next host starts only once
+        ``on_result`` has returned for a finished one: a caller that hands each snapshot on
+        (``scan`` streams them to the facts store) holds ``concurrency`` of them, never the
+        fleet's. With ``keep_snapshots=False`` each result drops its snapshot after
+        ``on_result``, so the results returned (and ``after_scan``'s) carry none. An exception
+        (Ctrl-C) starts no further host and waits only for those in flight.
+        """
         factories = available_connectors()
         if self.connector not in factories:
             raise errors.InputError(
@@ -121,16 +135,23 @@ class Scan:
             hosts=list(self.hosts), collectors=list(self.collectors), workspace=self.workspace
         )
         results: dict[str, HostResult] = {}
+        width = max(1, min(self.concurrency, len(self.hosts)))
         try:
-            with ThreadPoolExecutor(
-                max_workers=max(1, min(self.concurrency, len(self.hosts)))
-            ) as pool:
-                futures = {pool.submit(self.scan_host, h, factory): h for h in self.hosts}
-                for fut in as_completed(futures):
-                    result = fut.result()
-                    results[result.host] = result
-                    if on_result:
-                        on_result(result)
+            with ThreadPoolExecutor(max_workers=width) as pool:
+                waiting = iter(self.hosts)
+                running = {pool.submit(self.scan_host, h, factory) for h in islice(waiting, width)}
+                while running:
+                    finished, running = wait(running, return_when=FIRST_COMPLETED)
+                    for fut in finished:
+                        result = fut.result()
+                        results[result.host] = result
+                        if on_result:
+                            on_result(result)
+                        if not keep_snapshots:
+                            result.snapshot = None
+                        running |= {
+                            pool.submit(self.scan_host, h, factory) for h in islice(waiting, 1)
+                        }
         finally:
             self.options.close()
         ordered = [results[h.name] for h in self.hosts]

@@ -123,9 +123,9 @@ class PostgresStore:
         *,
         shard: tuple[int, int] | None = None,
     ) -> str | None:
-        """Store one scan's snapshots (or one shard's part of it) in one transaction."""
+        """Store one scan's snapshots (or one shard's part of it) in one transaction;
+        ``failed`` is read once ``snapshots`` is exhausted (a streaming scan fills it as it goes)."""
         _resolve, scan_time = _when()
-        failed = dict(failed or {})
         conn = self.conn
         row = conn.execute(
             "INSERT INTO ck_scans (scan_id, started_at) VALUES (%s, %s)"
@@ -145,6 +145,7 @@ class PostgresStore:
                         batch = []
                 if batch:
                     stored += self._write_batch(conn, items_conn, scan_no, scan_id, batch)
+                failed = dict(failed or {})  # complete only now (the contract in backend.py)
                 if failed:
                     self._write_failed(conn, items_conn, scan_no, scan_id, failed)
                 k, n = shard or (1, 1)

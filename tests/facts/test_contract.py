@@ -127,3 +127,47 @@ def test_a_scan_that_cannot_be_stored_leaves_the_store_as_it_was(store):
         store.save(S2, [snap(S2, "web02", PKG2), bad])
     assert (store.scans(), store.latest("web01"), store.history("web01")) == before
     assert store.hosts() == ["web01"]
+
+
+def test_failed_is_read_once_the_snapshots_are_exhausted(store):
+    """A streaming scan learns of failed hosts as it goes: ``save`` reads ``failed`` last."""
+    store.save(S1, [snap(S1, "web01", PKG1), snap(S1, "web02", PKG1)])
+    failed: dict = {}
+
+    def as_the_scan_goes():
+        yield snap(S2, "web01", PKG2)
+        failed["web02"] = {"reason": "timeout", "message": "no answer in 8 s"}
+
+    store.save(S2, as_the_scan_goes(), failed)
+    assert index(store.scans()[-1])["hosts"]["web02"] == {
+        "status": "failed",
+        "reason": "timeout",
+        "message": "no answer in 8 s",
+    }
+    assert store.failures(["web01", "web02"])["web02"]["scan_id"] == S2
+    assert store.latest("web02") == snap(S1, "web02", PKG1)
+
+
+class Interrupted(Exception):
+    pass
+
+
+@pytest.mark.parametrize("error", [Interrupted, KeyboardInterrupt])
+def test_snapshots_raising_part_way_store_nothing(store, error):
+    """An interrupted scan (its iterator raises after some hosts were consumed) leaves the
+    store as it was: no scan, no snapshot, no failure."""
+    store.save(S1, [snap(S1, "web01", PKG1)])
+    before = (store.hosts(), store.scans(), store.latest("web01"))
+
+    def cut_short():
+        yield snap(S2, "web01", PKG2)
+        yield snap(S2, "web02", PKG2)
+        raise error()
+
+    with pytest.raises(error):
+        store.save(S2, cut_short(), {"web03": {"reason": "unreachable", "message": ""}})
+    assert (store.hosts(), store.scans(), store.latest("web01")) == before
+    assert [e["scan_id"] for e in store.history("web01")] == [S1]
+    assert store.failures(["web03"]) == {}
+    store.save(S3, [snap(S3, "web02", PKG2)])  # and the next scan stores as usual
+    assert store.hosts() == ["web01", "web02"]
