@@ -5,11 +5,12 @@ from __future__ import annotations
 import importlib
 import os
 from functools import lru_cache
+from typing import Any
 
 import pluggy
 
 from changekit import hookspecs
-from changekit.errors import PluginError
+from changekit.errors import NotFoundError, PluginError
 
 ENTRY_POINT_GROUP = "changekit"
 
@@ -105,3 +106,23 @@ def collect(hookname: str) -> list:
 
     getattr(hook(), hookname)(register=register)
     return found
+
+
+def by_name(hookname: str) -> dict:
+    """What a ``register_<things>`` hook registered, by each thing's ``name``; the first
+    registration of a name wins (plugins come before the ``trylast`` built-ins)."""
+    found: dict = {}
+    for thing in collect(hookname):
+        found.setdefault(thing.name, thing)
+    return found
+
+
+def named(hookname: str, name: str, what: str) -> Any:
+    """The thing ``name`` of ``by_name(hookname)``; a ``NotFoundError`` listing the others."""
+
+    available = by_name(hookname)
+    if name not in available:
+        raise NotFoundError(
+            f"no {what} named {name!r}", hint=f"available: {', '.join(sorted(available))}"
+        )
+    return available[name]

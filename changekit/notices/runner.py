@@ -30,10 +30,7 @@ def current_time() -> datetime:
 
 def load_channels() -> dict[str, NoticeChannel]:
     """Every notice channel the plugins offer, by name (a later plugin may replace a built-in)."""
-    found: dict[str, NoticeChannel] = {}
-    for channel in plugins.collect("register_notice_channels"):
-        found.setdefault(channel.name, channel)  # trylast built-ins come last: first wins
-    return found
+    return plugins.by_name("register_notice_channels")
 
 
 def connect_options(config: NoticesConfig) -> ConnectOptions:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import abc
 from typing import Any, ClassVar
 
-from changekit.errors import NotFoundError
-from changekit.plugins import collect
+from changekit.plugins import by_name, named
 
 
 class ReportRenderer(abc.ABC):
@@ -25,17 +24,8 @@ class ReportRenderer(abc.ABC):
 
 def renderers() -> dict[str, ReportRenderer]:
     """Every renderer by name; the first registration of a name wins (plugins before built-ins)."""
-    found: dict[str, ReportRenderer] = {}
-    for renderer in collect("register_report_renderers"):
-        found.setdefault(renderer.name, renderer)
-    return found
+    return by_name("register_report_renderers")
 
 
 def get_renderer(name: str) -> ReportRenderer:
-    available = renderers()
-    if name not in available:
-        raise NotFoundError(
-            f"no report renderer named {name!r}",
-            hint=f"available: {', '.join(sorted(available))}",
-        )
-    return available[name]
+    return named("register_report_renderers", name, "report renderer")

@@ -6,8 +6,7 @@ from __future__ import annotations
 import abc
 from typing import Any, ClassVar
 
-from changekit.errors import NotFoundError
-from changekit.plugins import collect
+from changekit.plugins import by_name, named
 
 
 class ReviewRenderer(abc.ABC):
@@ -26,17 +25,8 @@ class ReviewRenderer(abc.ABC):
 
 def renderers() -> dict[str, ReviewRenderer]:
     """Every renderer by name; the first registration of a name wins (plugins before built-ins)."""
-    found: dict[str, ReviewRenderer] = {}
-    for renderer in collect("register_review_renderers"):
-        found.setdefault(renderer.name, renderer)
-    return found
+    return by_name("register_review_renderers")
 
 
 def get_renderer(name: str) -> ReviewRenderer:
-    available = renderers()
-    if name not in available:
-        raise NotFoundError(
-            f"no review renderer named {name!r}",
-            hint=f"available: {', '.join(sorted(available))}",
-        )
-    return available[name]
+    return named("register_review_renderers", name, "review renderer")
