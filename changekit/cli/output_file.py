@@ -15,10 +15,36 @@ import stat
 import sys
 from pathlib import Path
 
+import click
+
 from changekit.errors import InputError
 from changekit.fileio import atomic_write
+from changekit.textsafe import visible
 
 _FD_ALIASES = ("/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/self/fd/")
+
+
+output_option = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Write to this file, device or pipe (default, or -: standard output).",
+)
+"""``-o/--output`` as every command that writes a document takes it."""
+
+
+def to_file(output: Path | None) -> bool:
+    """Whether ``-o`` names somewhere other than standard output."""
+    return output is not None and str(output) != "-"
+
+
+def emit(output: Path | None, text: str, summary: str) -> None:
+    """``text`` to standard output, or to ``output`` with "wrote FILE (summary)" on stderr."""
+    if not to_file(output):
+        click.echo(text, nl=False)
+        return
+    write_output(output, text)  # type: ignore[arg-type]
+    click.echo(f"wrote {visible(str(output))} ({summary})", err=True)
 
 
 def write_output(path: str | Path, data: str | bytes) -> None:

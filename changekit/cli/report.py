@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from changekit.cli.drift import run_analysis, thresholds_options
-from changekit.cli.output_file import write_output
+from changekit.cli.output_file import emit, output_option
 from changekit.reports.model import build_report
 from changekit.reports.renderer import get_renderer, renderers
 from changekit.run.evidence import runs_on
@@ -34,12 +32,7 @@ class _FormatChoice(click.Choice):
     show_default=True,
     help="html (one self-contained file), md, json, csv, junit, or a plugin's.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    help="Write to this file, device or pipe (default, or -: standard output).",
-)
+@output_option
 @click.option("--title", default="Standardisation report", show_default=True)
 @thresholds_options
 @click.pass_obj
@@ -49,12 +42,5 @@ def report(obj, selectors, fmt, output, title, **analysis):
     ws, result = run_analysis(obj, selectors, **analysis)
     runs = runs_on(ws, result.hosts)
     text = renderer.render(build_report(result, title=title, runs=runs))
-    if output is None or str(output) == "-":
-        click.echo(text, nl=False)
-        return
-    write_output(output, text)
-    click.echo(
-        f"wrote {output} ({fmt}, {len(result.hosts)} hosts, "
-        f"{sum(1 for f in result.findings if f.is_open)} open findings)",
-        err=True,
-    )
+    opened = sum(1 for f in result.findings if f.is_open)
+    emit(output, text, f"{fmt}, {len(result.hosts)} hosts, {opened} open findings")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from changekit.cli.output_file import write_output
+from changekit.cli.output_file import emit, output_option
 from changekit.errors import InputError
 
 
@@ -39,12 +38,7 @@ class _FormatChoice(click.Choice):
     help="html (one self-contained file), markdown, json (schema: changekit schema review), "
     "csv, or a plugin's.",
 )  # fmt: skip
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    help="Write to this file, device or pipe (default, or -: standard output).",
-)
+@output_option
 @click.pass_obj
 def review(obj, quarter, month, since, until, tz, customer, team, group, fmt, output):
     """Write the service review: changes by class, type, category, risk and outcome, lead
@@ -73,11 +67,5 @@ def review(obj, quarter, month, since, until, tz, customer, team, group, fmt, ou
     ws = obj.workspace()
     data = build_review(ws, period, previous, scope, now=now)
     text = get_renderer(fmt).render(data)
-    if output is None or str(output) == "-":
-        click.echo(text, nl=False)
-        return
-    write_output(output, text)
     count = len(data["records"])
-    click.echo(
-        f"wrote {output} ({fmt}, {period.label}, {count} records behind the figures)", err=True
-    )
+    emit(output, text, f"{fmt}, {period.label}, {count} records behind the figures")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import sys
-from pathlib import Path
 
 import click
 from rich.console import Console
@@ -13,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from changekit.cli.factsync import fetch_facts
-from changekit.cli.output_file import write_output
+from changekit.cli.output_file import emit, output_option, to_file
 from changekit.textsafe import json_text, visible
 
 COLUMNS = ("time", "kind", "host", "record", "what happened")
@@ -44,12 +43,7 @@ COLUMNS = ("time", "kind", "host", "record", "what happened")
     show_default=True,
     help="A table for people, json for scripts (schema: changekit schema timeline).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    help="Write to this file, device or pipe (default, or -: standard output).",
-)
+@output_option
 @click.pass_obj
 def timeline(obj, selectors, since, until, fmt, output):
     """Show what happened to hosts in a period: recorded changes and their proven steps,
@@ -70,11 +64,8 @@ def timeline(obj, selectors, since, until, fmt, output):
         text = json_text(json.dumps(found.as_dict(), indent=2, ensure_ascii=False)) + "\n"
     else:
         text = None
-    if output is not None and str(output) != "-":
-        write_output(output, text if text is not None else _plain(found))
-        click.echo(f"wrote {visible(output)} ({fmt})", err=True)
-    elif text is not None:
-        click.echo(text, nl=False)
+    if to_file(output) or text is not None:
+        emit(output, text if text is not None else _plain(found), fmt)
     elif sys.stdout.isatty():
         Console(soft_wrap=False, highlight=False).print(_table(found))
     else:

@@ -115,6 +115,14 @@ def test_output_to_a_symlink_and_a_fifo(workspace, tmp_path):
     assert reader.communicate(timeout=30)[0].startswith(b"section,figure,")
 
 
+def test_a_hostile_output_name_is_shown_escaped(workspace, tmp_path):
+    out = tmp_path / "rev\x1b[31mred\u202e.json"
+    result = review(workspace, "--quarter", "2026Q4", "--format", "json", "-o", str(out))
+    assert json.loads(out.read_text())["period"]["label"] == "2026Q4"
+    assert "\x1b" not in result.stderr and "\u202e" not in result.stderr
+    assert "wrote " in result.stderr
+
+
 def test_the_schema_is_published(run_cli):
     listed = run_cli("schema").stdout.split()
     assert "review" in listed
