@@ -36,15 +36,16 @@ class Looking:
         self, period: Period, previous: Period
     ) -> tuple[dict[str, Any] | None, list[Figure]]:
         """The stored scans' section for both periods, and its figures."""
-        from changekit.review.observed import observed
+        from changekit.review.observed import DiffCache, observed
 
         if not self.hosts:
             self.notes.append("no hosts in the inventory or the facts store: nothing observed")
             return None, []
+        cache = DiffCache(getattr(self.ws, "root", None))  # read once for both periods
         now, before = (
             observed(
                 self.ws, hosts=self.hosts, start=p.start, end=p.end, spans=self.spans,
-                store=self.store, inventory=self.inventory,
+                store=self.store, inventory=self.inventory, cache=cache,
             )
             for p in (period, previous)
         )  # fmt: skip

@@ -68,6 +68,7 @@ class DiffCache:
         with contextlib.suppress(OSError, ValueError):  # read-only: still works, just slower
             self.path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(self.path, marshal.dumps(self.data))
+            self.dirty = False
 
 
 def _diff(host: str, old: dict, new: dict, package_of: Any) -> tuple:
@@ -166,6 +167,7 @@ def observed(
     store: Any = None,
     inventory: Any = None,
     conformance: bool = True,
+    cache: DiffCache | None = None,
     top: int = 10,
 ) -> dict[str, Any]:
     """The period ``[start, end)``'s figures from stored scans for ``hosts`` (see the module
@@ -185,7 +187,7 @@ def observed(
         for host in span.hosts:
             spans_by_host[host].append(span)
     histories = store.histories(hosts)
-    cache = DiffCache(getattr(ws, "root", None))
+    cache = cache if cache is not None else DiffCache(getattr(ws, "root", None))
     counts: Counter[str] = Counter()
     items: list[dict[str, Any]] = []
     per_item: dict[str, set[str]] = defaultdict(set)
