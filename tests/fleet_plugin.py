@@ -44,3 +44,17 @@ def fleet() -> Iterator[Fleet]:
         yield Fleet(state)
     finally:
         instance.stop(state)
+
+
+@pytest.fixture(scope="module")
+def own_fleet() -> Iterator[Fleet]:
+    """A fleet instance of the module's own, for tests that change the hosts (a package
+    installed or removed) and so must not share the session's ``fleet``."""
+    why = missing_requirements()
+    if why:
+        _unavailable(why)
+    state = instance.start("default", owner_pid=os.getpid())
+    try:
+        yield Fleet(state)
+    finally:
+        instance.stop(state)

@@ -7,7 +7,6 @@ It changes a host, so it starts a fleet instance of its own (as tests/run does).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -15,29 +14,11 @@ import yaml
 
 from tests.records.gitrepos import git, ok, policy_with
 from tests.run.test_run_fleet import approve, file_record, ssh_args
-from tests.testfleet import instance
-from tests.testfleet.fleet import Fleet, missing_requirements
 
 pytestmark = pytest.mark.fleet
 
 HOST = "web07"  # lacks libpdf-api2-perl in the fleet's layout
 INSTALL = "apt-get install -y --no-install-recommends libpdf-api2-perl"
-
-
-@pytest.fixture(scope="module")
-def own_fleet():
-    why = missing_requirements()
-    if why:
-        from tests.needs import in_ci
-
-        if in_ci():
-            pytest.fail(f"test fleet unavailable under CI: {why}", pytrace=False)
-        pytest.skip(f"test fleet unavailable: {why}")
-    state = instance.start("default", owner_pid=os.getpid())
-    try:
-        yield Fleet(state)
-    finally:
-        instance.stop(state)
 
 
 def test_a_run_and_a_hand_removal_between_real_scans(own_fleet, tmp_path):

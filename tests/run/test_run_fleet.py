@@ -19,28 +19,11 @@ import pytest
 import yaml
 
 from tests.records.gitrepos import ck, git, ok, policy_with, set_identity
-from tests.testfleet import instance
-from tests.testfleet.fleet import Fleet, missing_requirements
+from tests.testfleet.fleet import Fleet
 
 pytestmark = pytest.mark.fleet
 
 SSH = ("--known-hosts", "{kh}", "--ssh-config", "none")
-
-
-@pytest.fixture(scope="module")
-def own_fleet():
-    why = missing_requirements()
-    if why:
-        from tests.needs import in_ci
-
-        if in_ci():
-            pytest.fail(f"test fleet unavailable under CI: {why}", pytrace=False)
-        pytest.skip(f"test fleet unavailable: {why}")
-    state = instance.start("default", owner_pid=os.getpid())
-    try:
-        yield Fleet(state)
-    finally:
-        instance.stop(state)
 
 
 def ssh_args(fleet: Fleet) -> list[str]:
