@@ -133,8 +133,9 @@ def after_scan(results: Any, workspace: Any) -> None:
     """React to a finished scan.
 
     :param results: one ``HostResult`` per host, failed ones included; their ``snapshot`` is
-        ``None`` when the scan streamed the snapshots to the facts store (``changekit scan``
-        in a workspace, except with ``--format json``).
+        ``None`` when the scan handed the snapshots on as hosts finished (``changekit scan``
+        always does: to the facts store, and to disk for ``--format json``), so that memory
+        holds ``--concurrency`` snapshots, not the fleet's. Read them from the store.
     :param workspace: the ``Workspace`` (may be ``None`` outside one).
     :return: nothing.
     """

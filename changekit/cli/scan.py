@@ -13,7 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from changekit.cli.factsync import fetch_facts, push_facts
 from changekit.cli.inventory import inventory_options, load_from_options
-from changekit.cli.output import console, format_option, print_json, print_table
+from changekit.cli.json_spool import JsonSpool
+from changekit.cli.output import console, format_option, print_table
 from changekit.errors import EXIT_FAILED, InputError, WorkspaceError
 from changekit.facts.backend import FactsStore, open_store
 from changekit.facts.feed import SaveFeed
@@ -223,8 +224,14 @@ def scan(
         **({"scan_id": scan_id} if scan_id else {}),
     )
     stored = None
+    spool = JsonSpool() if fmt == "json" else None
+
+    def keep(result: HostResult) -> None:
+        if spool is not None and result.snapshot is not None:
+            spool.put(result.host, result.snapshot)  # on disk: memory stays at --concurrency
+
     if store is None:
-        results = _run_with_progress(job, len(hosts))
+        results = _run_with_progress(job, len(hosts), keep)
     else:
         fetch_facts(store)  # our scan goes on top of what others pushed before it
         with SaveFeed(store, job.scan_id, shard=part if part and sharded else None) as feed:
@@ -237,30 +244,31 @@ def scan(
                         "reason": result.reason or "",
                         "message": result.message or "",
                     }
+                keep(result)
 
-            # the table needs no snapshots: only --format json, which prints them, keeps them
-            results = _run_with_progress(job, len(hosts), hand_over, keep=fmt == "json")
+            results = _run_with_progress(job, len(hosts), hand_over)
             feed.finish()
         push_facts(store)
         stored = job.scan_id
-    if fmt == "json":
-        print_json(
-            {
-                "scan_id": job.scan_id,
-                "stored": stored is not None,
-                "hosts": [
-                    {
-                        "host": r.host,
-                        "status": r.status,
-                        "reason": r.reason,
-                        "message": r.message,
-                        "seconds": round(r.duration, 3),
-                    }
-                    for r in results
-                ],
-                "snapshots": [r.snapshot for r in results if r.snapshot],
-            }
-        )
+    if spool is not None:
+        with spool:
+            spool.emit(
+                {
+                    "scan_id": job.scan_id,
+                    "stored": stored is not None,
+                    "hosts": [
+                        {
+                            "host": r.host,
+                            "status": r.status,
+                            "reason": r.reason,
+                            "message": r.message,
+                            "seconds": round(r.duration, 3),
+                        }
+                        for r in results
+                    ],
+                },
+                [r.host for r in results],
+            )
     else:
         print_table(
             ["host", "status", "seconds", "detail"],
@@ -280,12 +288,12 @@ def scan(
 def _run_with_progress(
     job: Scan,
     total: int,
-    on_result: Callable[[HostResult], None] | None = None,
-    keep: bool = True,
+    on_result: Callable[[HostResult], None],
 ) -> list[HostResult]:
+    """Scan, each result handed to ``on_result``; the results returned carry no snapshots."""
     err = console(stderr=True)
     if not err.is_terminal:
-        return job.run(on_result=on_result, keep_snapshots=keep)
+        return job.run(on_result=on_result, keep_snapshots=False)
     columns = (
         TextColumn("scanning"),
         BarColumn(),
@@ -299,8 +307,7 @@ def _run_with_progress(
 
         def done(result: HostResult) -> None:
             nonlocal failed
-            if on_result:
-                on_result(result)
+            on_result(result)
             failed += result.status == "failed"
             progress.update(task, advance=1, failed=failed)
             if result.status == "failed":
@@ -309,4 +316,4 @@ def _run_with_progress(
                     highlight=False,
                 )
 
-        return job.run(on_result=done, keep_snapshots=keep)
+        return job.run(on_result=done, keep_snapshots=False)

@@ -1,0 +1,64 @@
+"""``scan --format json`` without holding the fleet's snapshots in memory.
+
+Each snapshot is encoded as its host finishes and kept in a temporary file; the document is
+written at the end, snapshots in host order, exactly as ``print_json`` would have written the
+whole thing (a real server's snapshot is ~3 MB parsed: 10,000 of them do not fit).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from typing import Any
+
+import click
+
+from changekit.textsafe import json_text
+
+_ITEM_INDENT = "\n    "  # a snapshot is an item of "snapshots", two levels deep
+
+
+def _dumps(data: Any) -> str:
+    return json_text(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+class JsonSpool:
+    """Encoded snapshots on disk, keyed by host, until ``emit`` prints the document."""
+
+    def __init__(self) -> None:
+        # unlinked at once: gone with the process, however it ends
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self._where: dict[str, tuple[int, int]] = {}
+
+    def put(self, host: str, snapshot: dict[str, Any]) -> None:
+        # json escapes every newline inside a string, so each line of the text is layout
+        text = _dumps(snapshot).replace("\n", _ITEM_INDENT).encode("utf-8")
+        self._file.seek(0, 2)
+        self._where[host] = (self._file.tell(), len(text))
+        self._file.write(text)
+
+    def emit(self, head: dict[str, Any], order: list[str], key: str = "snapshots") -> None:
+        """Print ``head`` with ``key`` added last: the spooled snapshots of ``order``'s hosts."""
+        text = _dumps({**head, key: []})
+        tail = f'\n  "{key}": []\n}}'
+        assert text.endswith(tail)  # the key was added last, and json.dumps keeps order
+        hosts = [h for h in order if h in self._where]
+        if not hosts:
+            click.echo(text)
+            return
+        click.echo(text[: -len(tail)] + f'\n  "{key}": [', nl=False)
+        for i, host in enumerate(hosts):
+            offset, length = self._where[host]
+            self._file.seek(offset)
+            chunk = self._file.read(length).decode("utf-8")
+            click.echo(("," if i else "") + _ITEM_INDENT + chunk, nl=False)
+        click.echo("\n  ]\n}")
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> JsonSpool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
