@@ -3,6 +3,7 @@ waivers and change records. Kept apart from the pure analyzers in ``engine``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -11,13 +12,14 @@ from changekit.drift import remediation
 from changekit.drift.baseline import with_baseline
 from changekit.drift.engine import DriftResult, with_peers
 from changekit.drift.findings import Finding
+from changekit.drift.keep import drift_keep
 from changekit.drift.peers import PeerThresholds
 from changekit.drift.standards import FALLBACK_COLLECTORS, Standard, load_standards
 from changekit.drift.timeline import RecordSpan, changes_between
 from changekit.drift.units import analyze_units, fleet_scans
 from changekit.drift.waivers import Waiver, load_waivers
 from changekit.errors import ChangekitError
-from changekit.facts.backend import FactsStore
+from changekit.facts.backend import DriftHistoriesStore, FactsStore
 from changekit.inventory.model import Host, Inventory
 from changekit.inventory.selectors import hosts_of
 from changekit.plugins import collect
@@ -147,6 +149,18 @@ def host_changes(
     return out
 
 
+def unit_reader(
+    store: FactsStore, depth: int | None, standards: list[Standard]
+) -> Callable[[list[str]], Iterator[tuple[str, list[dict[str, Any]]]]]:
+    """How drift reads one unit's history: cut down where the facts are kept when the store
+    can (``DriftHistoriesStore``: only what peers, time or a standard can tell apart leaves
+    the database), else every snapshot whole. The findings are the same either way."""
+    if isinstance(store, DriftHistoriesStore):
+        keep = drift_keep(standards)
+        return lambda hosts: store.iter_drift_histories(hosts, depth, keep)
+    return lambda hosts: store.iter_histories(hosts, depth)
+
+
 def analyze_workspace(
     ws: Workspace,
     selectors: list[str] | tuple[str, ...] = (),
@@ -183,7 +197,7 @@ def analyze_workspace(
     result = analyze_units(
         inventory,
         selected,
-        lambda hosts: store.iter_histories(hosts, depth),
+        unit_reader(store, depth, standards),
         fleet_scans(entries),
         since=baseline,
         standards=standards,

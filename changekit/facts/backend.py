@@ -15,6 +15,7 @@ back to ``read_at``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -131,6 +132,35 @@ class ShardedFactsStore(FactsStore, Protocol):
         *,
         shard: tuple[int, int] | None = None,
     ) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class DriftKeep:
+    """Facts drift judges on every host whether or not they differ: what standards name."""
+
+    items: frozenset[tuple[str, str]] = frozenset()
+    """``(collector, item)`` pairs (a ``present``, ``file`` or ``enabled`` requirement's)."""
+    patterns: frozenset[tuple[str, str]] = frozenset()
+    """``(collector, glob)``: items matching a shell-style glob, case-sensitive (``absent``)."""
+    collectors: frozenset[str] = frozenset()
+    """Collectors kept whole (``integrity``; collectors that wrap their items, like ``services``)."""
+
+
+@runtime_checkable
+class DriftHistoriesStore(FactsStore, Protocol):
+    """A store that can cut, where it keeps the facts, what drift does not need: optional.
+    ``changekit drift`` (and ``report``) use it when the store offers it, and
+    ``iter_histories`` otherwise; the findings are the same either way."""
+
+    def iter_drift_histories(
+        self, hosts: Iterable[str], max_count: int | None, keep: DriftKeep
+    ) -> Iterator[tuple[str, list[Snapshot]]]:
+        """``iter_histories(hosts, max_count)`` with each item-shaped collector (see
+        ``plugins/factstore/encoding.py``) cut down: an item is left out when every one of
+        these snapshots that has its collector holds it with the same value (so no peer,
+        time or standard rule can tell it apart) and ``keep`` does not name it. ``hosts`` are
+        judged together (one drift unit); everything else of a snapshot stays as stored."""
+        ...
 
 
 def open_store(workspace: Workspace) -> FactsStore:

@@ -503,6 +503,15 @@ class PostgresStore:
 
         return peer_snapshots(self.conn, list(hosts))
 
+    def iter_drift_histories(
+        self, hosts: Iterable[str], max_count: int | None, keep: Any
+    ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        """``iter_histories`` of one drift unit, cut down in the database to what drift can
+        tell apart (``pg_drift``; the ``DriftHistoriesStore`` capability)."""
+        from changekit_plugins.factstore.pg_drift import drift_histories
+
+        return drift_histories(self.conn, list(hosts), max_count, keep)
+
     def fetch(self) -> None:
         """A database is shared already: nothing to fetch."""
 

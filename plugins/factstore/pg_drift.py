@@ -1,0 +1,162 @@
+"""Drift's reads as set queries: one drift unit's history window, cut down in the database.
+
+``changekit drift`` judges a unit (a peer group and what it is judged with) over each host's
+newest snapshots. An item is left in the database when every one of those snapshots that
+has its collector holds it, with one value, through the whole window: no peer rule can tell
+the hosts apart on it, no time rule sees it change, and no standard names it (``keep``). In
+a fleet that mostly agrees that is nearly every package. What comes back is each snapshot
+with only the other items, and the same rules find on it exactly what they find on the whole
+snapshot (``tests/facts/test_pg_drift.py``). A collector some host has in only part of its
+window, and collectors stored whole (shape ``json``), come back whole.
+
+The counting and the selection of what standards name (plain names, ``*``/``?`` globs as
+``LIKE``) run in SQL; the judging stays in Python, on the rows returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from changekit_plugins.factstore import encoding
+
+# each unit host's newest max_count snapshots (not failed attempts), as iter_histories reads
+_WINDOW = """
+g AS MATERIALIZED (SELECT host_no, name FROM ck_hosts WHERE name = ANY(%(hosts)s)),
+w AS MATERIALIZED (
+    SELECT host_no, scan_no, info FROM (
+        SELECT hs.host_no, hs.scan_no, hs.info,
+               row_number() OVER (PARTITION BY hs.host_no ORDER BY hs.scan_no DESC) AS age
+        FROM ck_host_scans hs JOIN g USING (host_no) WHERE hs.status <> 'failed'
+    ) t WHERE %(max)s::int IS NULL OR age <= %(max)s::int
+)
+"""
+
+WINDOW = "WITH " + _WINDOW + "SELECT g.name, w.scan_no, w.info FROM w JOIN g USING (host_no)"
+
+# span: each host's window. live: every interval overlapping it, and whether it covers all
+# of it. coll: per collector, the hosts having it, and whether each has it in every snapshot.
+# per_value: each value's holders, and whether each holds it all window long and has its
+# collector. alike: (collector, item) with one value, held so by every host having the
+# collector, in a collector no host has in only part of its window, not named by keep.
+CUT = (
+    "WITH "
+    + _WINDOW
+    + """,
+span AS MATERIALIZED (
+    SELECT host_no, min(scan_no) AS lo, max(scan_no) AS hi, count(*) AS n FROM w GROUP BY host_no
+),
+live AS MATERIALIZED (
+    SELECT f.host_no, f.item_no, f.valid_from, f.valid_to,
+           f.valid_from <= s.lo AND (f.valid_to IS NULL OR f.valid_to > s.hi) AS whole
+    FROM ck_facts f JOIN span s USING (host_no)
+    WHERE f.valid_from <= s.hi AND (f.valid_to IS NULL OR f.valid_to > s.lo)
+),
+has AS (
+    SELECT w.host_no, c.collector, count(*) AS k
+    FROM w, jsonb_object_keys(w.info -> 'shapes') AS c(collector) GROUP BY w.host_no, c.collector
+),
+coll AS (
+    SELECT has.collector, count(*) AS hosts, bool_and(has.k = s.n) AS steady
+    FROM has JOIN span s USING (host_no) GROUP BY has.collector
+),
+per_value AS (
+    SELECT i.item_no, i.collector, i.item, count(*) AS hosts,
+           bool_and(l.whole AND has.host_no IS NOT NULL) AS steady
+    FROM live l JOIN ck_items i USING (item_no)
+    LEFT JOIN has ON has.host_no = l.host_no AND has.collector = i.collector
+    GROUP BY i.item_no
+),
+alike AS MATERIALIZED (
+    SELECT p.collector, p.item FROM per_value p JOIN coll c USING (collector)
+    WHERE p.item <> '' AND c.steady
+      AND NOT (p.collector = ANY(%(whole)s::text[]))
+      AND NOT EXISTS (
+          SELECT 1 FROM unnest(%(kc)s::text[], %(ki)s::text[]) AS k(collector, item)
+          WHERE k.collector = p.collector AND k.item = p.item)
+      AND NOT EXISTS (
+          SELECT 1 FROM unnest(%(pc)s::text[], %(pl)s::text[]) AS k(collector, pattern)
+          WHERE k.collector = p.collector AND p.item LIKE k.pattern)
+    GROUP BY p.collector, p.item
+    HAVING count(*) = 1 AND bool_and(p.steady) AND min(p.hosts) = min(c.hosts)
+)
+SELECT g.name, l.valid_from, l.valid_to, i.collector, i.item, i.value
+FROM live l JOIN g USING (host_no) JOIN ck_items i USING (item_no)
+WHERE NOT EXISTS (SELECT 1 FROM alike a WHERE a.collector = i.collector AND a.item = i.item)
+"""
+)
+
+
+def like_pattern(glob: str) -> str | None:
+    """A shell-style glob as a ``LIKE`` pattern (``\\`` escapes), or ``None`` for one with a
+    ``[...]`` class (its collector is then kept whole: judged in Python)."""
+    if "[" in glob:
+        return None
+    out = []
+    for ch in glob:
+        if ch == "*":
+            out.append("%")
+        elif ch == "?":
+            out.append("_")
+        elif ch in "%_\\":
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _params(hosts: list[str], max_count: int | None, keep: Any) -> dict[str, Any]:
+    whole = set(keep.collectors)
+    pc, pl = [], []
+    for collector, glob in sorted(keep.patterns):
+        pattern = like_pattern(glob)
+        if pattern is None:
+            whole.add(collector)
+        else:
+            pc.append(collector)
+            pl.append(pattern)
+    named = sorted(keep.items)
+    return {
+        "hosts": hosts,
+        "max": max_count,
+        "whole": sorted(whole),
+        "kc": [c for c, _ in named],
+        "ki": [i for _, i in named],
+        "pc": pc,
+        "pl": pl,
+    }
+
+
+def drift_histories(
+    conn: Any, hosts: list[str], max_count: int | None, keep: Any
+) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """``(host, snapshots oldest first)`` of each of ``hosts`` that has any, in the order
+    given, cut down as the module docstring says."""
+    if max_count is not None and max_count <= 0:
+        return
+    params = _params(hosts, max_count, keep)
+    # one snapshot of the database for both reads: a scan committing in between would
+    # otherwise pair one scan's info with another's facts
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        scans: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        for name, scan_no, info in conn.execute(WINDOW, params):
+            scans.setdefault(name, []).append((scan_no, info))
+        rows: dict[str, list[tuple[int, int | None, str, str, Any]]] = {h: [] for h in scans}
+        for name, valid_from, valid_to, collector, item, value in conn.execute(CUT, params):
+            rows[name].append((valid_from, valid_to, collector, item, value))
+    for host in hosts:
+        if host not in scans:
+            continue
+        mine = sorted(rows[host], key=lambda r: (r[2], r[3]))  # stored order: sorted by name
+        out = []
+        for scan_no, info in sorted(scans[host], key=lambda s: s[0]):
+            live = [
+                (c, item, v)
+                for vf, vt, c, item, v in mine
+                if vf <= scan_no and (vt is None or vt > scan_no)
+            ]
+            snap = {k: v for k, v in info.items() if k != "shapes"}
+            snap["facts"] = encoding.rebuild(info.get("shapes") or {}, live)
+            out.append(snap)
+        yield host, out
