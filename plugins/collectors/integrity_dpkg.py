@@ -21,6 +21,8 @@ re-hashed paths of an incremental run).
 
 from __future__ import annotations
 
+from . import hostcache
+
 BASELINE_NAME = "integrity-dpkg.baseline"
 
 # "md5 conf package path" for each file dpkg --verify checks: the md5sums lists, then the
@@ -120,27 +122,11 @@ FILENAME == results {
 
 SCRIPT = (
     r"""if command -v dpkg >/dev/null 2>&1 && [ -d /var/lib/dpkg/info ]; then
-  ck_tmp=$(mktemp -d) || exit 1
-  trap 'rm -rf "$ck_tmp"' EXIT
-  for ck_tool in stat md5sum sha256sum xargs; do
+"""
+    + hostcache.setup(BASELINE_NAME)
+    + r"""  for ck_tool in stat md5sum sha256sum xargs; do
     command -v "$ck_tool" >/dev/null 2>&1 || { ck_mode=plain; ck_why="no $ck_tool on the host"; }
   done
-  ck_dir=/var/lib/changekit
-  if ! mkdir -p "$ck_dir" 2>/dev/null || [ ! -w "$ck_dir" ]; then
-    ck_dir=${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/changekit
-    mkdir -p "$ck_dir" 2>/dev/null
-  fi
-  ck_base=$ck_dir/"""
-    + BASELINE_NAME
-    + r"""
-  if [ "$ck_mode" = incremental ]; then
-    if [ ! -f "$ck_base" ]; then
-      ck_mode=full; ck_why='no baseline on the host'
-    elif [ "$(sha256sum <"$ck_base" | cut -c1-64)" != "$ck_want" ]; then
-      ck_mode=full; ck_why='the baseline on the host is not the one the last scan recorded'
-    fi
-  fi
-  ck_digest=none
   if [ "$ck_mode" = plain ]; then
     ck_mode=full
     dpkg --verify >"$ck_tmp/verify" 2>/dev/null
@@ -175,9 +161,6 @@ SCRIPT = (
       ck_results=$ck_tmp/hashes
       ck_hashed=$(wc -l <"$ck_tmp/tohash")
     fi
-    # a new baseline only where it can be written whole; else the next run is a full one
-    ck_new=$ck_dir/.$$.baseline
-    : >"$ck_new" 2>/dev/null || ck_new=$ck_tmp/unkept
     awk -v mode="$ck_mode" -v t0="$ck_t0" -v results="$ck_results" -v newbase="$ck_new" '"""
     + _VERDICT_AWK
     + r"""' "$ck_results" "$ck_tmp/pending" >"$ck_tmp/fresh"
@@ -189,16 +172,11 @@ SCRIPT = (
         "$ck_tmp/carry" >"$ck_tmp/verify"
       cat "$ck_tmp/fresh" >>"$ck_tmp/verify"
     fi
-    # the digest of what this run wrote, taken before it replaces the old baseline
-    if [ "$ck_new" != "$ck_tmp/unkept" ] && cat "$ck_tmp/carry" >>"$ck_new" \
-      && ck_sum=$(sha256sum <"$ck_new" | cut -c1-64) && mv -f "$ck_new" "$ck_base" 2>/dev/null
-    then
-      ck_digest=$ck_sum
-    else
-      rm -f "$ck_new" "$ck_base" 2>/dev/null
-    fi
+    cat "$ck_tmp/carry" >>"$ck_new" && ck_written=yes
   fi
-  printf 'T meta mode %s\nT meta files %s\nT meta hashed %s\nT meta carried %s\n' \
+"""
+    + hostcache.KEEP
+    + r"""  printf 'T meta mode %s\nT meta files %s\nT meta hashed %s\nT meta carried %s\n' \
     "$ck_mode" "$ck_files" "$ck_hashed" "$ck_carried"
   printf 'T meta baseline %s\n' "$ck_digest"
   [ -n "$ck_why" ] && printf 'T meta why %s\n' "$ck_why"
