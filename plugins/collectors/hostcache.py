@@ -2,8 +2,9 @@
 
 A collector that carries forward what has not changed (``integrity``'s dpkg baseline,
 ``perl``'s module versions) keeps one file on the host, in ``/var/lib/changekit`` (or the scan
-user's ``~/.cache/changekit``), and reports its sha256 in ``runs.NAME.baseline``. The next
-scan passes the digest the last *stored* snapshot recorded (``ck_want``); the host uses the
+user's ``~/.cache/changekit``; ``CHANGEKIT_HOST_CACHE`` in the host's environment moves it, so
+tests that run a snippet on this machine keep it in their own home), and reports its sha256
+in ``runs.NAME.baseline``. The next scan passes the digest the last *stored* snapshot recorded (``ck_want``); the host uses the
 file only when its sha256 matches, else the run is a full one. When to run a full one anyway
 (schedule, ``--full-verify``, unreadable previous run) is integrity_plan.plan, for every such
 collector alike.
@@ -47,7 +48,7 @@ def setup(cache_name: str) -> str:
     return (
         r"""ck_tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$ck_tmp"' EXIT
-ck_dir=/var/lib/changekit
+ck_dir=${CHANGEKIT_HOST_CACHE:-/var/lib/changekit}
 if ! mkdir -p "$ck_dir" 2>/dev/null || [ ! -w "$ck_dir" ]; then
   ck_dir=${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/changekit
   mkdir -p "$ck_dir" 2>/dev/null

@@ -42,6 +42,7 @@ WALK_PERL = r"""use strict;
 my ($mode, $old, $new, $pattern) = @ARGV;
 my $re = qr/$pattern/;
 my $t0 = time;  # before any stat: a later change gets a ctime at or after it
+print "P $]\n";
 sub esc { my $s = shift; $s =~ s/([\x00-\x1f\x7f\\])/sprintf("\\x%02x", ord $1)/ge; $s }
 my %cache;
 if ($mode eq "incremental" && open(my $in, "<", $old)) {
@@ -134,8 +135,7 @@ class PerlCollector(Collector):
             "command -v perl >/dev/null 2>&1 || exit 0\n"
             + hostcache.head(plan)
             + hostcache.setup(CACHE_NAME)
-            + f"""printf 'P %s\\n' "$(perl -e 'print $]')"
-[ "$ck_mode" = incremental ] && ck_old=$ck_base || ck_old=/dev/null
+            + f"""[ "$ck_mode" = incremental ] && ck_old=$ck_base || ck_old=/dev/null
 perl -e {shlex.quote(WALK_PERL)} -- "$ck_mode" "$ck_old" "$ck_new" {shlex.quote(VERSION_LINE)} \\
   && ck_written=yes
 """
