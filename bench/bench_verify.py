@@ -7,11 +7,14 @@ unless ``--state-dir`` names a running one, and stops what it started. In one ru
 workspaces (so a repeat scan has a stored previous snapshot to build on):
 
 1. **first**: ``changekit scan`` with every collector; ``integrity`` runs a full ``dpkg --verify``.
-2. **repeat**: the same scan again; ``integrity`` re-hashes only files that changed (none).
-3. **repeat dpkg,integrity** and **repeat, no integrity**: integrity's share and the others'.
-4. **dpkg floor**: ``changekit scan --collectors dpkg`` (just the package list) in a workspace of
-   its own; 2-4 interleaved so a change in the machine's load hits all alike.
-5. **repeat --full-verify**: once, a full verify forced: what every repeat scan cost before.
+2. **repeat**: the same scan again; ``integrity`` re-hashes only files that changed (none),
+   ``perl`` re-reads only modules that changed (none).
+3. **dpkg floor**: ``changekit scan --collectors dpkg`` (just the package list) in a workspace of
+   its own, interleaved with 2 so a change in the machine's load hits both alike.
+4. **repeat dpkg,integrity** and **repeat, no integrity**: integrity's share and the others',
+   after 2-3 (not interleaved: a scan that leaves a collector out makes its next run a full one).
+5. **repeat --full-verify**: once, a full verify (and perl read) forced: what every repeat scan
+   cost before.
 
 Per host it reads the host's own sshd (PID 1 of the host's namespace) before and after each scan:
 ``/proc/PID/io`` and the children's CPU in ``/proc/PID/stat`` include every process of every
@@ -108,7 +111,8 @@ def measured(fleet, pids, ws, home, concurrency, *extra) -> dict:
     n = len(pids)
     modes: dict[str, int] = {}
     for snap in doc["snapshots"]:
-        mode = (snap.get("runs") or {}).get("integrity", {}).get("mode", "-")
+        runs = snap.get("runs") or {}
+        mode = "/".join(runs.get(name, {}).get("mode", "-") for name in ("integrity", "perl"))
         modes[mode] = modes.get(mode, 0) + 1
     ok = sum(1 for h in doc["hosts"] if h["status"] == "ok")
     return {
@@ -128,7 +132,7 @@ def show(label: str, runs: list[dict], hosts: int) -> dict:
     print(
         f"{label:24} {mid['wall']:7.2f} s  per host: {mid['rchar'] / 1e6:8.2f} MB read "
         f"({mid['read_bytes'] / 1e6:.2f} MB from disk), {mid['cpu']:.3f} CPU-s  "
-        f"[{min(r['ok'] for r in runs)}/{hosts} ok; integrity {modes}; runs: {walls}]"
+        f"[{min(r['ok'] for r in runs)}/{hosts} ok; integrity/perl {modes}; runs: {walls}]"
     )
     return mid
 
@@ -152,7 +156,7 @@ def main() -> int:
         home.mkdir()
         (home / ".gitconfig").write_text("[user]\n\tname = Bench\n\temail = bench@example.org\n")
         spaces = {}
-        for name in ("all", "others", "floor"):
+        for name in ("all", "floor"):
             spaces[name] = workdir / name
             spaces[name].mkdir()
             subprocess.run([str(VENV_BIN / "changekit"), "init"], cwd=spaces[name], check=True,
@@ -161,24 +165,26 @@ def main() -> int:
         print(f"{len(pids)} hosts, concurrency {c}, every collector unless said")
         others = ",".join(n for n in collector_names() if n != "integrity")
         first = measured(fleet, pids, spaces["all"], home, c)
-        # the integrity scans share one workspace: the host keeps one baseline, and a scan
-        # builds on the last stored snapshot's (another workspace's would force a full verify)
-        contenders = {
-            "repeat": lambda: measured(fleet, pids, spaces["all"], home, c),
-            "repeat dpkg,integrity": lambda: measured(
-                fleet, pids, spaces["all"], home, c, "--collectors", "dpkg,integrity"
-            ),
-            "repeat, no integrity": lambda: measured(
-                fleet, pids, spaces["others"], home, c, "--collectors", others
-            ),
-            "dpkg floor": lambda: measured(
-                fleet, pids, spaces["floor"], home, c, "--collectors", "dpkg"
-            ),
-        }
-        runs: dict[str, list[dict]] = {k: [] for k in contenders}
+
+        # Every scan shares one workspace: a host keeps one integrity baseline and one perl
+        # cache, and a scan builds on the last stored snapshot's runs, so a scan from another
+        # workspace, or one that left a collector out, makes that collector's next run a full
+        # one. So the repeat alternates only with the floor (no cache), and each share runs
+        # after it, its first run unmeasured where it follows a scan that left its cache out.
+        def repeat(*extra: str) -> dict:
+            return measured(fleet, pids, spaces["all"], home, c, *extra)
+
+        runs: dict[str, list[dict]] = {"repeat": [], "dpkg floor": []}
         for _ in range(args.repeat):
-            for label, fn in contenders.items():
-                runs[label].append(fn())
+            runs["repeat"].append(repeat())
+            runs["dpkg floor"].append(
+                measured(fleet, pids, spaces["floor"], home, c, "--collectors", "dpkg")
+            )
+        runs["repeat dpkg,integrity"] = [
+            repeat("--collectors", "dpkg,integrity") for _ in range(args.repeat)
+        ]
+        repeat("--collectors", others)  # perl's first run after scans without it: a full read
+        runs["repeat, no integrity"] = [repeat("--collectors", others) for _ in range(args.repeat)]
         # what every repeat scan cost before: once, it is the slowest
         runs["repeat --full-verify"] = [
             measured(fleet, pids, spaces["all"], home, c, "--full-verify")

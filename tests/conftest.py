@@ -20,6 +20,8 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    # a collector run on this machine (local connector, parser tests) keeps its host cache here
+    monkeypatch.setenv("CHANGEKIT_HOST_CACHE", str(home / "host-cache"))
     # git: no system or user config leaks in; a default identity for commits
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))

@@ -15,13 +15,11 @@ on demand, or whenever the host's baseline is not the one the last stored snapsh
 from __future__ import annotations
 
 import re
-import shlex
-from datetime import UTC, datetime
 from typing import Any
 
 from changekit.api import Collector, hookimpl
 
-from . import integrity_plan
+from . import hostcache
 from .integrity_dpkg import SCRIPT as DPKG_SCRIPT
 
 _LINE = re.compile(r"^(missing|[?.SM5DLUGTP]{8,9}) +([cdglr]?) *(/.*)$")
@@ -35,26 +33,12 @@ exit 0
 """
 
 
-def plan_for(context: dict[str, Any]) -> integrity_plan.Plan:
-    """The plan the scan's context asks for (see integrity_plan.plan)."""
-    now = context.get("now") or datetime.now(UTC)
-    previous = (context.get("previous_runs") or {}).get("integrity")
-    every = context.get("full_verify_days") or integrity_plan.DEFAULT_EVERY_DAYS
-    return integrity_plan.plan(previous, now, every, bool(context.get("full_verify")))
-
-
 class IntegrityCollector(Collector):
     name = "integrity"
     description = "package files modified or missing since install (dpkg --verify, rpm -Va)"
 
     def script(self, context: dict[str, Any]) -> str:
-        plan = plan_for(context)
-        # the plan's words are ours, but they go through the quoting every value gets
-        head = (
-            f"ck_mode={shlex.quote(plan.mode)}; ck_want={shlex.quote(plan.digest)}; "
-            f"ck_why={shlex.quote(plan.why)}\n"
-        )
-        return head + DPKG_SCRIPT + RPM_SCRIPT
+        return hostcache.head(hostcache.plan_for(self.name, context)) + DPKG_SCRIPT + RPM_SCRIPT
 
     def parse(self, output: str, context: dict[str, Any]) -> dict[str, dict[str, Any]]:
         changed: dict[str, dict[str, Any]] = {}
@@ -112,24 +96,9 @@ class IntegrityCollector(Collector):
                 in_hashed = line == "T dpkg-hashed"
             elif in_hashed and line.startswith("/"):
                 hashed.append(line)
-        if meta.get("mode") not in ("full", "incremental"):
+        info = hostcache.run_info(meta, _COUNTS, self.name, context)
+        if info is None:
             return None
-        info: dict[str, Any] = {"mode": meta["mode"]}
-        for key in _COUNTS:
-            value = meta.get(key, "").strip()
-            if not value.isdigit():
-                raise ValueError(f"integrity: no count of {key} files in {value!r}")
-            info[key] = int(value)
-        digest = meta.get("baseline", "")
-        info["baseline"] = digest if integrity_plan.DIGEST_RE.match(digest) else None
-        if meta.get("why"):
-            info["why"] = meta["why"]
-        plan = plan_for(context)
-        if info["mode"] == "full":
-            now = context.get("now") or datetime.now(UTC)
-            info["full_at"] = now.isoformat(timespec="seconds")
-        else:
-            info["full_at"] = plan.full_at
         if info["mode"] == "incremental":
             info["hashed_paths"] = hashed
         return info

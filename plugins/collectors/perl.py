@@ -14,6 +14,12 @@ from typing import Any
 
 from changekit.api import Collector, hookimpl
 
+from . import hostcache
+
+CACHE_NAME = "perl-modules.cache"
+_COUNTS = ("files", "read", "carried")
+_ESCAPED = re.compile(r"\\x([0-9a-f]{2})")
+
 VERSION_LINE = (
     r"^[[:space:]]*(our[[:space:]]+)?\$([A-Za-z0-9_]+::)*VERSION[[:space:]]*=[^=~]"
     r"|^[[:space:]]*package[[:space:]]+[A-Za-z0-9_:]+[[:space:]]+v?[0-9]"
@@ -26,6 +32,64 @@ _VALUE = re.compile(
 ASK_PERL = r"""for my $m (@ARGV) { (my $f = "$m.pm") =~ s{::}{/}g;
   if (eval { require $f; 1 }) { no strict "refs"; my $v = ${"${m}::VERSION"};
     print "N $m\t", (defined $v ? $v : "undef"), "\t$INC{$f}\n" } else { print "N $m\t!missing\t\n" } }"""
+
+# Walks @INC as `find DIR/ -name '*.pm' \( -type f -o -type l \)` would (symlinked directories
+# are not entered) and finds each module's first version line as `grep -m1 -E` would. A file
+# whose device, inode, size and ctime are the ones the old cache holds keeps its cached line;
+# any other is read. Paths and lines go out with control characters and "\" as \xHH, so a name
+# with a newline or a tab cannot forge a line. Args: mode, old cache, new cache, the pattern.
+WALK_PERL = r"""use strict;
+my ($mode, $old, $new, $pattern) = @ARGV;
+my $re = qr/$pattern/;
+my $t0 = time;  # before any stat: a later change gets a ctime at or after it
+print "P $]\n";
+sub esc { my $s = shift; $s =~ s/([\x00-\x1f\x7f\\])/sprintf("\\x%02x", ord $1)/ge; $s }
+my %cache;
+if ($mode eq "incremental" && open(my $in, "<", $old)) {
+  while (my $l = <$in>) {
+    chomp $l; my ($key, $path, $line) = split /\t/, $l, 3;
+    # ctime 0: changed within a second of that run's start, so it may have changed again since
+    $cache{$path} = [$key, $line] if defined $line && $key !~ / 0\z/;
+  }
+}
+my $ok = open(my $out, ">", $new);
+my ($files, $read, $carried) = (0, 0, 0);
+sub file {
+  my ($p) = @_; my $e = esc($p); $files++;
+  print "F $e\n";
+  my @s = stat $p;
+  my $key = @s ? "$s[0] $s[1] $s[7] $s[10]" : "";
+  my $c = $cache{$e}; my $line = "-"; my $keep = $key ne "";
+  if ($keep && $c && $c->[0] eq $key) { $carried++; $line = $c->[1] }
+  else {
+    $read++;
+    if ($keep && open(my $fh, "<", $p)) {
+      while (my $l = <$fh>) { $l =~ s/\n\z//; if ($l =~ $re) { $line = "=" . esc($l); last } }
+      close $fh;
+    } else { $keep = 0 }  # missing or unreadable: read again every time
+  }
+  print "V $e\t", substr($line, 1), "\n" if $line ne "-";
+  return unless $keep && $ok;
+  my @k = split / /, $key; $k[3] = 0 if $k[3] + 1 >= $t0;
+  print $out join(" ", @k), "\t$e\t$line\n";
+}
+sub walk {
+  my ($dir) = @_;
+  opendir(my $dh, $dir) or return;
+  my @names = sort grep { $_ ne "." && $_ ne ".." } readdir $dh;
+  closedir $dh;
+  for my $n (@names) {
+    my $p = $dir =~ m{/\z} ? "$dir$n" : "$dir/$n";
+    lstat $p or next;
+    if ($n =~ /\.pm\z/ && (-f _ || -l _)) { file($p) }
+    elsif (-d _) { walk($p) }
+  }
+}
+for my $d (grep { !ref && m{^/} && -d } @INC) { print "D ", esc($d), "\n"; walk($d) }
+$ok = close($out) if $ok;
+print "M mode $mode\nM files $files\nM read $read\nM carried $carried\n";
+exit($ok ? 0 : 3);
+"""
 
 
 def named_modules(context: dict[str, Any]) -> list[str]:
@@ -66,15 +130,22 @@ class PerlCollector(Collector):
             if asked
             else ""
         )
-        return f"""\
-command -v perl >/dev/null 2>&1 || exit 0
-printf 'P %s\\n' "$(perl -e 'print $]')"
-perl -e 'print "$_\\n" for grep {{ !ref && m{{^/}} && -d }} @INC' | while IFS= read -r d; do
-  printf 'D %s\\n' "$d"
-  find "$d/" -name '*.pm' \\( -type f -o -type l \\) | sed 's/^/F /'
-  find "$d/" -name '*.pm' \\( -type f -o -type l \\) -exec grep -m1 -H -E {shlex.quote(VERSION_LINE)} {{}} + | sed 's/^/V /'
-done
-{ask}"""
+        plan = hostcache.plan_for(self.name, context)
+        return (
+            "command -v perl >/dev/null 2>&1 || exit 0\n"
+            + hostcache.head(plan)
+            + hostcache.setup(CACHE_NAME)
+            + f"""[ "$ck_mode" = incremental ] && ck_old=$ck_base || ck_old=/dev/null
+perl -e {shlex.quote(WALK_PERL)} -- "$ck_mode" "$ck_old" "$ck_new" {shlex.quote(VERSION_LINE)} \\
+  && ck_written=yes
+"""
+            + hostcache.KEEP
+            + """printf 'M baseline %s\\n' "$ck_digest"
+[ -n "$ck_why" ] && printf 'M why %s\\n' "$ck_why"
+"""
+            + ask
+            + "exit 0\n"
+        )
 
     def parse(self, output: str, context: dict[str, Any]) -> dict[str, dict[str, str]]:
         dirs: list[str] = []
@@ -87,17 +158,24 @@ done
             if tag == "P":
                 saw_perl = True
             elif tag == "D":
-                dirs.append(rest)
+                dirs.append(unescape(rest))
             elif tag == "F" and dirs:
-                files.setdefault(rest, dirs[-1])
+                files.setdefault(unescape(rest), dirs[-1])
             elif tag == "V":
-                path, text = _split_grep(rest, files)
-                versions[path] = version_of(text)
+                path, sep, text = rest.partition("\t")
+                path = unescape(path)
+                if not sep or path not in files:
+                    raise ValueError(
+                        f"a version line for a file that was not listed: {rest[:80]!r}"
+                    )
+                versions[path] = version_of(unescape(text))
             elif tag == "N":
                 name, _, tail = rest.partition("\t")
                 version, _, path = tail.partition("\t")
                 if version != "!missing":
                     asked[name] = {"version": version, "path": path}
+            elif tag == "M":
+                continue
             elif line.strip():
                 raise ValueError(f"unexpected line from the perl collector: {line[:80]!r}")
         if output.strip() and not saw_perl:
@@ -113,15 +191,21 @@ done
             modules.setdefault(name, info)
         return dict(sorted(modules.items()))
 
+    def run_info(self, output: str, context: dict[str, Any]) -> dict[str, Any] | None:
+        """How the walk ran: ``mode`` (full/incremental), ``why`` a full one, the counts of
+        ``files``, ``read`` and ``carried``, the host cache's sha256 (``baseline``, ``None``
+        when none was kept) and when the last full read ran (``full_at``)."""
+        meta = {}
+        for line in output.splitlines():
+            if line.startswith("M "):
+                key, _, value = line[2:].partition(" ")
+                meta[key] = value
+        return hostcache.run_info(meta, _COUNTS, self.name, context)
 
-def _split_grep(rest: str, files: dict[str, str]) -> tuple[str, str]:
-    """``path:line`` from grep -H, where the path itself may contain ``:``."""
-    idx = rest.find(":")
-    while idx != -1:
-        if rest[:idx] in files:
-            return rest[:idx], rest[idx + 1 :]
-        idx = rest.find(":", idx + 1)
-    raise ValueError(f"grep output for a file that was not listed: {rest[:80]!r}")
+
+def unescape(text: str) -> str:
+    """A path or line as the host printed it: control characters and ``\\`` as ``\\xHH``."""
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "\\" in text else text
 
 
 @hookimpl(trylast=True)

@@ -278,3 +278,39 @@ def test_integrity_hashes_only_edited_conffiles():
     assert data["/etc/apache2/apache2.conf"]["sha256"] == digest
     assert data["/etc/apache2/apache2.conf"]["package"] == "apache2"
     assert "sha256" not in data["/bin/gunzip"]  # not a conffile: verification says enough
+
+
+def test_perl_escaped_names_and_lines_and_how_the_walk_ran():
+    """Paths and lines come escaped (a newline or tab in a name cannot forge a line)."""
+    out = (
+        "P 5.036000\nD /usr/share/perl5\n"
+        "F /usr/share/perl5/Ck/New\\x0aLine.pm\n"
+        "V /usr/share/perl5/Ck/New\\x0aLine.pm\tour $VERSION = '1.02'; # \\x5c \\x09\n"
+        "F /usr/share/perl5/Ck/Tab\\x09bed.pm\n"
+        "M mode incremental\nM files 2\nM read 1\nM carried 1\nM baseline " + "a" * 64 + "\n"
+    )
+    collector = PerlCollector()
+    data = collector.parse(out, {})
+    assert data == {
+        "Ck::New\nLine": {"version": "1.02", "path": "/usr/share/perl5/Ck/New\nLine.pm"},
+        "Ck::Tab\tbed": {"version": "undef", "path": "/usr/share/perl5/Ck/Tab\tbed.pm"},
+    }
+    previous = {"perl": {"baseline": "b" * 64, "full_at": "2026-12-06T00:00:00+00:00"}}
+    info = collector.run_info(out, {"previous_runs": previous})
+    assert info == {
+        "mode": "incremental", "files": 2, "read": 1, "carried": 1, "baseline": "a" * 64,
+        "full_at": "2026-12-06T00:00:00+00:00",
+    }  # fmt: skip
+    with pytest.raises(ValueError, match="not listed"):
+        collector.parse("P 5.036000\nD /x\nV /x/Y.pm\tour $VERSION = 1;\n", {})
+
+
+def test_perl_script_plans_from_the_recorded_cache_digest():
+    """The digest the last stored snapshot recorded goes to the host, quoted; none: a full walk."""
+    collector = PerlCollector()
+    assert "ck_mode=full;" in collector.script({})
+    previous = {"perl": {"baseline": "c" * 64, "full_at": "2099-01-01T00:00:00+00:00"}}
+    script = collector.script({"previous_runs": previous})
+    assert f"ck_mode=incremental; ck_want={'c' * 64};" in script
+    forced = collector.script({"previous_runs": previous, "full_verify": True})
+    assert "ck_mode=full;" in forced
