@@ -207,46 +207,42 @@ class PostgresStore:
         errored = [s["host"] for s in batch if s.get("errors")]
         if errored:
             previous = dict(self.iter_latest(errored, conn=conn))
-        current: dict[tuple[int, str, int], str] = {
-            (h, c, b): d.hex
-            for h, c, b, d in conn.execute(
-                "SELECT host_no, collector, bucket, digest FROM ck_current WHERE host_no = ANY(%s)",
-                (list(numbers.values()),),
-            )
-        }
-        held: dict[tuple[int, str], list[tuple[int, str, int]]] = {}
-        for key in current:
-            held.setdefault(key[:2], []).append(key)
-        staged: list[tuple[int, str, int, str, str | None, str | None]] = []
+        # what each host holds now, in two reads: first one digest per collector (the whole
+        # collector, or the one slice of a json-shaped one); only the collectors that changed
+        # (few, on most days) have their 64 slice digests read and their slices cut
+        heads: dict[tuple[int, str], dict[int, bytes]] = {}
+        holds: dict[int, set[str]] = {}
+        for h, c, b, d in conn.execute(_CURRENT_HEADS, (list(numbers.values()),)):
+            heads.setdefault((h, c), {})[b] = d
+            holds.setdefault(h, set()).add(c)
+        changed: list[tuple[int, str, Any, str, bytes | None]] = []
         scans: list[tuple[int, str, Any]] = []
-        seen: set[tuple[int, str, int]] = set()
         for snap in batch:
             merged = carry_over(snap, previous.get(snap["host"]))
             host_no = numbers[snap["host"]]
             shapes = {}
             for collector, data in merged["facts"].items():
                 shape = shapes[collector] = encoding.shape_of(data)
+                held = heads.get((host_no, collector), {})
                 if shape == encoding.ITEMS:
                     # the whole collector first: unchanged (most collectors of most hosts on
                     # most days), its slices need not be cut, encoded and compared
-                    whole = encoding.digest(collector, encoding.document(data))
-                    key = (host_no, collector, encoding.WHOLE)
-                    seen.add(key)
-                    if current.get(key) == whole:
-                        seen.update(held.get((host_no, collector), ()))
+                    whole = encoding.digest(collector, encoding.encode(data))
+                    if held.get(encoding.WHOLE) == whole:
                         continue
-                    staged.append((host_no, collector, encoding.WHOLE, "whole", None, whole))
-                for bucket, doc in encoding.buckets(data, shape):
-                    key = (host_no, collector, bucket)
-                    seen.add(key)
-                    digest = encoding.digest(collector, doc)
-                    if current.get(key) != digest:
-                        staged.append((host_no, collector, bucket, shape, doc, digest))
+                elif encoding.WHOLE not in held and held.get(0) == encoding.digest(
+                    collector, encoding.encode(data)
+                ):
+                    continue
+                else:
+                    whole = None
+                changed.append((host_no, collector, data, shape, whole))
             info = {k: v for k, v in merged.items() if k != "facts"}
             info["shapes"] = shapes
             scans.append((host_no, "partial" if snap.get("errors") else "ok", info))
-        for host_no, collector, bucket in current.keys() - seen:  # gone: close its rows
-            staged.append((host_no, collector, bucket, "gone", None, None))
+            for collector in sorted(holds.get(host_no, set()) - shapes.keys()):
+                changed.append((host_no, collector, None, "gone", None))  # close its rows
+        staged = self._stage(conn, changed) if changed else []
         if staged:
             self._apply(conn, items_conn, scan_no, staged)
         with conn.cursor().copy(
@@ -255,6 +251,36 @@ class PostgresStore:
             for host_no, status, info in scans:
                 copy.write_row((host_no, scan_no, status, _json(info)))
         return len(batch)
+
+    def _stage(
+        self, conn: Any, changed: list[tuple[int, str, Any, str, bytes | None]]
+    ) -> list[tuple[int, str, int, str, str | None, str | None]]:
+        """The slices of the changed collectors that differ from what their hosts hold (a
+        changed package: one slice of 64), and those the hosts hold no more."""
+        pairs = sorted({(h, c) for h, c, *_rest in changed})
+        current: dict[tuple[int, str], dict[int, bytes]] = {}
+        for h, c, b, d in conn.execute(
+            _CURRENT_SLICES, ([h for h, _c in pairs], [c for _h, c in pairs])
+        ):
+            current.setdefault((h, c), {})[b] = d
+        staged: list[tuple[int, str, int, str, str | None, str | None]] = []
+        for host_no, collector, data, shape, whole in changed:
+            held = current.get((host_no, collector), {})
+            seen: set[int] = set()
+            if shape == encoding.ITEMS:
+                seen.add(encoding.WHOLE)
+                staged.append((host_no, collector, encoding.WHOLE, "whole", None, whole.hex()))
+            if shape != "gone":
+                for bucket, doc in encoding.buckets(data, shape):
+                    seen.add(bucket)
+                    digest = encoding.digest(collector, doc)
+                    if held.get(bucket) != digest:
+                        staged.append(
+                            (host_no, collector, bucket, shape, doc.decode(), digest.hex())
+                        )
+            for bucket in held.keys() - seen:  # gone: close its rows
+                staged.append((host_no, collector, bucket, "gone", None, None))
+        return staged
 
     def _apply(
         self,
@@ -561,6 +587,18 @@ ORDER BY name, scan_no DESC
 _HOST_SCANS = """
 SELECT hs.scan_no, hs.info FROM ck_host_scans hs JOIN ck_hosts h USING (host_no)
 WHERE h.name = %s AND hs.status <> 'failed' ORDER BY hs.scan_no DESC LIMIT %s
+"""
+
+# digests as bytes (uuid_send): compared with the writer's, never turned into UUID objects
+_CURRENT_HEADS = """
+SELECT host_no, collector, bucket, uuid_send(digest) FROM ck_current
+WHERE host_no = ANY(%s) AND bucket <= 0
+"""
+
+_CURRENT_SLICES = """
+SELECT c.host_no, c.collector, c.bucket, uuid_send(c.digest)
+FROM unnest(%s::int[], %s::text[]) AS p(host_no, collector)
+JOIN ck_current c ON c.host_no = p.host_no AND c.collector = p.collector
 """
 
 _TEMP_TABLES = """
