@@ -28,6 +28,12 @@ SCHEMA_VERSION = "1"
 _SCHEMA_LOCK = 0x636B6673  # advisory lock: two writers creating the tables at once
 
 
+_Staged = tuple[int, str, int, str, str | None, str | None, bool]
+"""A slice to write: host_no, collector, bucket, shape (items, json, whole, gone), its
+document and digest, and whether the host held that slice before (only then can it have
+open rows to close, and a ck_current row to replace)."""
+
+
 class DatabaseError(ChangekitError):
     """The facts database refused or could not be reached."""
 
@@ -242,7 +248,7 @@ class PostgresStore:
             scans.append((host_no, "partial" if snap.get("errors") else "ok", info))
             for collector in sorted(holds.get(host_no, set()) - shapes.keys()):
                 changed.append((host_no, collector, None, "gone", None))  # close its rows
-        staged = self._stage(conn, changed) if changed else []
+        staged = self._stage(conn, heads, changed) if changed else []
         if staged:
             self._apply(conn, items_conn, scan_no, staged)
         with conn.cursor().copy(
@@ -253,33 +259,51 @@ class PostgresStore:
         return len(batch)
 
     def _stage(
-        self, conn: Any, changed: list[tuple[int, str, Any, str, bytes | None]]
-    ) -> list[tuple[int, str, int, str, str | None, str | None]]:
+        self,
+        conn: Any,
+        heads: dict[tuple[int, str], dict[int, bytes]],
+        changed: list[tuple[int, str, Any, str, bytes | None]],
+    ) -> list[_Staged]:
         """The slices of the changed collectors that differ from what their hosts hold (a
         changed package: one slice of 64), and those the hosts hold no more."""
-        pairs = sorted({(h, c) for h, c, *_rest in changed})
+        # a collector a host holds has a head row; one it never had (every collector of a
+        # first scan) has no slices to read, and no open rows to find (see _DIFF)
+        pairs = {(h, c) for h, c, *_rest in changed if (h, c) in heads}
         current: dict[tuple[int, str], dict[int, bytes]] = {}
-        for h, c, b, d in conn.execute(
-            _CURRENT_SLICES, ([h for h, _c in pairs], [c for _h, c in pairs])
-        ):
-            current.setdefault((h, c), {})[b] = d
-        staged: list[tuple[int, str, int, str, str | None, str | None]] = []
+        if pairs:
+            hosts, collectors = sorted({h for h, _c in pairs}), sorted({c for _h, c in pairs})
+            for h, c, b, d in conn.execute(_CURRENT_SLICES, (hosts, collectors)):
+                if (h, c) in pairs:
+                    current.setdefault((h, c), {})[b] = d
+        staged: list[_Staged] = []
         for host_no, collector, data, shape, whole in changed:
             held = current.get((host_no, collector), {})
             seen: set[int] = set()
             if shape == encoding.ITEMS:
                 seen.add(encoding.WHOLE)
-                staged.append((host_no, collector, encoding.WHOLE, "whole", None, whole.hex()))
+                was_whole = encoding.WHOLE in held
+                staged.append(
+                    (host_no, collector, encoding.WHOLE, "whole", None, whole.hex(), was_whole)
+                )
             if shape != "gone":
                 for bucket, doc in encoding.buckets(data, shape):
                     seen.add(bucket)
                     digest = encoding.digest(collector, doc)
-                    if held.get(bucket) != digest:
+                    was = held.get(bucket)
+                    if was != digest:
                         staged.append(
-                            (host_no, collector, bucket, shape, doc.decode(), digest.hex())
+                            (
+                                host_no,
+                                collector,
+                                bucket,
+                                shape,
+                                doc.decode(),
+                                digest.hex(),
+                                bool(was),
+                            )
                         )
             for bucket in held.keys() - seen:  # gone: close its rows
-                staged.append((host_no, collector, bucket, "gone", None, None))
+                staged.append((host_no, collector, bucket, "gone", None, None, True))
         return staged
 
     def _apply(
@@ -287,12 +311,12 @@ class PostgresStore:
         conn: Any,
         items_conn: Any,
         scan_no: int,
-        staged: list[tuple[int, str, int, str, str | None, str | None]],
+        staged: list[_Staged],
     ) -> None:
         """Close the intervals of changed items and open the new ones, all in SQL."""
         conn.execute(_TEMP_TABLES)
         with conn.cursor().copy(
-            "COPY ck_staged (host_no, collector, bucket, shape, doc, digest) FROM STDIN"
+            "COPY ck_staged (host_no, collector, bucket, shape, doc, digest, held) FROM STDIN"
         ) as copy:
             for row in staged:
                 copy.write_row(row)
@@ -595,15 +619,16 @@ SELECT host_no, collector, bucket, uuid_send(digest) FROM ck_current
 WHERE host_no = ANY(%s) AND bucket <= 0
 """
 
+# by the primary key's prefix (the writer drops the pairs it did not ask for): a join with
+# the pairs was planned as a scan of all of ck_current
 _CURRENT_SLICES = """
-SELECT c.host_no, c.collector, c.bucket, uuid_send(c.digest)
-FROM unnest(%s::int[], %s::text[]) AS p(host_no, collector)
-JOIN ck_current c ON c.host_no = p.host_no AND c.collector = p.collector
+SELECT host_no, collector, bucket, uuid_send(digest) FROM ck_current
+WHERE host_no = ANY(%s) AND collector = ANY(%s)
 """
 
 _TEMP_TABLES = """
 CREATE TEMP TABLE IF NOT EXISTS ck_staged
-    (host_no int, collector text, bucket smallint, shape text, doc jsonb, digest uuid)
+    (host_no int, collector text, bucket smallint, shape text, doc jsonb, digest uuid, held bool)
     ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS ck_new
     (host_no int, collector text, item text, bucket smallint, value jsonb, digest uuid)
@@ -636,14 +661,23 @@ WHERE NOT EXISTS (SELECT 1 FROM ck_items i WHERE i.digest = n.digest)
 # the open intervals of the changed slices (old, with where each row is) and the items they
 # hold now (new): what to close is old minus new, what to open new minus old (hashed set
 # operations: the temp tables' row counts are unknown to the planner, and a nested loop there
-# costs minutes); ANALYZE reads only the columns the plans need (not the documents)
+# costs minutes); ANALYZE reads only the columns the plans need (not the documents).
+# Old rows are looked up item by item in the open-interval index (LATERAL ... LIMIT 1 keeps
+# the planner from turning it into a join): ck_facts grows inside a shard's transaction,
+# where its statistics cannot follow, and a join was planned as a scan of every open interval
+# per batch (a first load of 10,000 hosts slowed down with every batch). Only slices a host
+# held are looked up: a first scan looks up nothing.
 _DIFF = """
 TRUNCATE ck_old, ck_now;
 INSERT INTO ck_old
 SELECT f.host_no, f.item_no, f.ctid
 FROM ck_staged s
-JOIN ck_facts f ON f.host_no = s.host_no AND f.valid_to IS NULL
-JOIN ck_items i ON i.item_no = f.item_no AND i.collector = s.collector AND i.bucket = s.bucket;
+JOIN ck_items i ON i.collector = s.collector AND i.bucket = s.bucket
+CROSS JOIN LATERAL (
+    SELECT host_no, item_no, ctid FROM ck_facts f
+    WHERE f.host_no = s.host_no AND f.item_no = i.item_no AND f.valid_to IS NULL LIMIT 1
+) f
+WHERE s.held;
 INSERT INTO ck_now SELECT n.host_no, i.item_no FROM ck_new n JOIN ck_items i USING (digest);
 """
 
@@ -667,7 +701,7 @@ FROM (SELECT host_no, item_no FROM ck_now EXCEPT SELECT host_no, item_no FROM ck
 
 _CURRENT = """
 DELETE FROM ck_current c USING ck_staged s
-WHERE c.host_no = s.host_no AND c.collector = s.collector AND c.bucket = s.bucket;
+WHERE s.held AND c.host_no = s.host_no AND c.collector = s.collector AND c.bucket = s.bucket;
 INSERT INTO ck_current (host_no, collector, bucket, digest)
 SELECT host_no, collector, bucket, digest FROM ck_staged WHERE shape <> 'gone';
 """
