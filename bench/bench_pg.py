@@ -7,8 +7,9 @@
 
 Generates snapshots shaped like a real server (1,800 dpkg packages, 4,000 Perl modules, 300
 Python distributions; ~500 KB of JSON each), in peer groups, then stores ``--days`` daily
-scans with ``--writers`` shard writers at once (separate processes, ``save(..., shard=(K, N))``), into a
-throwaway PostgreSQL server (tests/pgserver.py, fsync on) unless ``--dsn`` names one.
+scans with ``--writers`` shard writers at once (separate processes,
+``save(..., shard=(K, N))``), into a throwaway PostgreSQL server (tests/pgserver.py, fsync
+on) unless ``--dsn`` names one.
 
 Two change models (``--model``): ``rollout``, every group rolls out ``--changes`` updated
 items a day and each host takes them that day or up to two days late (every host changes
@@ -25,7 +26,7 @@ scans and its projection for a year and for 100,000 hosts. The naive way, in the
 one row of full snapshot JSON per host per scan (``--naive-days`` scans; its size grows by
 exactly one copy per scan, so 30 days and a year are projected from the measured ones).
 ``--no-drift`` leaves out the drift comparison (its Python side reads every whole snapshot:
-~10 minutes at 10,000 hosts here).
+56.9 s at 1,000 hosts, so about 10 minutes at 10,000).
 """
 
 from __future__ import annotations
