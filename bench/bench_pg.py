@@ -1,21 +1,32 @@
 """PostgreSQL facts store at fleet scale, against the naive way, in one run.
 
     .venv/bin/python bench/bench_pg.py [--hosts 2000] [--days 30] [--writers 4] [--groups 20]
-                                       [--changes 3] [--naive-days 2] [--dsn DSN]
+                                       [--model rollout|upgrades|upgrades,rollout]
+                                       [--changes 3]
+                                       [--naive-days 2] [--no-drift] [--dsn DSN]
 
 Generates snapshots shaped like a real server (1,800 dpkg packages, 4,000 Perl modules, 300
 Python distributions; ~500 KB of JSON each), in peer groups, then stores ``--days`` daily
-scans (each group rolls out ``--changes`` updated items a day, each host taking them that day
-or up to two days late) with
-``--writers`` shard writers at once (separate processes, ``save(..., shard=(K, N))``), into a
-throwaway PostgreSQL server (tests/pgserver.py, fsync on) unless ``--dsn`` names one.
+scans with ``--writers`` shard writers at once (separate processes,
+``save(..., shard=(K, N))``), into a throwaway PostgreSQL server (tests/pgserver.py, fsync
+on) unless ``--dsn`` names one.
 
-Measured: each scan's store time (first load and daily), whole-fleet peer drift counted in
+Two change models (``--model``): ``rollout``, every group rolls out ``--changes`` updated
+items a day and each host takes them that day or up to two days late (every host changes
+every day: the writer's worst case); ``upgrades``, about 3 % of hosts upgrade one to three
+packages a day (bench/fleetgen.py's model, closer to a real fleet's day). A list
+(``upgrades,rollout``) splits the daily scans between the models in that order, on top of
+one first scan: one first load (the longest part at 10,000 hosts) measures both.
+
+Measured: each scan's store time (first load and daily; wall, and CPU seconds of the writers
+and of the database server per host), whole-fleet peer drift counted in
 the database (``peer_snapshots`` + ``compare_peers``) against the same drift computed in
 Python from the whole latest snapshots, one host's history, the database size after the
 scans and its projection for a year and for 100,000 hosts. The naive way, in the same run:
 one row of full snapshot JSON per host per scan (``--naive-days`` scans; its size grows by
 exactly one copy per scan, so 30 days and a year are projected from the measured ones).
+``--no-drift`` leaves out the drift comparison (its Python side reads every whole snapshot:
+56.9 s at 1,000 hosts, so about 10 minutes at 10,000).
 """
 
 from __future__ import annotations
@@ -76,9 +87,10 @@ _BASES: dict[int, dict] = {}
 
 def snapshot(host: str, group: int, day: int) -> dict:
     """``host`` as scanned on ``day``: its group's base, a planted deviation on 2% of hosts,
-    and the group's daily updates: each day ``CHANGES`` items of the group get a new version,
-    which each host takes that day or up to two days later (a staggered rollout), so every
-    host changes about ``CHANGES`` items a day and lagging hosts differ from their peers."""
+    and the changes of each day's model (``PLAN``): ``rollout``, that day ``CHANGES`` items of
+    the group get a new version, which each host takes that day or up to two days later (every
+    host changes about ``CHANGES`` items a day and lagging hosts differ from their peers);
+    ``upgrades``, about 3 % of hosts upgrade one to three packages of their own."""
     base = _BASES.get(group)
     if base is None:
         base = _BASES[group] = _base(group)
@@ -89,12 +101,21 @@ def snapshot(host: str, group: int, day: int) -> dict:
         c, k = keys[h % len(keys)]
         del facts[c][k]
     lag = h % 3
-    for d in range(1, day - lag + 1):
-        rng = random.Random(group * 100_000 + d)
-        for _ in range(CHANGES):
-            c, k = keys[rng.randrange(len(keys))]
-            if k in facts[c]:
-                facts[c][k] = dict(facts[c][k], version=f"{base[c][k]['version']}+u{d}")
+    for d in range(1, day + 1):
+        if PLAN[d] == "upgrades":
+            rng = random.Random(f"{host}-{d}")
+            if rng.random() < 0.03:  # ~3 % of hosts upgrade one to three packages a day
+                names = _NAMES.get(group) or _NAMES.setdefault(group, sorted(base["dpkg"]))
+                for _ in range(rng.randint(1, 3)):
+                    k = rng.choice(names)
+                    if k in facts["dpkg"]:
+                        facts["dpkg"][k] = dict(facts["dpkg"][k], version=f"{d}.0+deb12u9")
+        elif d <= day - lag:  # rollout
+            rng = random.Random(group * 100_000 + d)
+            for _ in range(CHANGES):
+                c, k = keys[rng.randrange(len(keys))]
+                if k in facts[c]:
+                    facts[c][k] = dict(facts[c][k], version=f"{base[c][k]['version']}+u{d}")
     facts["os"] = {"id": "debian", "version_id": "12", "pretty_name": "Debian GNU/Linux 12"}
     at = f"2026-11-{1 + day // 24:02d}T{day % 24:02d}:00:00+00:00"
     return {
@@ -111,6 +132,30 @@ def snapshot(host: str, group: int, day: int) -> dict:
 
 
 CHANGES = 3
+PLAN: list[str | None] = [None]
+"""The change model of each day (day 0, the first scan, has none)."""
+_NAMES: dict[int, list[str]] = {}
+MODELS = {
+    "rollout": "every group rolls out {changes} items a day, each host that day or up to two"
+    " days late (every host changes every day)",
+    "upgrades": "about 3 % of hosts upgrade 1-3 packages a day",
+}
+
+
+def plan(models: list[str], days: int) -> list[str | None]:
+    """Each day's model: the daily scans (1 .. days-1) split between ``models`` in order."""
+    daily = max(days - 1, 0)
+    per, extra = divmod(daily, len(models))
+    out: list[str | None] = [None]
+    for i, m in enumerate(models):
+        out += [m] * (per + (extra if i == len(models) - 1 else 0))
+    return out
+
+
+def _use(changes: int, days: list[str | None]) -> None:
+    """The change model, in this process and (called first thing) in each writer process."""
+    global CHANGES, PLAN
+    CHANGES, PLAN = changes, days
 
 
 def fleet(hosts: int, groups: int) -> list[tuple[str, int]]:
@@ -126,34 +171,34 @@ def _open(dsn: str):
 def _writer(dsn, k, n, hosts, groups, changes, inbox, out) -> None:
     """One shard writer, alive for the whole run (as a runner's changekit would be for one
     scan, without paying for process start-up each day): takes a day from ``inbox``, stores
-    it, puts (seconds in save, of which generating snapshots) on ``out``."""
-    global CHANGES
-    CHANGES = changes
+    it, puts (seconds in save, of which generating snapshots; the same in CPU seconds of this
+    process) on ``out``."""
+    _use(*changes)
     from changekit.facts.shards import in_shard
 
     mine = in_shard(fleet(hosts, groups), (k, n), key=lambda hg: hg[0])
     store = _open(dsn)
     store.hosts()  # connected before the clock starts, as a runner would be
     while (day := inbox.get()) is not None:
-        gen = 0.0
+        gen = gen_cpu = 0.0
 
         def snapshots(day=day):
-            nonlocal gen
+            nonlocal gen, gen_cpu
             for h, g in mine:
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 snap = snapshot(h, g, day)
                 gen += time.perf_counter() - t
+                gen_cpu += time.process_time() - c
                 yield snap
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         store.save(scan_id(day), snapshots(), shard=(k, n))
-        out.put((time.perf_counter() - t0, gen))
+        out.put((time.perf_counter() - t0, gen, time.process_time() - c0, gen_cpu))
     store.close()
 
 
-def _write_naive(dsn: str, day: int, k: int, n: int, hosts: int, groups: int, changes: int):
-    global CHANGES
-    CHANGES = changes
+def _write_naive(dsn: str, day: int, k: int, n: int, hosts: int, groups: int, changes):
+    _use(*changes)
     import psycopg
     from changekit_plugins.factstore.encoding import document
 
@@ -168,9 +213,8 @@ def _write_naive(dsn: str, day: int, k: int, n: int, hosts: int, groups: int, ch
             copy.write_row((h, scan_id(day), document(snapshot(h, g, day))))
 
 
-def _generate_only(day: int, k: int, n: int, hosts: int, groups: int, changes: int) -> None:
-    global CHANGES
-    CHANGES = changes
+def _generate_only(day: int, k: int, n: int, hosts: int, groups: int, changes) -> None:
+    _use(*changes)
     from changekit.facts.shards import in_shard
 
     for h, g in in_shard(fleet(hosts, groups), (k, n), key=lambda hg: hg[0]):
@@ -203,6 +247,29 @@ def size(dsn: str, *tables: str) -> int:
         )
 
 
+def server_cpu(server) -> float:
+    """CPU seconds the throwaway server has used so far: the postmaster, its live processes
+    (backends, checkpointer, WAL writer, autovacuum) and those that exited (reaped by the
+    postmaster, so in its children's times); 0 with ``--dsn`` (a server we cannot see)."""
+    if server is None:
+        return 0.0
+    pid = int((server.root / "data" / "postmaster.pid").read_text().split()[0])
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(proc.name) == pid:
+            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+        elif int(fields[1]) == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def mb(n: float) -> str:
     if n < 1e7:
         return f"{n / 1e6:,.2f} MB"
@@ -215,12 +282,16 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=30)
     ap.add_argument("--writers", type=int, default=4)
     ap.add_argument("--groups", type=int, default=20)
-    ap.add_argument("--changes", type=int, default=3)
+    ap.add_argument("--model", default="rollout", help="rollout, upgrades, or both in order")
+    ap.add_argument("--changes", type=int, default=3, help="items a day, --model rollout")
     ap.add_argument("--naive-days", type=int, default=2)
+    ap.add_argument("--no-drift", dest="drift", action="store_false")
     ap.add_argument("--dsn", help="an empty database to use (default: a throwaway server)")
     args = ap.parse_args()
-    global CHANGES
-    CHANGES = args.changes
+    args.models = args.model.split(",")
+    if not set(args.models) <= MODELS.keys() or len(args.models) > args.days - 1 > 0:
+        ap.error(f"--model: one or more of {', '.join(MODELS)}, at most one per daily scan")
+    _use(args.changes, plan(args.models, args.days))
     server = None
     if args.dsn:
         dsn = naive_dsn = args.dsn
@@ -240,50 +311,48 @@ def main() -> None:
         dsn = server.create_database("facts")
         naive_dsn = server.create_database("naive")
     try:
-        run(args, dsn, naive_dsn)
+        run(args, dsn, naive_dsn, server)
     finally:
         if server is not None:
             server.stop()
 
 
-def run(args, dsn: str, naive_dsn: str) -> None:
+def run(args, dsn: str, naive_dsn: str, server) -> None:
     import psycopg
     from changekit_plugins.factstore.encoding import document
 
     from changekit.drift.peers import compare_peers
 
     n, w = args.hosts, args.writers
+    model = (args.changes, PLAN)
     sample = snapshot("g00-host000000.example.org", 0, 1)
+    print(f"load average at start: {load()} ({os.cpu_count()} cores)")
     print(
-        f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)"
-    )
-    print(
-        f"bench_pg: {n:,} hosts in {args.groups} groups, {args.days} daily scans, {w} shard writers,"
-        f" {args.changes} items changed per host a day; a snapshot is"
+        f"bench_pg: {n:,} hosts in {args.groups} groups, {args.days} daily scans, {w} shard writers;"
+        f" changes: {'; then '.join(MODELS[m].format(changes=args.changes) for m in args.models)};"
+        " a snapshot is"
         f" {len(document(sample)) / 1e3:,.0f} KB of JSON"
         f" ({sum(len(v) for v in sample['facts'].values()):,} items)"
     )
     _open(dsn).hosts()  # creates the tables
-    gen = parallel(_generate_only, lambda k: (1, k, w, n, args.groups, args.changes), w)
+    gen = parallel(_generate_only, lambda k: (1, k, w, n, args.groups, model), w)
     print(
         f"generating one day's snapshots alone (inside every wall time below): {gen:.1f} s",
         flush=True,
     )
 
-    times, net = [], []
+    times, net, writer_cpu, db_cpu, sizes = [], [], [], [], []
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
     inboxes = [ctx.Queue() for _ in range(w)]
     writers = [
-        ctx.Process(
-            target=_writer, args=(dsn, k, w, n, args.groups, args.changes, inboxes[k - 1], out)
-        )
+        ctx.Process(target=_writer, args=(dsn, k, w, n, args.groups, model, inboxes[k - 1], out))
         for k in range(1, w + 1)
     ]
     for p in writers:
         p.start()
     for day in range(args.days):
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), server_cpu(server)
         for box in inboxes:
             box.put(day)
         results = []
@@ -297,14 +366,18 @@ def run(args, dsn: str, naive_dsn: str) -> None:
         times.append(took)
         # the slowest writer's time in save() less the time its generator spent making
         # snapshots: what storing costs once a runner has its scan results
-        net.append(max(s - g for s, g in results))
-        if day == 0:
-            first_size = size(dsn)
-        kind = "first scan (every fact new)" if day == 0 else "daily scan"
-        if day < 3 or day == args.days - 1 or day % 10 == 0:
+        net.append(max(s - g for s, g, _c, _gc in results))
+        # CPU seconds per host, summed over the writers (less generating) and the server:
+        # what a loaded machine does not inflate the way it does wall time
+        writer_cpu.append(sum(c - gc for _s, _g, c, gc in results) / n)
+        db_cpu.append((server_cpu(server) - cpu0) / n)
+        sizes.append(size(dsn))
+        kind = "first scan (every fact new)" if day == 0 else f"daily scan, {PLAN[day]}"
+        if day < 3 or day == args.days - 1 or day % 10 == 0 or PLAN[day] != PLAN[day - 1]:
             print(
                 f"  day {day:2d}: {kind}: {took:6.1f} s wall ({net[-1]:6.1f} s in save, less"
-                f" generating); database {mb(size(dsn))}",
+                f" generating); CPU per host: writers {writer_cpu[-1] * 1000:.2f} ms, server"
+                f" {db_cpu[-1] * 1000:.2f} ms; database {mb(sizes[-1])}; load {load()}",
                 flush=True,
             )
     for box in inboxes:
@@ -312,9 +385,7 @@ def run(args, dsn: str, naive_dsn: str) -> None:
     for p in writers:
         p.join()
     daily = times[1:] or times
-    daily_net = net[1:] or net
     db = size(dsn)
-    growth = (db - first_size) / (args.days - 1) if args.days > 1 else 0
     tables = {
         t: size(dsn, t) for t in ("ck_facts", "ck_items", "ck_host_scans", "ck_current", "ck_hosts")
     }
@@ -331,11 +402,9 @@ def run(args, dsn: str, naive_dsn: str) -> None:
     naive_times = []
     for day in range(args.naive_days):
         naive_times.append(
-            parallel(
-                _write_naive, lambda k, d=day: (naive_dsn, d, k, w, n, args.groups, args.changes), w
-            )
+            parallel(_write_naive, lambda k, d=day: (naive_dsn, d, k, w, n, args.groups, model), w)
         )
-    naive_size = size(naive_dsn, "naive_snapshots")
+    naive_size = size(naive_dsn, "naive_snapshots") if naive_times else 0
     per_scan_naive = naive_size / max(1, args.naive_days)
 
     # autovacuum would get there on its own; do it now so the reads below do not depend on
@@ -343,22 +412,23 @@ def run(args, dsn: str, naive_dsn: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("VACUUM (ANALYZE)")
 
-    # whole-fleet peer drift: counted in the database vs Python over whole snapshots
     store = _open(dsn)
-    groups: dict[str, list[str]] = {}
-    for h, g in fleet(n, args.groups):
-        groups.setdefault(f"g{g:02d}", []).append(h)
-    t0 = time.perf_counter()
-    sql_findings = []
-    for g, members in sorted(groups.items()):
-        sql_findings += compare_peers(g, store.peer_snapshots(members))
-    t_sql = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    py_findings = []
-    for g, members in sorted(groups.items()):
-        py_findings += compare_peers(g, dict(store.iter_latest(members)))
-    t_py = time.perf_counter() - t0
-    same = [f.id for f in sql_findings] == [f.id for f in py_findings]
+    # whole-fleet peer drift: counted in the database vs Python over whole snapshots
+    if args.drift:
+        groups: dict[str, list[str]] = {}
+        for h, g in fleet(n, args.groups):
+            groups.setdefault(f"g{g:02d}", []).append(h)
+        t0 = time.perf_counter()
+        sql_findings = []
+        for g, members in sorted(groups.items()):
+            sql_findings += compare_peers(g, store.peer_snapshots(members))
+        t_sql = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        py_findings = []
+        for g, members in sorted(groups.items()):
+            py_findings += compare_peers(g, dict(store.iter_latest(members)))
+        t_py = time.perf_counter() - t0
+        same = [f.id for f in sql_findings] == [f.id for f in py_findings]
 
     # one host's history
     host = fleet(n, args.groups)[n // 2][0]
@@ -374,46 +444,71 @@ def run(args, dsn: str, naive_dsn: str) -> None:
     assert mid["host"] == host and len(snaps) == min(30, args.days)
     store.close()
 
-    year = db + growth * (365 - args.days)
     scale = 100_000 / n
     print()
-    print(f"store one scan ({w} writers at once, {n:,} hosts):")
     print(
-        f"  first scan {times[0]:.1f} s wall ({net[0]:.1f} s storing); daily scan median"
-        f" {statistics.median(daily):.1f} s wall, max {max(daily):.1f} s; storing alone"
-        f" {statistics.median(daily_net):.1f} s = {statistics.median(daily_net) / n * 1000:.2f} ms"
-        f" per host -> {statistics.median(daily_net) / n * 100_000 / 60:.1f} min for 100,000 hosts"
-        " at this machine's speed"
+        f"store one scan ({w} writers at once, {n:,} hosts): first scan {times[0]:.1f} s wall"
+        f" ({net[0]:.1f} s storing); CPU per host: writers {writer_cpu[0] * 1000:.2f} ms,"
+        f" server {db_cpu[0] * 1000:.2f} ms; database {mb(sizes[0])}"
     )
-    print(
-        f"  naive (full JSON row per host): first {naive_times[0]:.1f} s"
-        + (f", daily {statistics.median(naive_times[1:]):.1f} s" if len(naive_times) > 1 else "")
-        + f" wall; naive/intervals, wall: {statistics.median(naive_times[1:] or naive_times) / statistics.median(daily):.1f}x"
-    )
+    for m in args.models:
+        days = [d for d in range(1, args.days) if PLAN[d] == m]
+        wall = statistics.median(times[d] for d in days)
+        store = statistics.median(net[d] for d in days)
+        w_cpu = statistics.median(writer_cpu[d] for d in days)
+        s_cpu = statistics.median(db_cpu[d] for d in days)
+        growth = (sizes[days[-1]] - sizes[days[0] - 1]) / len(days)
+        print(
+            f"  daily scans, {m} ({len(days)}): median {wall:.1f} s wall, max"
+            f" {max(times[d] for d in days):.1f} s; storing alone {store:.1f} s ="
+            f" {store / n * 1000:.2f} ms per host; CPU per host: writers {w_cpu * 1000:.2f} ms,"
+            f" server {s_cpu * 1000:.2f} ms; grows {mb(growth)} a day"
+        )
+        print(
+            f"    projected: 100,000 hosts {store / n * 100_000 / 60:.1f} min storing at this"
+            f" machine's speed, {w_cpu * 100_000 / 60:.1f} writer and {s_cpu * 100_000 / 60:.1f}"
+            f" server CPU minutes a day; database after 30 daily scans"
+            f" {mb(sizes[0] + growth * 29)}, after a year {mb(sizes[0] + growth * 364)}"
+            f" (100,000 hosts: {mb((sizes[0] + growth * 29) * scale)},"
+            f" {mb((sizes[0] + growth * 364) * scale)})"
+        )
+    if naive_times:
+        print(
+            f"  naive (full JSON row per host): first {naive_times[0]:.1f} s"
+            + (
+                f", daily {statistics.median(naive_times[1:]):.1f} s"
+                if len(naive_times) > 1
+                else ""
+            )
+            + f" wall; naive/intervals, wall: {statistics.median(naive_times[1:] or naive_times) / statistics.median(daily):.1f}x"
+        )
     print(
         f"database after {args.days} scans: {mb(db)}"
         f" (facts {mb(tables['ck_facts'])}, {rows[0]:,} intervals of which {rows[1]:,} closed;"
         f" items {mb(tables['ck_items'])} for {items:,} distinct values;"
         f" host scans {mb(tables['ck_host_scans'])}; current {mb(tables['ck_current'])})"
     )
-    print(
-        f"  grows {mb(growth)} per daily scan -> a year of daily scans: {mb(year)};"
-        f" at 100,000 hosts (x{scale:.0f}): {mb(db * scale)} after {args.days} scans, {mb(year * scale)} a year"
-    )
-    print(
-        f"  naive: {mb(per_scan_naive)} per scan -> {args.days} scans {mb(per_scan_naive * args.days)}"
-        f" ({per_scan_naive * args.days / db:.0f}x), a year {mb(per_scan_naive * 365)};"
-        f" at 100,000 hosts a year {mb(per_scan_naive * 365 * scale)}"
-    )
-    print(
-        f"whole-fleet peer drift ({len(groups)} groups): counted in SQL {t_sql:.1f} s,"
-        f" Python over whole snapshots {t_py:.1f} s ({t_py / t_sql:.1f}x);"
-        f" {len(sql_findings)} findings, identical: {same}"
-    )
+    if naive_times:
+        print(
+            f"  naive: {mb(per_scan_naive)} per scan -> {args.days} scans {mb(per_scan_naive * args.days)}"
+            f" ({per_scan_naive * args.days / db:.0f}x), a year {mb(per_scan_naive * 365)};"
+            f" at 100,000 hosts a year {mb(per_scan_naive * 365 * scale)}"
+        )
+    if args.drift:
+        print(
+            f"whole-fleet peer drift ({len(groups)} groups): counted in SQL {t_sql:.1f} s,"
+            f" Python over whole snapshots {t_py:.1f} s ({t_py / t_sql:.1f}x);"
+            f" {len(sql_findings)} findings, identical: {same}"
+        )
     print(
         f"one host's history: list {t_hist * 1000:.0f} ms, one old snapshot {t_get * 1000:.0f} ms,"
         f" all {len(snaps)} snapshots rebuilt {t_all * 1000:.0f} ms"
     )
+    print(f"load average at the end: {load()}")
+
+
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -76,6 +76,33 @@ def test_an_unchanged_daily_scan_writes_no_fact_rows(tmp_path, pg_dsn):
     pg.close()
 
 
+def test_a_collector_that_changes_shape_or_empties_a_slice_reads_back_as_stored(tmp_path, pg_dsn):
+    # the writer reads a collector's slice digests only when its whole-collector digest
+    # changed: every way the set of slices can change must still close the right rows
+    pg = open_store(make_workspace(tmp_path, f"facts:\n  store: postgres\n  dsn: '{pg_dsn}'\n"))
+    [(_s, [snap], _f)] = fleet_scans(seed=5, hosts=1, scans=1, failures=False)
+    host = snap["host"]
+    dpkg = snap["facts"]["dpkg"]
+    one = sorted(dpkg)[0]
+    days = [
+        dict(snap["facts"]),
+        dict(snap["facts"], dpkg={k: v for k, v in dpkg.items() if k != one}),  # a slice empties
+        dict(snap["facts"], dpkg=["now", "a", "list"]),  # items -> one json value
+        dict(snap["facts"], dpkg={"x": 1}),  # a plain map: still one json value
+        dict(snap["facts"], dpkg=dpkg),  # json -> items again
+        {k: v for k, v in snap["facts"].items() if k != "dpkg"},  # gone
+        dict(snap["facts"], dpkg={}),  # back, empty
+        dict(snap["facts"]),
+    ]
+    ids = [f"202612{d + 1:02d}T020000Z-shape{d}" for d in range(len(days))]
+    for scan_id, facts in zip(ids, days, strict=True):
+        pg.save(scan_id, [dict(snap, scan_id=scan_id, facts=facts)])
+    for scan_id, facts in zip(ids, days, strict=True):
+        assert pg.get(scan_id, host)["facts"] == facts, scan_id
+    assert pg.latest(host)["facts"] == snap["facts"]
+    pg.close()
+
+
 def test_a_scan_the_database_refuses_is_not_there_at_all(tmp_path, pg_dsn):
     from changekit.errors import ChangekitError
 

@@ -29,7 +29,17 @@ def test_slices_hold_every_item_once_and_a_change_touches_one_slice():
     changed = dict(DPKG, pkg7={"version": "9", "arch": "amd64"})
     after = dict(encoding.buckets(changed, encoding.ITEMS))
     assert [b for b in slices if slices[b] != after[b]] == [encoding.bucket_of("pkg7")]
-    assert list(encoding.buckets({"id": "debian"}, encoding.JSON)) == [(0, '{"id":"debian"}')]
+    assert list(encoding.buckets({"id": "debian"}, encoding.JSON)) == [(0, b'{"id":"debian"}')]
+
+
+def test_a_digest_is_stable_16_bytes_and_tells_collectors_and_data_apart():
+    doc = encoding.encode(DPKG)
+    assert encoding.encode(dict(reversed(DPKG.items()))) == doc  # key order does not matter
+    d = encoding.digest("dpkg", doc)
+    assert len(d) == 16  # stored as a uuid
+    assert encoding.digest("dpkg", doc) == d
+    assert encoding.digest("rpm", doc) != d
+    assert encoding.digest("dpkg", encoding.encode(dict(DPKG, pkg7={"version": "9"}))) != d
 
 
 def test_rows_rebuild_the_facts():
