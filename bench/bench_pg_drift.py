@@ -50,12 +50,13 @@ PYTHON_PATH = (
 def store_days(dsn: str, hosts: int, groups: int, days: int, writers: int) -> float:
     """Store ``days`` daily scans with ``writers`` shard writers (bench_pg's); seconds taken."""
     ctx = multiprocessing.get_context("spawn")
+    model = (bench_pg.CHANGES, bench_pg.plan(["rollout"], days))  # every host changes daily
     out = ctx.Queue()
     inboxes = [ctx.Queue() for _ in range(writers)]
     procs = [
         ctx.Process(
             target=bench_pg._writer,
-            args=(dsn, k, writers, hosts, groups, bench_pg.CHANGES, inboxes[k - 1], out),
+            args=(dsn, k, writers, hosts, groups, model, inboxes[k - 1], out),
         )
         for k in range(1, writers + 1)
     ]
