@@ -47,10 +47,13 @@ PYTHON_PATH = (
 )
 
 
-def store_days(dsn: str, hosts: int, groups: int, days: int, writers: int) -> float:
-    """Store ``days`` daily scans with ``writers`` shard writers (bench_pg's); seconds taken."""
+def store_days(
+    dsn: str, hosts: int, groups: int, days: int, writers: int, models: list[str]
+) -> float:
+    """Store ``days`` daily scans with ``writers`` shard writers (bench_pg's, under bench_pg's
+    change ``models``); seconds taken."""
     ctx = multiprocessing.get_context("spawn")
-    model = (bench_pg.CHANGES, bench_pg.plan(["rollout"], days))  # every host changes daily
+    model = (bench_pg.CHANGES, bench_pg.plan(models, days))
     out = ctx.Queue()
     inboxes = [ctx.Queue() for _ in range(writers)]
     procs = [
@@ -139,6 +142,12 @@ def main() -> None:
     ap.add_argument("--groups", type=int, default=10)
     ap.add_argument("--writers", type=int, default=4)
     ap.add_argument("--history", type=int, default=12)
+    ap.add_argument(
+        "--model",
+        choices=sorted(bench_pg.MODELS),
+        default="rollout",
+        help="bench_pg's change model: rollout (every host changes daily) or upgrades",
+    )
     ap.add_argument("--dsn", help="an empty database to use (default: a throwaway server)")
     args = ap.parse_args()
     print(
@@ -168,10 +177,11 @@ def run(args, dsn: str, tmp: Path) -> None:
 
     print(
         f"bench_pg_drift: {args.hosts:,} hosts in {args.groups} groups, {args.days} daily scans"
-        f" ({bench_pg.CHANGES} items changed per host a day), drift --history {args.history}"
+        f" ({bench_pg.MODELS[args.model].format(changes=bench_pg.CHANGES)}),"
+        f" drift --history {args.history}"
     )
     bench_pg._open(dsn).hosts()  # creates the tables
-    stored = store_days(dsn, args.hosts, args.groups, args.days, args.writers)
+    stored = store_days(dsn, args.hosts, args.groups, args.days, args.writers, [args.model])
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("VACUUM (ANALYZE)")  # as autovacuum would have by the next morning
     ws = make_workspace(tmp, dsn, args.hosts, args.groups)
