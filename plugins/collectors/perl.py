@@ -58,7 +58,8 @@ sub file {
   my ($p) = @_; my $e = esc($p); $files++;
   print "F $e\n";
   my @s = stat $p;
-  my $key = @s ? "$s[0] $s[1] $s[7] $s[10]" : "";
+  # only a regular file is read: a symlink to a FIFO or a device would block or never end
+  my $key = @s && -f _ ? "$s[0] $s[1] $s[7] $s[10]" : "";
   my $c = $cache{$e}; my $line = "-"; my $keep = $key ne "";
   if ($keep && $c && $c->[0] eq $key) { $carried++; $line = $c->[1] }
   else {
@@ -66,7 +67,7 @@ sub file {
     if ($keep && open(my $fh, "<", $p)) {
       while (my $l = <$fh>) { $l =~ s/\n\z//; if ($l =~ $re) { $line = "=" . esc($l); last } }
       close $fh;
-    } else { $keep = 0 }  # missing or unreadable: read again every time
+    } else { $keep = 0 }  # missing, not a regular file or unreadable: looked at every time
   }
   print "V $e\t", substr($line, 1), "\n" if $line ne "-";
   return unless $keep && $ok;

