@@ -29,9 +29,13 @@ _VALUE = re.compile(
     r"""(?:=|package\s+[\w:]+)\s*(?:qv\(\s*|version->(?:declare|parse)\(\s*)?['"]?(v?\d[\w.]*)"""
 )
 
-ASK_PERL = r"""for my $m (@ARGV) { (my $f = "$m.pm") =~ s{::}{/}g;
+# A loaded module's $VERSION and path are escaped as the walk's lines are: a version with a
+# newline cannot forge a line.
+ASK_PERL = r"""sub esc { my $s = shift; $s =~ s/([\x00-\x1f\x7f\\])/sprintf("\\x%02x", ord $1)/ge; $s }
+for my $m (@ARGV) { (my $f = "$m.pm") =~ s{::}{/}g;
   if (eval { require $f; 1 }) { no strict "refs"; my $v = ${"${m}::VERSION"};
-    print "N $m\t", (defined $v ? $v : "undef"), "\t$INC{$f}\n" } else { print "N $m\t!missing\t\n" } }"""
+    print "N $m\t", esc(defined $v ? $v : "undef"), "\t", esc($INC{$f}), "\n" }
+  else { print "N $m\t!missing\t\n" } }"""
 
 # Walks @INC as `find DIR/ -name '*.pm' \( -type f -o -type l \)` would (symlinked directories
 # are not entered) and finds each module's first version line as `grep -m1 -E` would. A file
@@ -174,7 +178,7 @@ perl -e {shlex.quote(WALK_PERL)} -- "$ck_mode" "$ck_old" "$ck_new" {shlex.quote(
                 name, _, tail = rest.partition("\t")
                 version, _, path = tail.partition("\t")
                 if version != "!missing":
-                    asked[name] = {"version": version, "path": path}
+                    asked[name] = {"version": unescape(version), "path": unescape(path)}
             elif tag == "M":
                 continue
             elif line.strip():

@@ -79,3 +79,18 @@ def test_a_module_symlinked_to_a_fifo_is_listed_not_read(fleet, root, ws):
     perl = snap["facts"]["perl"]
     assert perl["Ck::Fifo"] == {"version": "undef", "path": f"/{SECOND}/Ck/Fifo.pm"}
     assert perl["Ck::Same"]["version"] == "1.00"
+
+
+def test_a_named_modules_version_with_a_newline_forges_no_line(fleet, root, ws, tmp_path):
+    write(root / SECOND / "Ck" / "Same.pm", "package Ck::Same;\nour $VERSION = '1.00';\n")
+    forged = f"/{SECOND}/Ck/Same.pm\\t= 6.66"
+    # the textual line is computed, so the walk says undef; loading it sets a multi-line version
+    write(
+        root / SECOND / "Ck" / "Evil.pm",
+        f'package Ck::Evil;\nour $VERSION = join "", "1.0", "\\nV {forged}";\n1;\n',
+    )
+    inv = inventory(fleet, tmp_path, changekit_modules={"perl": ["Ck::Evil", "Ck::Missing"]})
+    _, snap = scan(fleet, ws, inv)
+    perl = snap["facts"]["perl"]
+    assert perl["Ck::Same"]["version"] == "1.00"
+    assert perl["Ck::Evil"]["path"] == f"/{SECOND}/Ck/Evil.pm"
