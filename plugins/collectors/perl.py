@@ -90,7 +90,9 @@ sub walk {
     elsif (-d _) { walk($p) }
   }
 }
-for my $d (grep { !ref && m{^/} && -d } @INC) { print "D ", esc($d), "\n"; walk($d) }
+# a directory named twice (PERL5LIB naming one perl has anyway) counts where it first comes
+my %seen;
+for my $d (grep { !ref && m{^/} && -d && !$seen{$_}++ } @INC) { print "D ", esc($d), "\n"; walk($d) }
 $ok = close($out) if $ok;
 print "M mode $mode\nM files $files\nM read $read\nM carried $carried\n";
 exit($ok ? 0 : 3);
@@ -186,7 +188,9 @@ perl -e {shlex.quote(WALK_PERL)} -- "$ck_mode" "$ck_old" "$ck_new" {shlex.quote(
         if output.strip() and not saw_perl:
             raise ValueError("no perl version line in the perl collector's output")
         modules: dict[str, dict[str, str]] = {}
-        order = {d: i for i, d in enumerate(dirs)}
+        order: dict[str, int] = {}
+        for i, d in enumerate(dirs):
+            order.setdefault(d, i)  # a directory listed twice counts where it first came
         # perl loads the first match along @INC, so earlier directories win
         for path, base in sorted(files.items(), key=lambda pb: order[pb[1]]):
             name = path[len(base) :].lstrip("/").removesuffix(".pm").replace("/", "::")

@@ -94,3 +94,24 @@ def test_a_named_modules_version_with_a_newline_forges_no_line(fleet, root, ws, 
     perl = snap["facts"]["perl"]
     assert perl["Ck::Same"]["version"] == "1.00"
     assert perl["Ck::Evil"]["path"] == f"/{SECOND}/Ck/Evil.pm"
+
+
+def test_perl5lib_naming_a_directory_again_keeps_perls_order(fleet, root, ws):
+    # perl loads the first match along @INC: with PERL5LIB=/usr/share/perl5 that directory comes
+    # first (and again after SECOND, where perl put it anyway)
+    write(root / SECOND / "Ck" / "Both.pm", "package Ck::Both;\nour $VERSION = '1.00';\n")
+    write(root / PERL5 / "Ck" / "Both.pm", "package Ck::Both;\nour $VERSION = '2.00';\n")
+    _, plain = scan(fleet, ws, fleet.inventory)
+    bashrc = root / "root" / ".bashrc"
+    saved = bashrc.read_bytes()
+    bashrc.write_bytes(b"export PERL5LIB=/usr/share/perl5\n" + saved)
+    try:
+        _, snap = scan(fleet, ws, fleet.inventory)
+        loaded = fleet.ssh(HOST, "perl -MCk::Both -e 'print $INC{\"Ck/Both.pm\"}'").stdout
+    finally:
+        bashrc.write_bytes(saved)
+    assert loaded == f"/{PERL5}/Ck/Both.pm"
+    assert snap["facts"]["perl"]["Ck::Both"] == {"version": "2.00", "path": f"/{PERL5}/Ck/Both.pm"}
+    assert plain["facts"]["perl"]["Ck::Both"]["version"] == "1.00"  # SECOND first
+    # a directory named twice is walked once
+    assert snap["runs"]["perl"]["files"] == plain["runs"]["perl"]["files"]

@@ -122,6 +122,14 @@ def test_perl_named_modules_are_asked_and_quoted():
     assert "No::Such::Module" not in data
 
 
+def test_perl_a_directory_listed_twice_counts_where_it_first_came():
+    out = (
+        "P 5.036000\nD /a\nD /b\nF /b/X.pm\nV /b/X.pm\tour $VERSION = '1';\n"
+        "D /a\nF /a/X.pm\nV /a/X.pm\tour $VERSION = '2';\n"
+    )
+    assert PerlCollector().parse(out, {})["X"] == {"version": "2", "path": "/a/X.pm"}
+
+
 def test_python_distributions_match_importlib_metadata():
     data = PythonCollector().parse(fixture("python", "debian12-vm.txt"), {})
     assert data["pyyaml"]["name"] == "PyYAML" and data["pyyaml"]["version"] == "6.0"
