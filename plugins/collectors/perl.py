@@ -160,14 +160,18 @@ perl -e {shlex.quote(WALK_PERL)} -- "$ck_mode" "$ck_old" "$ck_new" {shlex.quote(
         versions: dict[str, str] = {}
         asked: dict[str, dict[str, str]] = {}
         saw_perl = False
+        listed = 0
+        counted = None
         for line in output.splitlines():
             tag, _, rest = line.partition(" ")
             if tag == "P":
                 saw_perl = True
             elif tag == "D":
                 dirs.append(unescape(rest))
-            elif tag == "F" and dirs:
-                files.setdefault(unescape(rest), dirs[-1])
+            elif tag == "F":
+                listed += 1
+                if dirs:
+                    files.setdefault(unescape(rest), dirs[-1])
             elif tag == "V":
                 path, sep, text = rest.partition("\t")
                 path = unescape(path)
@@ -182,11 +186,20 @@ perl -e {shlex.quote(WALK_PERL)} -- "$ck_mode" "$ck_old" "$ck_new" {shlex.quote(
                 if version != "!missing":
                     asked[name] = {"version": unescape(version), "path": unescape(path)}
             elif tag == "M":
-                continue
+                key, _, value = rest.partition(" ")
+                if key == "files":
+                    counted = value
             elif line.strip():
                 raise ValueError(f"unexpected line from the perl collector: {line[:80]!r}")
         if output.strip() and not saw_perl:
             raise ValueError("no perl version line in the perl collector's output")
+        # the walk counts what it listed at its very end: a walk killed half-way (the OOM
+        # killer, a CPU limit) must not pass for a host with fewer modules
+        if saw_perl and counted != str(listed):
+            raise ValueError(
+                f"the module walk was cut short: {listed} files listed, "
+                + ("no count at its end" if counted is None else f"{counted!r} counted")
+            )
         modules: dict[str, dict[str, str]] = {}
         order: dict[str, int] = {}
         for i, d in enumerate(dirs):
