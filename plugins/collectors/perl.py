@@ -142,8 +142,7 @@ class PerlCollector(Collector):
             "command -v perl >/dev/null 2>&1 || exit 0\n"
             + hostcache.head(plan)
             + hostcache.setup(CACHE_NAME)
-            + f"""[ "$ck_mode" = incremental ] && ck_old=$ck_base || ck_old=/dev/null
-perl -e {shlex.quote(WALK_PERL)} -- "$ck_mode" "$ck_old" "$ck_new" {shlex.quote(VERSION_LINE)} \\
+            + f"""perl -e {shlex.quote(WALK_PERL)} -- "$ck_mode" "$ck_old" "$ck_new" {shlex.quote(VERSION_LINE)} \\
   && ck_written=yes
 """
             + hostcache.KEEP

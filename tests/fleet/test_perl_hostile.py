@@ -7,20 +7,25 @@ fixture's /proc view) and put back afterwards."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
+import select
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.fleet.conftest import run, scan_json
-from tests.fleet.test_perl_incremental import SECOND, write
+from tests.fleet.test_perl_incremental import CACHE, SECOND, write
 
 pytestmark = pytest.mark.fleet
 
 HOST = "web06"  # the host the perl fleet tests plant modules on; everything planted is removed
 PERL5 = "usr/share/perl5"  # in @INC after SECOND
+IN_CLOSE_NOWRITE = 0x10  # <sys/inotify.h>: a file opened read-only was closed
 
 
 @pytest.fixture
@@ -115,3 +120,48 @@ def test_perl5lib_naming_a_directory_again_keeps_perls_order(fleet, root, ws):
     assert plain["facts"]["perl"]["Ck::Both"]["version"] == "1.00"  # SECOND first
     # a directory named twice is walked once
     assert snap["runs"]["perl"]["files"] == plain["runs"]["perl"]["files"]
+
+
+def swap_after_first_read(path: Path, forged: bytes, timeout: float = 120) -> threading.Thread:
+    """A local attacker who can write the cache's directory: the moment the cache has been read
+    once (the check of its sha256), the forged file is renamed over it (inotify, as a real
+    attacker would watch). The thread's ``swapped`` tells whether it did."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = libc.inotify_init1(os.O_CLOEXEC)
+    assert fd >= 0 and libc.inotify_add_watch(fd, bytes(path), IN_CLOSE_NOWRITE) >= 0
+    spare = path.with_name(".forged")
+    spare.write_bytes(forged)
+
+    def watch() -> None:
+        try:
+            if select.select([fd], [], [], timeout)[0]:
+                os.rename(spare, path)
+                watcher.swapped = True
+        finally:
+            os.close(fd)
+            spare.unlink(missing_ok=True)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.swapped = False
+    watcher.start()
+    return watcher
+
+
+def test_a_cache_swapped_between_its_check_and_its_read_is_not_trusted(fleet, root, ws):
+    write(root / SECOND / "Ck" / "Same.pm", "package Ck::Same;\nour $VERSION = '1.00';\n")
+    time.sleep(2.1)  # older than the racy second: carried by the next scan
+    _, first = scan(fleet, ws, fleet.inventory)
+    cache = root / CACHE
+    real = cache.read_bytes()
+    # Ck/Same.pm with its real stat but another version line: the digest git holds is not its
+    forged = b"".join(
+        line.replace(b"'1.00'", b"'6.66'") if b"Ck/Same.pm" in line else line
+        for line in real.splitlines(keepends=True)
+    )
+    assert forged != real
+    watcher = swap_after_first_read(cache, forged)
+    _, then = scan(fleet, ws, fleet.inventory)
+    watcher.join(10)
+    assert watcher.swapped  # the attack ran
+    assert then["facts"]["perl"]["Ck::Same"]["version"] == "1.00"
+    assert then["facts"]["perl"] == first["facts"]["perl"]
