@@ -69,7 +69,12 @@ sub file {
   else {
     $read++;
     if ($keep && open(my $fh, "<", $p)) {
-      while (my $l = <$fh>) { $l =~ s/\n\z//; if ($l =~ $re) { $line = "=" . esc($l); last } }
+      # no further than the size stat gave: /proc's files say 0, and some never end (pagemap)
+      my $left = $s[7];
+      while ($left > 0 && defined(my $l = <$fh>)) {
+        $left -= length $l; $l =~ s/\n\z//;
+        if ($l =~ $re) { $line = "=" . esc($l); last }
+      }
       close $fh;
     } else { $keep = 0 }  # missing, not a regular file or unreadable: looked at every time
   }

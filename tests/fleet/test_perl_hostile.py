@@ -165,3 +165,24 @@ def test_a_cache_swapped_between_its_check_and_its_read_is_not_trusted(fleet, ro
     assert watcher.swapped  # the attack ran
     assert then["facts"]["perl"]["Ck::Same"]["version"] == "1.00"
     assert then["facts"]["perl"] == first["facts"]["perl"]
+
+
+def test_a_module_symlinked_to_an_endless_proc_file_is_read_no_further_than_its_size(
+    fleet, root, ws
+):
+    # /proc/self/pagemap says it is a regular file of size 0, yet reading it yields 8 bytes for
+    # every page of the reader's address space (256 GB) with hardly a newline: a walk that reads
+    # a line of it fills the host's memory. The scan's shell gets a 1 GB memory limit (root's
+    # .bashrc), so the test fails fast instead of exhausting this shared machine.
+    write(root / SECOND / "Ck" / "Same.pm", "package Ck::Same;\nour $VERSION = '1.00';\n")
+    (root / SECOND / "Ck" / "Map.pm").symlink_to("/proc/self/pagemap")
+    bashrc = root / "root" / ".bashrc"
+    saved = bashrc.read_bytes()
+    bashrc.write_bytes(b"ulimit -v 1000000\n" + saved)
+    try:
+        _, snap = scan(fleet, ws, fleet.inventory)
+    finally:
+        bashrc.write_bytes(saved)
+    perl = snap["facts"]["perl"]
+    assert perl["Ck::Map"] == {"version": "undef", "path": f"/{SECOND}/Ck/Map.pm"}
+    assert perl["Ck::Same"]["version"] == "1.00"
