@@ -130,7 +130,8 @@ def _detail(r: HostResult) -> str:
 @click.option(
     "--full-verify",
     is_flag=True,
-    help="integrity: hash every packaged file now, not only the ones that changed.",
+    help="integrity and perl: hash every packaged file and read every module now, "
+    "not only the ones that changed.",
 )
 @click.option(
     "--full-verify-days",
@@ -138,7 +139,7 @@ def _detail(r: HostResult) -> str:
     default=DEFAULT_FULL_VERIFY_DAYS,
     show_default=True,
     metavar="DAYS",
-    help="integrity: a full verify when the last one is this many days old.",
+    help="integrity and perl: a full verify (read) when the last one is this many days old.",
 )
 @click.option(
     "--shard",

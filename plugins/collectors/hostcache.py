@@ -10,7 +10,7 @@ file only when its sha256 matches, else the run is a full one. When to run a ful
 collector alike.
 
 The shell pieces set and read ``ck_mode``/``ck_want``/``ck_why`` (``head``), ``ck_dir``,
-``ck_base`` and ``ck_tmp`` (``SETUP``), ``ck_new`` and ``ck_digest`` (``KEEP``); each collector's
+``ck_base``, ``ck_tmp`` and ``ck_old`` (``SETUP``), ``ck_new`` and ``ck_digest`` (``KEEP``); each
 snippet runs in its own subshell, so the names do not clash between collectors.
 """
 
@@ -44,7 +44,8 @@ def head(plan: integrity_plan.Plan) -> str:
 def setup(cache_name: str) -> str:
     """Shell: a temporary directory (``ck_tmp``, removed on exit), the cache's place
     (``ck_base``) and ``ck_mode`` turned ``full`` unless the cache there is the one git
-    recorded. Without ``sha256sum`` no cache can be vouched for: always ``full``, none kept."""
+    recorded; then ``ck_old`` is the verified copy of it to read (else ``/dev/null``). Without
+    ``sha256sum`` no cache can be vouched for: always ``full``, none kept."""
     return (
         r"""ck_tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$ck_tmp"' EXIT
@@ -57,13 +58,19 @@ ck_base=$ck_dir/"""
         + shlex.quote(cache_name)
         + r"""
 ck_digest=none
+ck_old=/dev/null
 if [ "$ck_mode" = incremental ]; then
   if ! command -v sha256sum >/dev/null 2>&1; then
     ck_mode=full; ck_why='no sha256sum on the host'
   elif [ ! -f "$ck_base" ]; then
     ck_mode=full; ck_why='no baseline on the host'
-  elif [ "$(sha256sum <"$ck_base" | cut -c1-64)" != "$ck_want" ]; then
+  # the private copy is what is checked and then read: the file in place could be swapped
+  # between the two by whoever can write its directory
+  elif ! cp -- "$ck_base" "$ck_tmp/old" 2>/dev/null \
+    || [ "$(sha256sum <"$ck_tmp/old" | cut -c1-64)" != "$ck_want" ]; then
     ck_mode=full; ck_why='the baseline on the host is not the one the last scan recorded'
+  else
+    ck_old=$ck_tmp/old
   fi
 fi
 # a new cache only where it can be written whole; else the next run is a full one

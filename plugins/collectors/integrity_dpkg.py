@@ -153,7 +153,6 @@ SCRIPT = (
     + _EXPECTED_AWK
     + r"""' "$@" >"$ck_tmp/expect"
     # stat before hashing: a file changed after its stat gets a newer ctime, seen next time
-    [ "$ck_mode" = incremental ] && ck_old=$ck_base || ck_old=/dev/null
     perl -e '"""
     + JOIN_PERL
     + r"""' -- "$ck_mode" "$ck_old" "$ck_tmp/expect" "$ck_tmp" || exit 1

@@ -29,9 +29,13 @@ _VALUE = re.compile(
     r"""(?:=|package\s+[\w:]+)\s*(?:qv\(\s*|version->(?:declare|parse)\(\s*)?['"]?(v?\d[\w.]*)"""
 )
 
-ASK_PERL = r"""for my $m (@ARGV) { (my $f = "$m.pm") =~ s{::}{/}g;
+# A loaded module's $VERSION and path are escaped as the walk's lines are: a version with a
+# newline cannot forge a line.
+ASK_PERL = r"""sub esc { my $s = shift; $s =~ s/([\x00-\x1f\x7f\\])/sprintf("\\x%02x", ord $1)/ge; $s }
+for my $m (@ARGV) { (my $f = "$m.pm") =~ s{::}{/}g;
   if (eval { require $f; 1 }) { no strict "refs"; my $v = ${"${m}::VERSION"};
-    print "N $m\t", (defined $v ? $v : "undef"), "\t$INC{$f}\n" } else { print "N $m\t!missing\t\n" } }"""
+    print "N $m\t", esc(defined $v ? $v : "undef"), "\t", esc($INC{$f}), "\n" }
+  else { print "N $m\t!missing\t\n" } }"""
 
 # Walks @INC as `find DIR/ -name '*.pm' \( -type f -o -type l \)` would (symlinked directories
 # are not entered) and finds each module's first version line as `grep -m1 -E` would. A file
@@ -58,15 +62,21 @@ sub file {
   my ($p) = @_; my $e = esc($p); $files++;
   print "F $e\n";
   my @s = stat $p;
-  my $key = @s ? "$s[0] $s[1] $s[7] $s[10]" : "";
+  # only a regular file is read: a symlink to a FIFO or a device would block or never end
+  my $key = @s && -f _ ? "$s[0] $s[1] $s[7] $s[10]" : "";
   my $c = $cache{$e}; my $line = "-"; my $keep = $key ne "";
   if ($keep && $c && $c->[0] eq $key) { $carried++; $line = $c->[1] }
   else {
     $read++;
     if ($keep && open(my $fh, "<", $p)) {
-      while (my $l = <$fh>) { $l =~ s/\n\z//; if ($l =~ $re) { $line = "=" . esc($l); last } }
+      # no further than the size stat gave: /proc's files say 0, and some never end (pagemap)
+      my $left = $s[7];
+      while ($left > 0 && defined(my $l = <$fh>)) {
+        $left -= length $l; $l =~ s/\n\z//;
+        if ($l =~ $re) { $line = "=" . esc($l); last }
+      }
       close $fh;
-    } else { $keep = 0 }  # missing or unreadable: read again every time
+    } else { $keep = 0 }  # missing, not a regular file or unreadable: looked at every time
   }
   print "V $e\t", substr($line, 1), "\n" if $line ne "-";
   return unless $keep && $ok;
@@ -85,7 +95,9 @@ sub walk {
     elsif (-d _) { walk($p) }
   }
 }
-for my $d (grep { !ref && m{^/} && -d } @INC) { print "D ", esc($d), "\n"; walk($d) }
+# a directory named twice (PERL5LIB naming one perl has anyway) counts where it first comes
+my %seen;
+for my $d (grep { !ref && m{^/} && -d && !$seen{$_}++ } @INC) { print "D ", esc($d), "\n"; walk($d) }
 $ok = close($out) if $ok;
 print "M mode $mode\nM files $files\nM read $read\nM carried $carried\n";
 exit($ok ? 0 : 3);
@@ -135,8 +147,7 @@ class PerlCollector(Collector):
             "command -v perl >/dev/null 2>&1 || exit 0\n"
             + hostcache.head(plan)
             + hostcache.setup(CACHE_NAME)
-            + f"""[ "$ck_mode" = incremental ] && ck_old=$ck_base || ck_old=/dev/null
-perl -e {shlex.quote(WALK_PERL)} -- "$ck_mode" "$ck_old" "$ck_new" {shlex.quote(VERSION_LINE)} \\
+            + f"""perl -e {shlex.quote(WALK_PERL)} -- "$ck_mode" "$ck_old" "$ck_new" {shlex.quote(VERSION_LINE)} \\
   && ck_written=yes
 """
             + hostcache.KEEP
@@ -153,14 +164,18 @@ perl -e {shlex.quote(WALK_PERL)} -- "$ck_mode" "$ck_old" "$ck_new" {shlex.quote(
         versions: dict[str, str] = {}
         asked: dict[str, dict[str, str]] = {}
         saw_perl = False
+        listed = 0
+        counted = None
         for line in output.splitlines():
             tag, _, rest = line.partition(" ")
             if tag == "P":
                 saw_perl = True
             elif tag == "D":
                 dirs.append(unescape(rest))
-            elif tag == "F" and dirs:
-                files.setdefault(unescape(rest), dirs[-1])
+            elif tag == "F":
+                listed += 1
+                if dirs:
+                    files.setdefault(unescape(rest), dirs[-1])
             elif tag == "V":
                 path, sep, text = rest.partition("\t")
                 path = unescape(path)
@@ -173,15 +188,26 @@ perl -e {shlex.quote(WALK_PERL)} -- "$ck_mode" "$ck_old" "$ck_new" {shlex.quote(
                 name, _, tail = rest.partition("\t")
                 version, _, path = tail.partition("\t")
                 if version != "!missing":
-                    asked[name] = {"version": version, "path": path}
+                    asked[name] = {"version": unescape(version), "path": unescape(path)}
             elif tag == "M":
-                continue
+                key, _, value = rest.partition(" ")
+                if key == "files":
+                    counted = value
             elif line.strip():
                 raise ValueError(f"unexpected line from the perl collector: {line[:80]!r}")
         if output.strip() and not saw_perl:
             raise ValueError("no perl version line in the perl collector's output")
+        # the walk counts what it listed at its very end: a walk killed half-way (the OOM
+        # killer, a CPU limit) must not pass for a host with fewer modules
+        if saw_perl and counted != str(listed):
+            raise ValueError(
+                f"the module walk was cut short: {listed} files listed, "
+                + ("no count at its end" if counted is None else f"{counted!r} counted")
+            )
         modules: dict[str, dict[str, str]] = {}
-        order = {d: i for i, d in enumerate(dirs)}
+        order: dict[str, int] = {}
+        for i, d in enumerate(dirs):
+            order.setdefault(d, i)  # a directory listed twice counts where it first came
         # perl loads the first match along @INC, so earlier directories win
         for path, base in sorted(files.items(), key=lambda pb: order[pb[1]]):
             name = path[len(base) :].lstrip("/").removesuffix(".pm").replace("/", "::")

@@ -122,6 +122,26 @@ def test_perl_named_modules_are_asked_and_quoted():
     assert "No::Such::Module" not in data
 
 
+def test_perl_a_directory_listed_twice_counts_where_it_first_came():
+    out = (
+        "P 5.036000\nD /a\nD /b\nF /b/X.pm\nV /b/X.pm\tour $VERSION = '1';\n"
+        "D /a\nF /a/X.pm\nV /a/X.pm\tour $VERSION = '2';\nM files 2\n"
+    )
+    assert PerlCollector().parse(out, {})["X"] == {"version": "2", "path": "/a/X.pm"}
+
+
+@pytest.mark.parametrize("cut", ["F /usr/share/perl/5.36/Time/Local.pm", "M files 867"])
+def test_perl_a_walk_cut_short_is_garbage_not_a_smaller_host(cut):
+    """A walk killed half-way prints no count at its end (or not the count of what it listed)."""
+    out = fixture("perl", "fleet-web07.txt")
+    assert len(PerlCollector().parse(out, {})) > 800
+    with pytest.raises(ValueError, match="the module walk was cut short"):
+        PerlCollector().parse(out[: out.index(cut)], {})
+    head, tail = out.split("M files 867\n")
+    with pytest.raises(ValueError, match="867 files listed, '868' counted"):
+        PerlCollector().parse(head + "M files 868\n" + tail, {})
+
+
 def test_python_distributions_match_importlib_metadata():
     data = PythonCollector().parse(fixture("python", "debian12-vm.txt"), {})
     assert data["pyyaml"]["name"] == "PyYAML" and data["pyyaml"]["version"] == "6.0"
