@@ -30,6 +30,20 @@ def scan_json(*args: str, cwd: Path) -> tuple[int, dict]:
     return code, json.loads(out)
 
 
+def scan_one(
+    fleet, workspace: Path, host: str, collector: str, *extra: str, inventory: Path | None = None
+) -> tuple[dict, dict]:
+    """Scan ``host`` of the fleet with one collector, which must succeed: (result, snapshot)."""
+    code, data = scan_json(
+        host, "-i", str(inventory or fleet.inventory), "--known-hosts", str(fleet.known_hosts),
+        "--collectors", collector, *extra, cwd=workspace,
+    )  # fmt: skip
+    (result,) = data["hosts"]
+    assert code == 0 and result["status"] == "ok", result
+    (snap,) = data["snapshots"]
+    return result, snap
+
+
 @pytest.fixture
 def workspace(tmp_path: Path, run_cli) -> Path:
     root = tmp_path / "ws"

@@ -18,7 +18,7 @@ from changekit_plugins.collectors.integrity import IntegrityCollector
 
 from changekit.api import Collector, hookimpl
 from changekit.plugins import get_manager
-from tests.fleet.conftest import run, scan_json
+from tests.fleet.conftest import scan_json, scan_one
 from tests.testfleet.build import cache_dir
 
 pytestmark = pytest.mark.fleet
@@ -36,22 +36,9 @@ HOST = "db03"  # no other test plants anything on it; each test puts back what i
 BASELINE = "/var/lib/changekit/integrity-dpkg.baseline"
 
 
-@pytest.fixture
-def ws(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    root.mkdir()
-    assert run("init", cwd=root)[0] == 0
-    return root
-
-
-def scan(fleet, ws: Path, *extra: str) -> tuple[dict, dict]:
+def scan(fleet, workspace: Path, *extra: str) -> tuple[dict, dict]:
     """Scan HOST with the integrity collector; its (runs.integrity, facts.integrity)."""
-    code, data = scan_json(
-        HOST, "-i", str(fleet.inventory), "--known-hosts", str(fleet.known_hosts),
-        "--collectors", "integrity", *extra, cwd=ws,
-    )  # fmt: skip
-    assert code == 0, data["hosts"]
-    (snap,) = data["snapshots"]
+    _, snap = scan_one(fleet, workspace, HOST, "integrity", *extra)
     return snap["runs"]["integrity"], snap["facts"]["integrity"]
 
 
@@ -59,19 +46,19 @@ def sh(fleet, command: str) -> str:
     return fleet.ssh(HOST, command, check=True).stdout
 
 
-def commit_snapshot(ws: Path, edit) -> None:
+def commit_snapshot(workspace: Path, edit) -> None:
     """Change the stored snapshot of HOST on the facts ref, as a later scan would find it: a
     commit of the edited blob on top of the ref (what a teammate with push access could do)."""
     from changekit.facts.store import FACTS_REF
 
     def git(*args: str, text: str | None = None, env: dict | None = None) -> str:
-        out = subprocess.run(["git", *args], cwd=ws, input=text, capture_output=True, text=True,
+        out = subprocess.run(["git", *args], cwd=workspace, input=text, capture_output=True, text=True,
                              check=True, env={**os.environ, **(env or {})})  # fmt: skip
         return out.stdout.strip()
 
     name = f"snapshots/{HOST}/snapshot.json"  # runs sit in the snapshot file, not its facts
     blob = git("hash-object", "-w", "--stdin", text=edit(git("show", f"{FACTS_REF}:{name}")))
-    index = {"GIT_INDEX_FILE": str(ws / ".git" / "ck-test-index")}
+    index = {"GIT_INDEX_FILE": str(workspace / ".git" / "ck-test-index")}
     git("read-tree", FACTS_REF, env=index)
     git("update-index", "--cacheinfo", f"100644,{blob},{name}", env=index)
     tree = git("write-tree", env=index)
@@ -79,13 +66,13 @@ def commit_snapshot(ws: Path, edit) -> None:
     git("update-ref", FACTS_REF, commit)
 
 
-def test_a_repeat_scan_hashes_only_the_changed_file_even_with_its_mtime_put_back(fleet, ws):
-    first, facts = scan(fleet, ws)
+def test_a_repeat_scan_hashes_only_the_changed_file_even_with_its_mtime_put_back(fleet, workspace):
+    first, facts = scan(fleet, workspace)
     assert (first["mode"], first["why"]) == ("full", "no previous verified scan")
     assert first["hashed"] == first["files"] > 1000 and first["carried"] == 0
     assert len(first["baseline"]) == 64
 
-    repeat, same = scan(fleet, ws)
+    repeat, same = scan(fleet, workspace)
     assert repeat["mode"] == "incremental" and "why" not in repeat
     assert (repeat["hashed"], repeat["hashed_paths"]) == (0, [])
     assert repeat["carried"] == repeat["files"] == first["files"]
@@ -100,7 +87,7 @@ def test_a_repeat_scan_hashes_only_the_changed_file_even_with_its_mtime_put_back
         assert sh(fleet, f"stat -c %Y {target} /tmp/yes.orig").split() == 2 * [
             sh(fleet, "stat -c %Y /tmp/yes.orig").strip()
         ]
-        changed, found = scan(fleet, ws)
+        changed, found = scan(fleet, workspace)
         assert changed["mode"] == "incremental"
         assert (changed["hashed"], changed["hashed_paths"]) == (1, [target])
         assert found[target] == {
@@ -115,12 +102,12 @@ def test_a_repeat_scan_hashes_only_the_changed_file_even_with_its_mtime_put_back
             fleet,
             f"cat /tmp/yes.orig >{target} && touch -r /tmp/yes.orig {target} && rm /tmp/yes.orig",
         )
-    healed, after = scan(fleet, ws)
+    healed, after = scan(fleet, workspace)
     assert target in healed["hashed_paths"] and target not in after
 
 
-def test_incremental_hashing_agrees_with_dpkg_verify_when_every_file_changed(fleet, ws):
-    scan(fleet, ws)
+def test_incremental_hashing_agrees_with_dpkg_verify_when_every_file_changed(fleet, workspace):
+    scan(fleet, workspace)
     edits = {"/etc/adduser.conf": "conffile", "/usr/bin/tac": "binary"}
     sh(fleet, "cp -p /etc/adduser.conf /tmp/adduser.orig && echo '# edited' >>/etc/adduser.conf")
     sh(fleet, "cp -p /usr/bin/tac /tmp/tac.orig && rm /usr/bin/tac")  # missing
@@ -129,7 +116,7 @@ def test_incremental_hashing_agrees_with_dpkg_verify_when_every_file_changed(fle
         # (each chmod copies the file up into the host's overlay: 45 s on a busy machine)
         fleet.ssh(HOST, "cat /var/lib/dpkg/info/*.md5sums | cut -c35- | sed 's#^#/#' "
                         "| xargs -d '\\n' chmod -f u+r; true", timeout=300)  # fmt: skip
-        runs, facts = scan(fleet, ws)
+        runs, facts = scan(fleet, workspace)
         truth = sh(fleet, "dpkg --verify; true")
     finally:
         sh(fleet, "mv /tmp/adduser.orig /etc/adduser.conf && mv /tmp/tac.orig /usr/bin/tac")
@@ -148,8 +135,8 @@ def _deb(name: str) -> Path:
     return found[-1]
 
 
-def test_a_package_installed_then_removed_between_scans(fleet, ws):
-    scan(fleet, ws)
+def test_a_package_installed_then_removed_between_scans(fleet, workspace):
+    scan(fleet, workspace)
     deb = _deb("libjson-perl")
     (fleet.root(HOST) / "tmp" / deb.name).write_bytes(deb.read_bytes())
     module = "/usr/share/perl5/JSON.pm"
@@ -158,17 +145,17 @@ def test_a_package_installed_then_removed_between_scans(fleet, ws):
         # files changed within a second of a scan's start are hashed again by the next scan
         # (their ctime could still repeat); waiting makes the counts below exact
         time.sleep(2.1)
-        installed, facts = scan(fleet, ws)
+        installed, facts = scan(fleet, workspace)
         assert installed["mode"] == "incremental"
         assert module in installed["hashed_paths"] and module not in facts
         # a file of the new package modified: caught, with its package
         sh(fleet, f"echo '# x' >>{module}")
-        changed, facts = scan(fleet, ws)
+        changed, facts = scan(fleet, workspace)
         assert changed["hashed_paths"] == [module]
         assert facts[module]["flags"] == "??5??????" and facts[module]["package"] == "libjson-perl"
     finally:
         sh(fleet, f"dpkg --purge libjson-perl >/dev/null; rm -f /tmp/{shlex.quote(deb.name)}")
-    removed, facts = scan(fleet, ws)
+    removed, facts = scan(fleet, workspace)
     assert removed["mode"] == "incremental" and module not in facts
     assert removed["files"] < installed["files"]
     assert not [p for p in removed["hashed_paths"] if "JSON" in p]
@@ -182,13 +169,13 @@ def test_a_package_installed_then_removed_between_scans(fleet, ws):
     ],
     ids=["missing", "tampered"],
 )
-def test_a_missing_or_changed_host_baseline_means_a_full_verify(fleet, ws, damage, why):
-    scan(fleet, ws)
+def test_a_missing_or_changed_host_baseline_means_a_full_verify(fleet, workspace, damage, why):
+    scan(fleet, workspace)
     sh(fleet, damage)
-    runs, facts = scan(fleet, ws)
+    runs, facts = scan(fleet, workspace)
     assert runs["mode"] == "full" and why in runs["why"]
     assert runs["hashed"] == runs["files"] and facts == {}
-    assert scan(fleet, ws)[0]["mode"] == "incremental"  # the full run left a good baseline
+    assert scan(fleet, workspace)[0]["mode"] == "incremental"  # the full run left a good baseline
 
 
 @pytest.mark.parametrize(
@@ -202,22 +189,22 @@ def test_a_missing_or_changed_host_baseline_means_a_full_verify(fleet, ws, damag
     ],
     ids=["corrupt-snapshot", "malformed-runs"],
 )
-def test_a_corrupt_previous_result_means_a_full_verify(fleet, ws, edit, why):
-    scan(fleet, ws)
-    commit_snapshot(ws, edit)
-    runs, _ = scan(fleet, ws)
+def test_a_corrupt_previous_result_means_a_full_verify(fleet, workspace, edit, why):
+    scan(fleet, workspace)
+    commit_snapshot(workspace, edit)
+    runs, _ = scan(fleet, workspace)
     assert (runs["mode"], runs["why"]) == ("full", why)
 
 
-def test_full_verify_on_demand(fleet, ws):
-    scan(fleet, ws)
-    runs, _ = scan(fleet, ws, "--full-verify")
+def test_full_verify_on_demand(fleet, workspace):
+    scan(fleet, workspace)
+    runs, _ = scan(fleet, workspace, "--full-verify")
     assert (runs["mode"], runs["why"]) == ("full", "requested (--full-verify)")
     assert runs["hashed"] == runs["files"]
 
 
-def test_a_full_verify_when_the_last_one_is_older_than_the_schedule(fleet, ws):
-    first, _ = scan(fleet, ws)
+def test_a_full_verify_when_the_last_one_is_older_than_the_schedule(fleet, workspace):
+    first, _ = scan(fleet, workspace)
     eight_days_ago = (datetime.now(UTC) - timedelta(days=8)).isoformat(timespec="seconds")
 
     def backdate(text: str) -> str:
@@ -225,12 +212,12 @@ def test_a_full_verify_when_the_last_one_is_older_than_the_schedule(fleet, ws):
         snapshot["runs"]["integrity"]["full_at"] = eight_days_ago
         return json.dumps(snapshot)
 
-    commit_snapshot(ws, backdate)
+    commit_snapshot(workspace, backdate)
     # within a 30-day schedule the old full verify still counts
-    kept, _ = scan(fleet, ws, "--full-verify-days", "30")
+    kept, _ = scan(fleet, workspace, "--full-verify-days", "30")
     assert kept["mode"] == "incremental", kept.get("why")
     assert kept["full_at"] == eight_days_ago
-    due, _ = scan(fleet, ws)  # the default: weekly
+    due, _ = scan(fleet, workspace)  # the default: weekly
     assert due["mode"] == "full" and due["why"].startswith("scheduled: the last full verify was")
     assert due["full_at"] > eight_days_ago
 
@@ -268,24 +255,24 @@ def test_collectors_run_with_low_cpu_and_io_priority(fleet, tmp_path):
     assert data["snapshots"][0]["facts"]["niceprobe"] == {"nice": 10, "io": "best-effort: prio 7"}
 
 
-def test_a_package_changing_version_between_scans_is_hashed_again(fleet, ws):
+def test_a_package_changing_version_between_scans_is_hashed_again(fleet, workspace):
     before = sh(fleet, "dpkg-query -W -f '${Version}' tzdata")
     other = next(d for d in cache_dir().glob("*/tzdata_*.deb") if before not in d.name)
     mine = next(d for d in cache_dir().glob("*/tzdata_*.deb") if before in d.name)
     for deb in (other, mine):
         (fleet.root(HOST) / "tmp" / deb.name).write_bytes(deb.read_bytes())
-    scan(fleet, ws)
+    scan(fleet, workspace)
     install = "DEBIAN_FRONTEND=noninteractive dpkg -i /tmp/{} >/dev/null 2>&1"
     try:
         sh(fleet, install.format(shlex.quote(other.name)))
         assert sh(fleet, "dpkg-query -W -f '${Version}' tzdata") != before
         time.sleep(2.1)  # see above: exact counts
-        changed, facts = scan(fleet, ws)
+        changed, facts = scan(fleet, workspace)
         tzdata = int(sh(fleet, "wc -l </var/lib/dpkg/info/tzdata.md5sums"))
         assert changed["mode"] == "incremental" and changed["hashed"] >= tzdata
         assert all(p.startswith("/usr/share/") for p in changed["hashed_paths"])
         assert facts == {}
-        again, _ = scan(fleet, ws)
+        again, _ = scan(fleet, workspace)
         assert again["hashed"] == 0
     finally:
         sh(

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.fleet.conftest import run, scan_json
+from tests.fleet.conftest import scan_one
 from tests.fleet.test_perl_incremental import CACHE, SECOND, write
 
 pytestmark = pytest.mark.fleet
@@ -26,14 +26,6 @@ pytestmark = pytest.mark.fleet
 HOST = "web06"  # the host the perl fleet tests plant modules on; everything planted is removed
 PERL5 = "usr/share/perl5"  # in @INC after SECOND
 IN_CLOSE_NOWRITE = 0x10  # <sys/inotify.h>: a file opened read-only was closed
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    root.mkdir()
-    assert run("init", cwd=root)[0] == 0
-    return root
 
 
 @pytest.fixture
@@ -55,19 +47,12 @@ def inventory(fleet, tmp_path: Path, **host_vars) -> Path:
     return path
 
 
-def scan(fleet, ws: Path, inv: Path, *extra: str) -> tuple[dict, dict]:
+def scan(fleet, workspace: Path, inv: Path, *extra: str) -> tuple[dict, dict]:
     """Scan HOST with the perl collector; its (result, snapshot)."""
-    code, data = scan_json(
-        HOST, "-i", str(inv), "--known-hosts", str(fleet.known_hosts),
-        "--collectors", "perl", *extra, cwd=ws,
-    )  # fmt: skip
-    (result,) = data["hosts"]
-    assert code == 0 and result["status"] == "ok", result
-    (snap,) = data["snapshots"]
-    return result, snap
+    return scan_one(fleet, workspace, HOST, "perl", *extra, inventory=inv)
 
 
-def test_a_module_symlinked_to_a_fifo_is_listed_not_read(fleet, root, ws):
+def test_a_module_symlinked_to_a_fifo_is_listed_not_read(fleet, root, workspace):
     fifo = root / "tmp" / "ck-perl.fifo"
     fifo.unlink(missing_ok=True)
     os.mkfifo(fifo)
@@ -75,7 +60,7 @@ def test_a_module_symlinked_to_a_fifo_is_listed_not_read(fleet, root, ws):
     (root / SECOND / "Ck" / "Fifo.pm").symlink_to("/tmp/ck-perl.fifo")
     try:
         # nothing ever writes to the FIFO: a walk that opens it waits for the whole timeout
-        _, snap = scan(fleet, ws, fleet.inventory, "--command-timeout", "60")
+        _, snap = scan(fleet, workspace, fleet.inventory, "--command-timeout", "60")
     finally:
         # a reader still blocked on the host is let go: a writer opens and closes the FIFO
         with contextlib.suppress(OSError):  # no reader left: nothing to let go
@@ -86,7 +71,7 @@ def test_a_module_symlinked_to_a_fifo_is_listed_not_read(fleet, root, ws):
     assert perl["Ck::Same"]["version"] == "1.00"
 
 
-def test_a_named_modules_version_with_a_newline_forges_no_line(fleet, root, ws, tmp_path):
+def test_a_named_modules_version_with_a_newline_forges_no_line(fleet, root, workspace, tmp_path):
     write(root / SECOND / "Ck" / "Same.pm", "package Ck::Same;\nour $VERSION = '1.00';\n")
     forged = f"/{SECOND}/Ck/Same.pm\\t= 6.66"
     # the textual line is computed, so the walk says undef; loading it sets a multi-line version
@@ -95,23 +80,23 @@ def test_a_named_modules_version_with_a_newline_forges_no_line(fleet, root, ws, 
         f'package Ck::Evil;\nour $VERSION = join "", "1.0", "\\nV {forged}";\n1;\n',
     )
     inv = inventory(fleet, tmp_path, changekit_modules={"perl": ["Ck::Evil", "Ck::Missing"]})
-    _, snap = scan(fleet, ws, inv)
+    _, snap = scan(fleet, workspace, inv)
     perl = snap["facts"]["perl"]
     assert perl["Ck::Same"]["version"] == "1.00"
     assert perl["Ck::Evil"]["path"] == f"/{SECOND}/Ck/Evil.pm"
 
 
-def test_perl5lib_naming_a_directory_again_keeps_perls_order(fleet, root, ws):
+def test_perl5lib_naming_a_directory_again_keeps_perls_order(fleet, root, workspace):
     # perl loads the first match along @INC: with PERL5LIB=/usr/share/perl5 that directory comes
     # first (and again after SECOND, where perl put it anyway)
     write(root / SECOND / "Ck" / "Both.pm", "package Ck::Both;\nour $VERSION = '1.00';\n")
     write(root / PERL5 / "Ck" / "Both.pm", "package Ck::Both;\nour $VERSION = '2.00';\n")
-    _, plain = scan(fleet, ws, fleet.inventory)
+    _, plain = scan(fleet, workspace, fleet.inventory)
     bashrc = root / "root" / ".bashrc"
     saved = bashrc.read_bytes()
     bashrc.write_bytes(b"export PERL5LIB=/usr/share/perl5\n" + saved)
     try:
-        _, snap = scan(fleet, ws, fleet.inventory)
+        _, snap = scan(fleet, workspace, fleet.inventory)
         loaded = fleet.ssh(HOST, "perl -MCk::Both -e 'print $INC{\"Ck/Both.pm\"}'").stdout
     finally:
         bashrc.write_bytes(saved)
@@ -147,10 +132,10 @@ def swap_after_first_read(path: Path, forged: bytes, timeout: float = 120) -> th
     return watcher
 
 
-def test_a_cache_swapped_between_its_check_and_its_read_is_not_trusted(fleet, root, ws):
+def test_a_cache_swapped_between_its_check_and_its_read_is_not_trusted(fleet, root, workspace):
     write(root / SECOND / "Ck" / "Same.pm", "package Ck::Same;\nour $VERSION = '1.00';\n")
     time.sleep(2.1)  # older than the racy second: carried by the next scan
-    _, first = scan(fleet, ws, fleet.inventory)
+    _, first = scan(fleet, workspace, fleet.inventory)
     cache = root / CACHE
     real = cache.read_bytes()
     # Ck/Same.pm with its real stat but another version line: the digest git holds is not its
@@ -160,7 +145,7 @@ def test_a_cache_swapped_between_its_check_and_its_read_is_not_trusted(fleet, ro
     )
     assert forged != real
     watcher = swap_after_first_read(cache, forged)
-    _, then = scan(fleet, ws, fleet.inventory)
+    _, then = scan(fleet, workspace, fleet.inventory)
     watcher.join(10)
     assert watcher.swapped  # the attack ran
     assert then["facts"]["perl"]["Ck::Same"]["version"] == "1.00"
@@ -168,7 +153,7 @@ def test_a_cache_swapped_between_its_check_and_its_read_is_not_trusted(fleet, ro
 
 
 def test_a_module_symlinked_to_an_endless_proc_file_is_read_no_further_than_its_size(
-    fleet, root, ws
+    fleet, root, workspace
 ):
     # /proc/self/pagemap says it is a regular file of size 0, yet reading it yields 8 bytes for
     # every page of the reader's address space (256 GB) with hardly a newline: a walk that reads
@@ -180,7 +165,7 @@ def test_a_module_symlinked_to_an_endless_proc_file_is_read_no_further_than_its_
     saved = bashrc.read_bytes()
     bashrc.write_bytes(b"ulimit -v 1000000\n" + saved)
     try:
-        _, snap = scan(fleet, ws, fleet.inventory)
+        _, snap = scan(fleet, workspace, fleet.inventory)
     finally:
         bashrc.write_bytes(saved)
     perl = snap["facts"]["perl"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fleet.conftest import run, scan_json
+from tests.fleet.conftest import scan_one
 
 pytestmark = pytest.mark.fleet
 
@@ -62,22 +62,9 @@ def host(fleet):
             shutil.rmtree(root / top / "Ck", ignore_errors=True)
 
 
-@pytest.fixture
-def ws(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    root.mkdir()
-    assert run("init", cwd=root)[0] == 0
-    return root
-
-
-def scan(fleet, ws: Path, *extra: str) -> tuple[dict, dict]:
+def scan(fleet, workspace: Path, *extra: str) -> tuple[dict, dict]:
     """Scan HOST with the perl collector; its (runs.perl, facts.perl)."""
-    code, data = scan_json(
-        HOST, "-i", str(fleet.inventory), "--known-hosts", str(fleet.known_hosts),
-        "--collectors", "perl", *extra, cwd=ws,
-    )  # fmt: skip
-    assert code == 0, data["hosts"]
-    (snap,) = data["snapshots"]
+    _, snap = scan_one(fleet, workspace, HOST, "perl", *extra)
     return snap["runs"]["perl"], snap["facts"]["perl"]
 
 
@@ -85,8 +72,10 @@ def ours(facts: dict) -> dict:
     return {k: v for k, v in facts.items() if k.startswith("Ck::")}
 
 
-def test_a_repeat_walk_reads_only_what_changed_and_finds_what_a_full_read_finds(fleet, host, ws):
-    first, facts = scan(fleet, ws)
+def test_a_repeat_walk_reads_only_what_changed_and_finds_what_a_full_read_finds(
+    fleet, host, workspace
+):
+    first, facts = scan(fleet, workspace)
     assert (first["mode"], first["why"]) == ("full", "no previous verified scan")
     assert first["read"] == first["files"] > 500 and first["carried"] == 0
     mine = ours(facts)
@@ -98,7 +87,7 @@ def test_a_repeat_walk_reads_only_what_changed_and_finds_what_a_full_read_finds(
     assert mine["Ck::Back\\slash"]["version"] == "1.06"
     assert mine["Ck::Junk"]["version"] == "3.1"
 
-    repeat, same = scan(fleet, ws)
+    repeat, same = scan(fleet, workspace)
     assert repeat["mode"] == "incremental" and "why" not in repeat
     assert (repeat["read"], repeat["carried"]) == (0, first["files"])
     assert repeat["full_at"] == first["full_at"] and same == facts
@@ -113,7 +102,7 @@ def test_a_repeat_walk_reads_only_what_changed_and_finds_what_a_full_read_finds(
     write(host / SECOND / "Ck" / "New\tOne.pm", "package Ck::New;\nour $VERSION = '7';\n")
     time.sleep(2.1)
 
-    changed, found = scan(fleet, ws)
+    changed, found = scan(fleet, workspace)
     assert changed["mode"] == "incremental"
     # read: Same.pm and New\tOne.pm; two files gone, one new
     assert (changed["read"], changed["files"]) == (2, first["files"] - 1)
@@ -122,13 +111,13 @@ def test_a_repeat_walk_reads_only_what_changed_and_finds_what_a_full_read_finds(
     assert mine["Ck::Shadow"] == {"version": "2.00", "path": f"/{SECOND}/Ck/Shadow.pm"}
     assert "Ck::Gone" not in mine and mine["Ck::New\tOne"]["version"] == "7"
 
-    full, again = scan(fleet, ws, "--full-verify")
+    full, again = scan(fleet, workspace, "--full-verify")
     assert (full["mode"], full["why"]) == ("full", "requested (--full-verify)")
     assert again == found  # the incremental result is the full read's, module for module
 
 
-def test_a_cache_git_did_not_record_means_a_full_read(fleet, host, ws):
-    first, facts = scan(fleet, ws)
+def test_a_cache_git_did_not_record_means_a_full_read(fleet, host, workspace):
+    first, facts = scan(fleet, workspace)
     cache = host / CACHE
     lines = cache.read_bytes().splitlines(keepends=True)
     # a forged cache entry: Ck/Same.pm with its real stat but another version line
@@ -138,12 +127,12 @@ def test_a_cache_git_did_not_record_means_a_full_read(fleet, host, ws):
     assert forged != lines
     cache.write_bytes(b"".join(forged))
     time.sleep(2.1)
-    after, found = scan(fleet, ws)
+    after, found = scan(fleet, workspace)
     assert after["mode"] == "full"
     assert after["why"] == "the baseline on the host is not the one the last scan recorded"
     assert found == facts and found["Ck::Same"]["version"] == "1.00"
 
     cache.unlink()
-    gone, found = scan(fleet, ws)
+    gone, found = scan(fleet, workspace)
     assert (gone["mode"], gone["why"]) == ("full", "no baseline on the host")
     assert found == facts
