@@ -78,14 +78,12 @@ class PostgresStore:
     # -- connections -------------------------------------------------------------
 
     def _connect(self, *, autocommit: bool = True) -> Any:
-        import orjson
-
         psycopg = _psycopg()
         from psycopg.types.json import set_json_loads
 
         try:
             conn = psycopg.connect(self.dsn, autocommit=autocommit, connect_timeout=10)
-            set_json_loads(orjson.loads, conn)  # jsonb in: facts of every host read
+            set_json_loads(encoding.loads, conn)  # jsonb in: facts of every host read
         except psycopg.Error as exc:
             raise DatabaseError(
                 f"could not connect to the facts database: {str(exc).strip()}",
