@@ -138,9 +138,14 @@ def drift_histories(
         return
     params = _params(hosts, max_count, keep)
     # one snapshot of the database for both reads: a scan committing in between would
-    # otherwise pair one scan's info with another's facts
+    # otherwise pair one scan's info with another's facts (inside ``pinned_reads`` the
+    # whole drift run has one already: this is a savepoint in it)
+    from psycopg.pq import TransactionStatus  # psycopg: an optional dependency
+
+    pinned = conn.info.transaction_status != TransactionStatus.IDLE
     with conn.transaction():
-        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        if not pinned:
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         scans: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         for name, scan_no, info in conn.execute(WINDOW, params):
             scans.setdefault(name, []).append((scan_no, info))

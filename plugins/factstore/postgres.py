@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -510,11 +511,30 @@ class PostgresStore:
 
         return drift_histories(self.conn, list(hosts), max_count, keep)
 
+    @contextmanager
+    def pinned_reads(self) -> Iterator[None]:
+        """Every read inside sees one snapshot of the database (``REPEATABLE READ``): drift's
+        many reads are not split by a scan committing meanwhile (``PinnedReadsStore``). The
+        writers never wait on it."""
+        conn = self.conn
+        if _in_transaction(conn):  # pinned already
+            yield
+            return
+        with conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            yield
+
     def fetch(self) -> None:
         """A database is shared already: nothing to fetch."""
 
     def push(self) -> None:
         """A database is shared already: nothing to push."""
+
+
+def _in_transaction(conn: Any) -> bool:
+    from psycopg.pq import TransactionStatus
+
+    return conn.info.transaction_status != TransactionStatus.IDLE
 
 
 def _schema_ready(conn: Any) -> bool:

@@ -314,3 +314,35 @@ def test_nul_bytes_are_stored_and_drift_is_byte_identical(tmp_path, pg_dsn, run_
         assert same_run(from_pg) == same_run(from_git)
     found = run(run_cli, on_pg, "drift", "--format", "json")
     assert "nul\\u0000pkg" in found and "1.2\\u0000x" in found
+
+
+def test_a_scan_committing_while_drift_reads_is_not_half_seen(
+    tmp_path, pg_dsn, run_cli, monkeypatch
+):
+    """Drift reads a unit at a time; a scan stored between two units' reads must not leave
+    one unit judged at the new scan and the rest at the old one: drift prints what it
+    printed before the scan, from one snapshot of the database."""
+    scans = fleet_scans(seed=7, hosts=12, scans=4, failures=False)
+    facts = f"facts:\n  store: postgres\n  dsn: '{pg_dsn}'\n"
+    root = workspace(tmp_path, "pg", facts, scans[:3])
+    args = ("drift", "--format", "json", "--history", "2")
+    before = run(run_cli, root, *args)
+    real = pg_drift.drift_histories
+    writes: list[str] = []
+
+    def scan_meanwhile(conn, hosts, max_count, keep):
+        if not writes:  # once the first unit has been read: another runner stores a scan
+            yield from real(conn, hosts, max_count, keep)
+            other = open_store(Workspace(root))
+            writes.append(other.save(*scans[3]))
+            other.close()
+            return
+        yield from real(conn, hosts, max_count, keep)
+
+    monkeypatch.setattr(pg_drift, "drift_histories", scan_meanwhile)
+    during = run(run_cli, root, *args)
+    assert writes == [scans[3][0]]
+    monkeypatch.undo()
+    after = run(run_cli, root, *args)
+    assert after != before  # the fourth scan changes what drift says
+    assert during == before
