@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from changekit_plugins.factstore import encoding
 
 from changekit.api import ChangekitError, InputError, NotFoundError, hookimpl
@@ -561,7 +562,9 @@ def _json(value: Any) -> str:
 def _snapshot(info: dict[str, Any], rows: list[tuple[str, str, Any]]) -> dict[str, Any]:
     snap = {k: v for k, v in info.items() if k != "shapes"}
     snap["facts"] = encoding.rebuild(info.get("shapes") or {}, rows)
-    return snap
+    # in the git store's order, keys sorted at every level (``facts show`` prints it): jsonb
+    # orders keys by length, and the rows come in no order
+    return orjson.loads(orjson.dumps(snap, option=orjson.OPT_SORT_KEYS))
 
 
 # a scan row is written before its shards' transactions (so they need not wait on each
