@@ -42,3 +42,14 @@ def test_a_spool_that_cannot_be_written_is_a_clear_error(fleet, known_hosts, tmp
     assert "TMPDIR" in proc.stderr  # how to fix it
     assert proc.stdout == ""  # no half document
     assert list(spool.iterdir()) == []  # nothing left behind
+
+
+def test_a_reader_that_leaves_ends_the_scan_quietly(fleet, known_hosts, tmp_path):
+    """``scan --format json | head``: the snapshots are printed after the last host; the
+    reader gone by then is no internal error (141, as a Unix tool on SIGPIPE)."""
+    from tests.test_cli_errors import _closed_pipe_run
+
+    args = ["scan", "web01", "-i", str(fleet.inventory), "--known-hosts", str(known_hosts)]
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    code, err = _closed_pipe_run([*args, "--collectors", "dpkg", "--format", "json"], tmp_path, env)
+    assert (code, err) == (141, "")
