@@ -170,7 +170,15 @@ class PostgresStore:
             items_conn.close()
         return scan_id
 
-    def _host_numbers(self, conn: Any, side: Any, names: list[str]) -> dict[str, int]:
+    def _host_numbers(self, conn: Any, side: Any, names: list[str], scan_id: str) -> dict[str, int]:
+        for name in names:
+            if "\x00" in name:
+                raise DatabaseError(
+                    f"could not store scan {scan_id}: host {name!r} has a NUL character in its"
+                    " name, which PostgreSQL cannot store",
+                    hint="nothing of this scan was stored; rename the host in the inventory"
+                    " (a name may hold any other character)",
+                )
         # committed at once on the side connection, outside the scan's transaction (shards
         # never wait on each other); ON CONFLICT returns no row for names already there
         side.execute(
@@ -201,7 +209,7 @@ class PostgresStore:
     ) -> int:
         from changekit.api import carry_over
 
-        numbers = self._host_numbers(conn, items_conn, [s["host"] for s in batch])
+        numbers = self._host_numbers(conn, items_conn, [s["host"] for s in batch], scan_id)
         self._check_order(conn, list(numbers.values()), scan_no, scan_id)
         previous = {}
         errored = [s["host"] for s in batch if s.get("errors")]
@@ -297,7 +305,7 @@ class PostgresStore:
     def _write_failed(
         self, conn: Any, side: Any, scan_no: int, scan_id: str, failed: dict[str, dict[str, str]]
     ) -> None:
-        numbers = self._host_numbers(conn, side, list(failed))
+        numbers = self._host_numbers(conn, side, list(failed), scan_id)
         self._check_order(conn, list(numbers.values()), scan_no, scan_id)
         with conn.cursor().copy(
             "COPY ck_host_scans (host_no, scan_no, status, info) FROM STDIN"
@@ -321,7 +329,7 @@ class PostgresStore:
         self, hosts: Iterable[str], *, conn: Any = None
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         conn = conn or self.conn
-        names = list(hosts)
+        names = _storable(hosts)
         for start in range(0, len(names), BATCH):
             chunk = names[start : start + BATCH]
             infos = {
@@ -373,7 +381,7 @@ class PostgresStore:
             "SELECT DISTINCT ON (hs.host_no) h.name, s.scan_id, hs.status, hs.info"
             " FROM ck_host_scans hs JOIN ck_hosts h USING (host_no) JOIN ck_scans s USING (scan_no)"
             " WHERE h.name = ANY(%s) ORDER BY hs.host_no, hs.scan_no DESC",
-            (list(hosts),),
+            (_storable(hosts),),
         )
         out = {}
         for name, scan_id, status, info in rows:
@@ -392,7 +400,7 @@ class PostgresStore:
             return {}
         _resolve, scan_time = _when()
         out: dict[str, list[dict[str, Any]]] = {}
-        query = self.conn.execute(_HISTORY, {"hosts": list(hosts), "max": max_count})
+        query = self.conn.execute(_HISTORY, {"hosts": _storable(hosts), "max": max_count})
         for name, scan_id, _started in query:
             entry = {"scan_id": scan_id, "commit": scan_id, "time": scan_time(scan_id)}
             out.setdefault(name, []).append(entry)
@@ -413,7 +421,7 @@ class PostgresStore:
         interval that overlaps the oldest of them (each snapshot is rebuilt from those)."""
         if max_count is not None and max_count <= 0:
             return []
-        scans = self.conn.execute(_HOST_SCANS, (host, max_count)).fetchall()
+        scans = self.conn.execute(_HOST_SCANS, (_lookup(host), max_count)).fetchall()
         if not scans:
             return []
         scans.reverse()
@@ -439,7 +447,7 @@ class PostgresStore:
             "SELECT hs.host_no, hs.scan_no, hs.info FROM ck_host_scans hs"
             " JOIN ck_hosts h USING (host_no) JOIN ck_scans s USING (scan_no)"
             " WHERE h.name = %s AND s.scan_id = %s AND hs.status <> 'failed'",
-            (host, str(ref)),
+            (_lookup(host), str(ref)),
         ).fetchone()
         if row is None:
             raise NotFoundError(f"no snapshot of {host} in scan {ref}")
@@ -458,7 +466,7 @@ class PostgresStore:
             " LEFT JOIN ck_hosts h ON h.name = %s"
             " LEFT JOIN ck_host_scans hs ON hs.scan_no = s.scan_no AND hs.host_no = h.host_no"
             " WHERE s.scan_id = %s AND " + _SCAN_STORED,
-            (host, scan_id),
+            (_lookup(host), scan_id),
         ).fetchone()
         if row is None:
             raise NotFoundError(
@@ -487,7 +495,7 @@ class PostgresStore:
             "SELECT s.scan_id FROM ck_host_scans hs JOIN ck_hosts h USING (host_no)"
             " JOIN ck_scans s USING (scan_no) WHERE h.name = %s AND hs.status <> 'failed'"
             " AND s.started_at <= %s ORDER BY hs.scan_no DESC LIMIT 1",
-            (host, instant),
+            (_lookup(host), instant),
         ).fetchone()
         if row is None:
             raise NotFoundError(
@@ -501,7 +509,7 @@ class PostgresStore:
         group disagrees on (``pg_peers``): ``compare_peers`` finds the same on them."""
         from changekit_plugins.factstore.pg_peers import peer_snapshots
 
-        return peer_snapshots(self.conn, list(hosts))
+        return peer_snapshots(self.conn, _storable(hosts))
 
     def iter_drift_histories(
         self, hosts: Iterable[str], max_count: int | None, keep: Any
@@ -510,7 +518,7 @@ class PostgresStore:
         tell apart (``pg_drift``; the ``DriftHistoriesStore`` capability)."""
         from changekit_plugins.factstore.pg_drift import drift_histories
 
-        return drift_histories(self.conn, list(hosts), max_count, keep)
+        return drift_histories(self.conn, _storable(hosts), max_count, keep)
 
     @contextmanager
     def pinned_reads(self) -> Iterator[None]:
@@ -530,6 +538,16 @@ class PostgresStore:
 
     def push(self) -> None:
         """A database is shared already: nothing to push."""
+
+
+def _storable(hosts: Iterable[str]) -> list[str]:
+    """The names a text column can hold: a host whose name has a NUL has no rows (``save``
+    refuses it), and the driver would refuse to send the name at all."""
+    return [h for h in hosts if "\x00" not in h]
+
+
+def _lookup(host: str) -> str | None:
+    return None if "\x00" in host else host  # NULL matches no name: not found, as it is
 
 
 def _in_transaction(conn: Any) -> bool:

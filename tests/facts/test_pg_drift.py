@@ -346,3 +346,19 @@ def test_a_scan_committing_while_drift_reads_is_not_half_seen(
     after = run(run_cli, root, *args)
     assert after != before  # the fourth scan changes what drift says
     assert during == before
+
+
+def test_a_host_name_with_nul_is_judged_as_on_git(tmp_path, pg_dsn, run_cli):
+    """Inventory names are labels and may hold any character; a text column cannot hold NUL.
+    Such a host has nothing stored in the database, and drift says so as it does on git, not
+    an internal error from the database driver."""
+    scans = fleet_scans(seed=3, hosts=12, scans=2, failures=False)
+    on_git = workspace(tmp_path, "git", "", scans)
+    on_pg = workspace(tmp_path, "pg", f"facts:\n  store: postgres\n  dsn: '{pg_dsn}'\n", scans)
+    for root in (on_git, on_pg):
+        inv = root / "inventories" / "hosts.yaml"
+        inv.write_text(inv.read_text().replace("never01", '"never\\0x"'))
+    for args in (("drift", "--format", "json"), ("report", "--format", "json")):
+        from_git, from_pg = run(run_cli, on_git, *args), run(run_cli, on_pg, *args)
+        assert same_run(from_pg) == same_run(from_git)
+    assert "never\\u0000x" in from_pg
