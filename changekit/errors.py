@@ -23,6 +23,8 @@ EXIT_INPUT = 3
 EXIT_REFUSED = 4
 EXIT_WORKSPACE = 5
 EXIT_INTERNAL = 70
+EXIT_BROKEN_PIPE = 141
+"""Standard output's reader went away (``| head``): 128 + SIGPIPE, as a Unix tool ends."""
 
 
 class ChangekitError(Exception):

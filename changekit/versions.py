@@ -150,13 +150,24 @@ def _rpm_cmp(a: str, b: str) -> int:
 _PERL = re.compile(r"^v?[0-9]+(\.[0-9_]+)*$")
 
 
+_DIGITS = re.compile(r"[0-9]*")
+
+
+def _lead(part: str) -> int:
+    # a host's module may set any $VERSION ("undef" from the collector, "1.2-TRIAL"): Perl
+    # numifies its leading digits, and none as 0
+    return int(_DIGITS.match(part).group() or 0)  # type: ignore[union-attr]
+
+
 def perl_tuple(v: str) -> tuple[int, ...]:
-    """Perl's numification: ``2.044`` -> (2, 44); ``2.5`` -> (2, 500); ``v1.2.3`` -> (1, 2, 3)."""
+    """Perl's numification: ``2.044`` -> (2, 44); ``2.5`` -> (2, 500); ``v1.2.3`` -> (1, 2, 3);
+    ``1.2-TRIAL`` -> (1, 200); ``undef`` -> (0,)."""
     v = v.strip()
     if v.startswith("v") or v.count(".") > 1:
-        return tuple(int(p or 0) for p in v.lstrip("v").replace("_", "").split("."))
+        return tuple(_lead(p) for p in v.lstrip("v").replace("_", "").split("."))
     whole, _, frac = v.replace("_", "").partition(".")
-    parts = [int(whole or 0)]
+    parts = [_lead(whole)]
+    frac = _DIGITS.match(frac).group()  # type: ignore[union-attr]
     frac = frac + "0" * (-len(frac) % 3)
     parts += [int(frac[k : k + 3]) for k in range(0, len(frac), 3)]
     return tuple(parts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import click
 
@@ -53,3 +54,33 @@ def test_schema_command_prints_shipped_schemas(run_cli):
     assert json.loads(shown.stdout)["title"] == "changekit change record"
     missing = run_cli("schema", "nope")
     assert missing.exit_code == 3 and "available:" in missing.stderr
+
+
+def _closed_pipe_run(args: list[str], cwd, env=None) -> tuple[int, str]:
+    """Run changekit with stdout a pipe whose reader is already gone (``| head`` done)."""
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "changekit", *args],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=cwd,
+            env=env,
+            timeout=300,
+        )
+    finally:
+        os.close(write)
+    return proc.returncode, proc.stderr
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
+    """``changekit schema change-record | head -1``: the reader leaving is no error of ours; the
+    command stops as Unix tools do (141, as if by SIGPIPE), with nothing on stderr."""
+    env = {**os.environ, "HOME": str(tmp_path)}
+    code, err = _closed_pipe_run(["schema", "change-record"], tmp_path, env)
+    assert (code, err) == (141, "")

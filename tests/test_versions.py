@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from changekit import versions
+from changekit.drift.constraints import parse_constraint
 
 
 @pytest.mark.parametrize(
@@ -163,3 +164,24 @@ def test_perl_ordering_agrees_with_perls_version_module():
     ).stdout.split()
     for (a, b), expected in zip(pairs, out, strict=True):
         assert versions.compare("perl", a, b) == int(expected), (a, b)
+
+
+@pytest.mark.parametrize(
+    "version, older_than_1",
+    [
+        ("undef", True),
+        ("", True),
+        ("0.9x", True),
+        ("1.2x", False),
+        ("1.2-TRIAL", False),
+        ("1.2.3a", False),
+        ("1.2\x00x", False),
+        ("v2.x.1", False),
+    ],
+)
+def test_perl_versions_a_host_reports_compare_without_crashing(version, older_than_1):
+    """The perl collector reports ``undef`` for a computed $VERSION, and a module may set any
+    string: each is numified as Perl does (leading digits; none is 0), never a crash that
+    takes the whole ``drift`` run down with it."""
+    assert (versions.compare("perl", version, "1.0") < 0) is older_than_1
+    assert parse_constraint("perl", ">= 1.0").satisfied_by(version) is not older_than_1

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from changekit import __version__
-from changekit.errors import EXIT_INTERNAL, ChangekitError
+from changekit.errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, ChangekitError
 from changekit.plugins import get_manager
 from changekit.textsafe import visible
 from changekit.workspace import Workspace, find_workspace
@@ -138,6 +138,13 @@ class ChangekitGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            if not _stdout_gone():
+                raise  # another pipe (a child process's): a real error
+            # the reader left (`| head`): stop quietly, as Unix tools do on SIGPIPE, and keep
+            # the interpreter's last flush of stdout from failing again at exit
+            _silence_stdout()
+            ctx.exit(EXIT_BROKEN_PIPE)
         except Exception as exc:  # a bug: keep the terminal clean, keep the evidence
             log = debug_log_path()
             try:
@@ -172,6 +179,28 @@ def cli(ctx: click.Context, directory: str | None) -> None:
 def get_cli() -> click.Group:
     """The root group; built-in commands load on first use, plugin commands when needed."""
     return cli
+
+
+def _stdout_gone() -> bool:
+    """Whether standard output is a pipe nobody reads any more."""
+    import select
+
+    try:
+        fd = sys.__stdout__.fileno()  # type: ignore[union-attr]
+        poll = select.poll()
+        poll.register(fd, 0)  # POLLERR is always reported: a pipe whose reader closed
+        return any(ev & select.POLLERR for _fd, ev in poll.poll(0))
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno())  # type: ignore[union-attr]
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):
+        pass
 
 
 def main() -> None:

@@ -181,10 +181,28 @@ def analyze_workspace(
     Snapshots are read one unit (a peer group and what it is judged with) at a time
     (``changekit.drift.units``): the history of every host comes from one read of the
     store, each snapshot from its own."""
-    from changekit.facts.backend import open_store
-    from changekit.facts.when import resolve
+    from changekit.facts.backend import open_store, pinned_reads
 
     store = store or open_store(ws)
+    with pinned_reads(store):  # a scan stored meanwhile: seen by all units or by none
+        return _analyze(
+            ws, store, selectors, kinds, thresholds, now, history, since, builtin_baseline
+        )
+
+
+def _analyze(
+    ws: Workspace,
+    store: FactsStore,
+    selectors: list[str] | tuple[str, ...],
+    kinds: tuple[str, ...],
+    thresholds: PeerThresholds | None,
+    now: datetime,
+    history: int,
+    since: str | None,
+    builtin_baseline: bool,
+) -> DriftResult:
+    from changekit.facts.when import resolve
+
     inventory = workspace_inventory(ws)
     if not inventory.hosts:  # scanned with a host list (-i a,b,): the store knows the hosts
         inventory = Inventory(hosts={h: Host(h) for h in store.hosts()})

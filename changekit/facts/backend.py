@@ -15,6 +15,7 @@ back to ``read_at``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -161,6 +162,23 @@ class DriftHistoriesStore(FactsStore, Protocol):
         time or standard rule can tell it apart) and ``keep`` does not name it. ``hosts`` are
         judged together (one drift unit); everything else of a snapshot stays as stored."""
         ...
+
+
+@runtime_checkable
+class PinnedReadsStore(FactsStore, Protocol):
+    """A store whose reads can be pinned to one state of it: optional. ``changekit drift``
+    reads the fleet's history, then each unit's snapshots, then failures, in many reads; a
+    scan stored in between must not leave some units judged at it and others not. The git
+    store needs nothing (it reads one tip per opening); the PostgreSQL store offers this."""
+
+    def pinned_reads(self) -> AbstractContextManager[None]:
+        """Every read inside sees the store as it was when the block began."""
+        ...
+
+
+def pinned_reads(store: FactsStore) -> AbstractContextManager[None]:
+    """``store.pinned_reads()`` when the store offers it (``PinnedReadsStore``), else nothing."""
+    return store.pinned_reads() if isinstance(store, PinnedReadsStore) else nullcontext()
 
 
 def open_store(workspace: Workspace) -> FactsStore:

@@ -9,6 +9,7 @@ back gives a value equal to the one stored.
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterator
 from itertools import repeat
@@ -34,15 +35,55 @@ def shape_of(data: Any) -> str:
     return JSON
 
 
+ESC = "\uffff"
+"""PostgreSQL's text and jsonb cannot hold NUL, which a host's bytes can put in a name or a
+value. Stored, NUL is ``ESC + "0"`` and ``ESC`` itself ``ESC + ESC`` (a noncharacter: no
+package name has it), so every string reads back as it was. ``ESC`` in a stored item name
+marks one the database cannot compare as the host wrote it (``pg_drift`` keeps it)."""
+_ESC_BYTES = ESC.encode()
+_UNESCAPE = re.compile(ESC + "(.)", re.DOTALL)
+
+
+def escape_text(text: str) -> str:
+    if "\x00" not in text and ESC not in text:
+        return text
+    return text.replace(ESC, ESC + ESC).replace("\x00", ESC + "0")
+
+
+def unescape_text(text: str) -> str:
+    if ESC not in text:
+        return text
+    return _UNESCAPE.sub(lambda m: "\x00" if m.group(1) == "0" else ESC, text)
+
+
+def _walk(data: Any, fix: Any) -> Any:
+    if isinstance(data, str):
+        return fix(data)
+    if isinstance(data, dict):
+        return {fix(k) if isinstance(k, str) else k: _walk(v, fix) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_walk(v, fix) for v in data]
+    return data
+
+
 def document(data: Any) -> str:
-    """The collector's data as compact, key-sorted JSON."""
+    """The collector's data as compact, key-sorted JSON, NUL and ``ESC`` escaped (``ESC``)."""
     return encode(data).decode()
+
+
+def loads(raw: bytes) -> Any:
+    """A stored JSON value (psycopg hands its loader bytes) as it was before ``document``."""
+    data = orjson.loads(raw)
+    return _walk(data, unescape_text) if _ESC_BYTES in raw else data
 
 
 def encode(data: Any) -> bytes:
     """:func:`document` as UTF-8 bytes (orjson: every collector of every host of every scan is
     encoded to find what changed; bytes, because only the changed slices are ever decoded)."""
-    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    raw = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    if b"\\u0000" in raw or _ESC_BYTES in raw:  # rare: walked only then
+        raw = orjson.dumps(_walk(data, escape_text), option=orjson.OPT_SORT_KEYS)
+    return raw
 
 
 def digest(collector: str, doc: bytes) -> bytes:
@@ -81,6 +122,8 @@ def rebuild(shapes: dict[str, str], rows: list[tuple[str, str, Any]]) -> dict[st
     """The ``facts`` of a snapshot from its ``shapes`` and ``[(collector, item, value)]``."""
     facts: dict[str, Any] = {c: {} for c, shape in shapes.items() if shape == ITEMS}
     for collector, item, value in rows:
+        if ESC in item:
+            item = unescape_text(item)
         shape = shapes.get(collector)
         if shape == ITEMS:
             facts[collector][item] = value

@@ -7,7 +7,8 @@ the hosts apart on it, no time rule sees it change, and no standard names it (``
 a fleet that mostly agrees that is nearly every package. What comes back is each snapshot
 with only the other items, and the same rules find on it exactly what they find on the whole
 snapshot (``tests/facts/test_pg_drift.py``). A collector some host has in only part of its
-window, and collectors stored whole (shape ``json``), come back whole.
+window, and collectors stored whole (shape ``json``), come back whole; so does an item whose
+name is stored escaped (a NUL in it: ``encoding.ESC``), which ``LIKE`` cannot match as written.
 
 The counting and the selection of what standards name (plain names, ``*``/``?`` globs as
 ``LIKE``) run in SQL; the judging stays in Python, on the rows returned.
@@ -69,7 +70,7 @@ per_value AS (
 ),
 alike AS MATERIALIZED (
     SELECT p.collector, p.item FROM per_value p JOIN coll c USING (collector)
-    WHERE p.item <> '' AND c.steady
+    WHERE p.item <> '' AND c.steady AND strpos(p.item, %(esc)s) = 0
       AND NOT (p.collector = ANY(%(whole)s::text[]))
       AND NOT EXISTS (
           SELECT 1 FROM unnest(%(kc)s::text[], %(ki)s::text[]) AS k(collector, item)
@@ -122,6 +123,7 @@ def _params(hosts: list[str], max_count: int | None, keep: Any) -> dict[str, Any
         "whole": sorted(whole),
         "kc": [c for c, _ in named],
         "ki": [i for _, i in named],
+        "esc": encoding.ESC,
         "pc": pc,
         "pl": pl,
     }
@@ -136,9 +138,14 @@ def drift_histories(
         return
     params = _params(hosts, max_count, keep)
     # one snapshot of the database for both reads: a scan committing in between would
-    # otherwise pair one scan's info with another's facts
+    # otherwise pair one scan's info with another's facts (inside ``pinned_reads`` the
+    # whole drift run has one already: this is a savepoint in it)
+    from psycopg.pq import TransactionStatus  # psycopg: an optional dependency
+
+    pinned = conn.info.transaction_status != TransactionStatus.IDLE
     with conn.transaction():
-        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        if not pinned:
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         scans: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         for name, scan_no, info in conn.execute(WINDOW, params):
             scans.setdefault(name, []).append((scan_no, info))

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from changekit_plugins.factstore import encoding
 
 from changekit.api import ChangekitError, InputError, NotFoundError, hookimpl
@@ -84,14 +86,12 @@ class PostgresStore:
     # -- connections -------------------------------------------------------------
 
     def _connect(self, *, autocommit: bool = True) -> Any:
-        import orjson
-
         psycopg = _psycopg()
         from psycopg.types.json import set_json_loads
 
         try:
             conn = psycopg.connect(self.dsn, autocommit=autocommit, connect_timeout=10)
-            set_json_loads(orjson.loads, conn)  # jsonb in: facts of every host read
+            set_json_loads(encoding.loads, conn)  # jsonb in: facts of every host read
         except psycopg.Error as exc:
             raise DatabaseError(
                 f"could not connect to the facts database: {str(exc).strip()}",
@@ -176,7 +176,15 @@ class PostgresStore:
             items_conn.close()
         return scan_id
 
-    def _host_numbers(self, conn: Any, side: Any, names: list[str]) -> dict[str, int]:
+    def _host_numbers(self, conn: Any, side: Any, names: list[str], scan_id: str) -> dict[str, int]:
+        for name in names:
+            if "\x00" in name:
+                raise DatabaseError(
+                    f"could not store scan {scan_id}: host {name!r} has a NUL character in its"
+                    " name, which PostgreSQL cannot store",
+                    hint="nothing of this scan was stored; rename the host in the inventory"
+                    " (a name may hold any other character)",
+                )
         # committed at once on the side connection, outside the scan's transaction (shards
         # never wait on each other); ON CONFLICT returns no row for names already there
         side.execute(
@@ -207,7 +215,7 @@ class PostgresStore:
     ) -> int:
         from changekit.api import carry_over
 
-        numbers = self._host_numbers(conn, items_conn, [s["host"] for s in batch])
+        numbers = self._host_numbers(conn, items_conn, [s["host"] for s in batch], scan_id)
         self._check_order(conn, list(numbers.values()), scan_no, scan_id)
         previous = {}
         errored = [s["host"] for s in batch if s.get("errors")]
@@ -347,7 +355,7 @@ class PostgresStore:
     def _write_failed(
         self, conn: Any, side: Any, scan_no: int, scan_id: str, failed: dict[str, dict[str, str]]
     ) -> None:
-        numbers = self._host_numbers(conn, side, list(failed))
+        numbers = self._host_numbers(conn, side, list(failed), scan_id)
         self._check_order(conn, list(numbers.values()), scan_no, scan_id)
         with conn.cursor().copy(
             "COPY ck_host_scans (host_no, scan_no, status, info) FROM STDIN"
@@ -371,7 +379,7 @@ class PostgresStore:
         self, hosts: Iterable[str], *, conn: Any = None
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         conn = conn or self.conn
-        names = list(hosts)
+        names = _storable(hosts)
         for start in range(0, len(names), BATCH):
             chunk = names[start : start + BATCH]
             infos = {
@@ -423,7 +431,7 @@ class PostgresStore:
             "SELECT DISTINCT ON (hs.host_no) h.name, s.scan_id, hs.status, hs.info"
             " FROM ck_host_scans hs JOIN ck_hosts h USING (host_no) JOIN ck_scans s USING (scan_no)"
             " WHERE h.name = ANY(%s) ORDER BY hs.host_no, hs.scan_no DESC",
-            (list(hosts),),
+            (_storable(hosts),),
         )
         out = {}
         for name, scan_id, status, info in rows:
@@ -442,7 +450,7 @@ class PostgresStore:
             return {}
         _resolve, scan_time = _when()
         out: dict[str, list[dict[str, Any]]] = {}
-        query = self.conn.execute(_HISTORY, {"hosts": list(hosts), "max": max_count})
+        query = self.conn.execute(_HISTORY, {"hosts": _storable(hosts), "max": max_count})
         for name, scan_id, _started in query:
             entry = {"scan_id": scan_id, "commit": scan_id, "time": scan_time(scan_id)}
             out.setdefault(name, []).append(entry)
@@ -463,7 +471,7 @@ class PostgresStore:
         interval that overlaps the oldest of them (each snapshot is rebuilt from those)."""
         if max_count is not None and max_count <= 0:
             return []
-        scans = self.conn.execute(_HOST_SCANS, (host, max_count)).fetchall()
+        scans = self.conn.execute(_HOST_SCANS, (_lookup(host), max_count)).fetchall()
         if not scans:
             return []
         scans.reverse()
@@ -481,7 +489,7 @@ class PostgresStore:
                 for vf, vt, c, item, v in rows
                 if vf <= scan_no and (vt is None or vt > scan_no)
             ]
-            out.append(_snapshot(info, live))
+            out.append(_snapshot(info, live, shown=False))
         return out
 
     def read_at(self, ref: Any, host: str) -> dict[str, Any]:
@@ -489,7 +497,7 @@ class PostgresStore:
             "SELECT hs.host_no, hs.scan_no, hs.info FROM ck_host_scans hs"
             " JOIN ck_hosts h USING (host_no) JOIN ck_scans s USING (scan_no)"
             " WHERE h.name = %s AND s.scan_id = %s AND hs.status <> 'failed'",
-            (host, str(ref)),
+            (_lookup(host), str(ref)),
         ).fetchone()
         if row is None:
             raise NotFoundError(f"no snapshot of {host} in scan {ref}")
@@ -508,7 +516,7 @@ class PostgresStore:
             " LEFT JOIN ck_hosts h ON h.name = %s"
             " LEFT JOIN ck_host_scans hs ON hs.scan_no = s.scan_no AND hs.host_no = h.host_no"
             " WHERE s.scan_id = %s AND " + _SCAN_STORED,
-            (host, scan_id),
+            (_lookup(host), scan_id),
         ).fetchone()
         if row is None:
             raise NotFoundError(
@@ -537,7 +545,7 @@ class PostgresStore:
             "SELECT s.scan_id FROM ck_host_scans hs JOIN ck_hosts h USING (host_no)"
             " JOIN ck_scans s USING (scan_no) WHERE h.name = %s AND hs.status <> 'failed'"
             " AND s.started_at <= %s ORDER BY hs.scan_no DESC LIMIT 1",
-            (host, instant),
+            (_lookup(host), instant),
         ).fetchone()
         if row is None:
             raise NotFoundError(
@@ -551,7 +559,7 @@ class PostgresStore:
         group disagrees on (``pg_peers``): ``compare_peers`` finds the same on them."""
         from changekit_plugins.factstore.pg_peers import peer_snapshots
 
-        return peer_snapshots(self.conn, list(hosts))
+        return peer_snapshots(self.conn, _storable(hosts))
 
     def iter_drift_histories(
         self, hosts: Iterable[str], max_count: int | None, keep: Any
@@ -560,13 +568,42 @@ class PostgresStore:
         tell apart (``pg_drift``; the ``DriftHistoriesStore`` capability)."""
         from changekit_plugins.factstore.pg_drift import drift_histories
 
-        return drift_histories(self.conn, list(hosts), max_count, keep)
+        return drift_histories(self.conn, _storable(hosts), max_count, keep)
+
+    @contextmanager
+    def pinned_reads(self) -> Iterator[None]:
+        """Every read inside sees one snapshot of the database (``REPEATABLE READ``): drift's
+        many reads are not split by a scan committing meanwhile (``PinnedReadsStore``). The
+        writers never wait on it."""
+        conn = self.conn
+        if _in_transaction(conn):  # pinned already
+            yield
+            return
+        with conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            yield
 
     def fetch(self) -> None:
         """A database is shared already: nothing to fetch."""
 
     def push(self) -> None:
         """A database is shared already: nothing to push."""
+
+
+def _storable(hosts: Iterable[str]) -> list[str]:
+    """The names a text column can hold: a host whose name has a NUL has no rows (``save``
+    refuses it), and the driver would refuse to send the name at all."""
+    return [h for h in hosts if "\x00" not in h]
+
+
+def _lookup(host: str) -> str | None:
+    return None if "\x00" in host else host  # NULL matches no name: not found, as it is
+
+
+def _in_transaction(conn: Any) -> bool:
+    from psycopg.pq import TransactionStatus
+
+    return conn.info.transaction_status != TransactionStatus.IDLE
 
 
 def _schema_ready(conn: Any) -> bool:
@@ -590,10 +627,16 @@ def _json(value: Any) -> str:
     return encoding.document(value)
 
 
-def _snapshot(info: dict[str, Any], rows: list[tuple[str, str, Any]]) -> dict[str, Any]:
+def _snapshot(
+    info: dict[str, Any], rows: list[tuple[str, str, Any]], *, shown: bool = True
+) -> dict[str, Any]:
     snap = {k: v for k, v in info.items() if k != "shapes"}
     snap["facts"] = encoding.rebuild(info.get("shapes") or {}, rows)
-    return snap
+    if not shown:  # histories feed drift, which orders what it prints itself
+        return snap
+    # in the git store's order, keys sorted at every level (``facts show`` prints it): jsonb
+    # orders keys by length, and the rows come in no order
+    return orjson.loads(orjson.dumps(snap, option=orjson.OPT_SORT_KEYS))
 
 
 # a scan row is written before its shards' transactions (so they need not wait on each

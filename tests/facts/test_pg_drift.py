@@ -257,3 +257,108 @@ def test_what_standards_name_is_kept(tmp_path):
 )
 def test_globs_become_like_patterns(glob, like):
     assert pg_drift.like_pattern(glob) == like
+
+
+NUL_STANDARD = {
+    "name": "nul",
+    "applies_to": ["all"],
+    "requirements": [
+        {"absent": "dpkg:nul?pkg"},  # ? matches the NUL: Python and SQL must agree
+        {"present": "perl:Evil::Mod", "version": ">= 1.0"},
+    ],
+}
+
+
+def nul_scans():
+    """Scans whose facts hold NUL (a text column and jsonb cannot) and U+FFFF in names,
+    values and a partial host's error message: what a host's own bytes can put there."""
+    out = []
+    for n, (scan_id, snaps, failed) in enumerate(
+        fleet_scans(seed=5, hosts=12, scans=3, failures=False)
+    ):
+        snaps = copy.deepcopy(snaps)
+        for s in snaps:
+            facts, host = s["facts"], s["host"]
+            facts["dpkg"]["nul\x00pkg"] = {"version": "1"}  # every host alike
+            facts["files"]["/etc/a\x00b"] = {"error": "not an absolute path; not checked"}
+            if host == "h001":
+                facts["perl"]["Evil::Mod"] = {"version": f"1.{n}\x00x"}
+            if host == "h002":
+                facts["dpkg"]["x\uffff0"] = {"version": "\uffff\uffff0"}  # looks escaped
+                facts["dpkg"]["x\x00"] = {"version": "2", "note": ["\x00", {"k\x00": None}]}
+            if (host, n) == ("h003", 2):
+                facts.pop("perl")
+                s["errors"] = {"perl": "garbage output: '\x00'"}
+            s["collectors"] = sorted([*facts, *s["errors"]])
+        out.append((scan_id, snaps, failed))
+    return out
+
+
+def test_nul_bytes_are_stored_and_drift_is_byte_identical(tmp_path, pg_dsn, run_cli):
+    """PostgreSQL text and jsonb cannot hold NUL, which a host's bytes can put in a module's
+    version (perl asked for a standard's module) or a standard in a files key: the scan is
+    stored all the same, reads back as it was, and drift prints what it prints on git."""
+    scans = nul_scans()
+    on_git = workspace(tmp_path, "git", "", scans)
+    on_pg = workspace(tmp_path, "pg", f"facts:\n  store: postgres\n  dsn: '{pg_dsn}'\n", scans)
+    for root in (on_git, on_pg):
+        (root / "standards" / "nul.yaml").write_text(yaml.safe_dump(NUL_STANDARD))
+    git_store, pg = open_store(Workspace(on_git)), open_store(Workspace(on_pg))
+    hosts = git_store.hosts()
+    for scan_id, _snaps, _failed in scans:
+        for host in hosts:
+            assert pg.get(scan_id, host) == git_store.get(scan_id, host), (scan_id, host)
+    pg.close()
+    for args in (("drift", "--format", "json"), ("report", "--format", "json")):
+        from_git, from_pg = run(run_cli, on_git, *args), run(run_cli, on_pg, *args)
+        assert same_run(from_pg) == same_run(from_git)
+    found = run(run_cli, on_pg, "drift", "--format", "json")
+    assert "nul\\u0000pkg" in found and "1.2\\u0000x" in found
+
+
+def test_a_scan_committing_while_drift_reads_is_not_half_seen(
+    tmp_path, pg_dsn, run_cli, monkeypatch
+):
+    """Drift reads a unit at a time; a scan stored between two units' reads must not leave
+    one unit judged at the new scan and the rest at the old one: drift prints what it
+    printed before the scan, from one snapshot of the database."""
+    scans = fleet_scans(seed=7, hosts=12, scans=4, failures=False)
+    facts = f"facts:\n  store: postgres\n  dsn: '{pg_dsn}'\n"
+    root = workspace(tmp_path, "pg", facts, scans[:3])
+    args = ("drift", "--format", "json", "--history", "2")
+    before = run(run_cli, root, *args)
+    real = pg_drift.drift_histories
+    writes: list[str] = []
+
+    def scan_meanwhile(conn, hosts, max_count, keep):
+        if not writes:  # once the first unit has been read: another runner stores a scan
+            yield from real(conn, hosts, max_count, keep)
+            other = open_store(Workspace(root))
+            writes.append(other.save(*scans[3]))
+            other.close()
+            return
+        yield from real(conn, hosts, max_count, keep)
+
+    monkeypatch.setattr(pg_drift, "drift_histories", scan_meanwhile)
+    during = run(run_cli, root, *args)
+    assert writes == [scans[3][0]]
+    monkeypatch.undo()
+    after = run(run_cli, root, *args)
+    assert after != before  # the fourth scan changes what drift says
+    assert during == before
+
+
+def test_a_host_name_with_nul_is_judged_as_on_git(tmp_path, pg_dsn, run_cli):
+    """Inventory names are labels and may hold any character; a text column cannot hold NUL.
+    Such a host has nothing stored in the database, and drift says so as it does on git, not
+    an internal error from the database driver."""
+    scans = fleet_scans(seed=3, hosts=12, scans=2, failures=False)
+    on_git = workspace(tmp_path, "git", "", scans)
+    on_pg = workspace(tmp_path, "pg", f"facts:\n  store: postgres\n  dsn: '{pg_dsn}'\n", scans)
+    for root in (on_git, on_pg):
+        inv = root / "inventories" / "hosts.yaml"
+        inv.write_text(inv.read_text().replace("never01", '"never\\0x"'))
+    for args in (("drift", "--format", "json"), ("report", "--format", "json")):
+        from_git, from_pg = run(run_cli, on_git, *args), run(run_cli, on_pg, *args)
+        assert same_run(from_pg) == same_run(from_git)
+    assert "never\\u0000x" in from_pg
