@@ -7,19 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 
-from changekit.facts.backend import open_store
-from changekit.workspace import Workspace
+from tests.facts.contract import stored_workspace
 from tests.facts.fleetgen import fleet_scans
-from tests.records.gitrepos import git, ok
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 
 def workspace(tmp_path: Path, name: str, facts: str, scans) -> Path:
-    root = tmp_path / name
-    ok(tmp_path, "init", str(root))
     hosts = sorted({s["host"] for _id, snaps, _f in scans for s in snaps})
     inventory = {
         "version": 1,
@@ -29,18 +24,7 @@ def workspace(tmp_path: Path, name: str, facts: str, scans) -> Path:
             "db": {"hosts": hosts[len(hosts) // 2 :]},
         },
     }
-    (root / "inventories" / "hosts.yaml").write_text(yaml.safe_dump(inventory))
-    if facts:
-        with (root / "changekit.yaml").open("a") as fh:
-            fh.write(facts)
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "inventory")
-    store = open_store(Workspace(root))
-    for scan_id, snaps, failed in scans:
-        store.save(scan_id, snaps, failed)
-    if hasattr(store, "close"):
-        store.close()
-    return root
+    return stored_workspace(tmp_path / name, facts, scans, inventory)
 
 
 def cli_json(run_cli, root: Path, *args: str):

@@ -19,8 +19,8 @@ from changekit.drift.keep import drift_keep
 from changekit.drift.standards import load_standards
 from changekit.facts.backend import DriftHistoriesStore, DriftKeep, open_store
 from changekit.workspace import Workspace
+from tests.facts.contract import stored_workspace
 from tests.facts.fleetgen import fleet_scans
-from tests.records.gitrepos import git, ok
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -97,8 +97,6 @@ def hostile_scans():
 
 
 def workspace(tmp_path: Path, name: str, facts: str, scans) -> Path:
-    root = tmp_path / name
-    ok(tmp_path, "init", str(root))
     hosts = sorted({s["host"] for _id, snaps, _f in scans for s in snaps})
     inventory = {
         "version": 1,
@@ -109,21 +107,11 @@ def workspace(tmp_path: Path, name: str, facts: str, scans) -> Path:
             "canary": {"hosts": [hosts[0], hosts[7], "never01"]},  # joins web and db
         },  # the last two hosts are in no group: units of their own
     }
-    (root / "inventories" / "hosts.yaml").write_text(yaml.safe_dump(inventory))
-    (root / "standards").mkdir(exist_ok=True)
-    for file, std in STANDARDS.items():
-        (root / "standards" / file).write_text(yaml.safe_dump(std, allow_unicode=True))
-    if facts:
-        with (root / "changekit.yaml").open("a") as fh:
-            fh.write(facts)
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "inventory and standards")
-    store = open_store(Workspace(root))
-    for scan_id, snaps, failed in scans:
-        store.save(scan_id, snaps, failed)
-    if hasattr(store, "close"):
-        store.close()
-    return root
+    standards = {
+        f"standards/{file}": yaml.safe_dump(std, allow_unicode=True)
+        for file, std in STANDARDS.items()
+    }
+    return stored_workspace(tmp_path / name, facts, scans, inventory, standards)
 
 
 @pytest.fixture(scope="module")
