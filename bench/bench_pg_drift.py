@@ -149,11 +149,31 @@ def main() -> None:
         help="bench_pg's change model: rollout (every host changes daily) or upgrades",
     )
     ap.add_argument("--dsn", help="an empty database to use (default: a throwaway server)")
+    ap.add_argument(
+        "--keep",
+        metavar="DIR",
+        type=Path,
+        help="store into DIR/ws and leave the throwaway server running (to profile or rerun)",
+    )
+    ap.add_argument(
+        "--workspace",
+        metavar="WS",
+        type=Path,
+        help="skip storing: rerun the two commands on a workspace --keep left",
+    )
+    ap.add_argument(
+        "--only",
+        choices=["SQL", "Python"],
+        help="with --workspace: run one path, its output saved beside WS as drift-<path>.json",
+    )
     args = ap.parse_args()
     print(
         f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
         f" ({os.cpu_count()} cores)"
     )
+    if args.workspace:
+        compare(args, args.workspace.resolve())
+        return
     server = None
     if args.dsn:
         dsn = args.dsn
@@ -164,6 +184,12 @@ def main() -> None:
             settings={"shared_buffers": "'1GB'", "work_mem": "'64MB'", "max_wal_size": "'4GB'"}
         )
         dsn = server.create_database("facts")
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        run(args, dsn, args.keep.resolve())
+        if server is not None:
+            print(f"server left running: stop it with pg_ctl -D {server.root / 'data'} stop")
+        return
     try:
         with tempfile.TemporaryDirectory(prefix="bench-pg-drift-") as tmp:
             run(args, dsn, Path(tmp))
@@ -186,6 +212,11 @@ def run(args, dsn: str, tmp: Path) -> None:
         conn.execute("VACUUM (ANALYZE)")  # as autovacuum would have by the next morning
     ws = make_workspace(tmp, dsn, args.hosts, args.groups)
     print(f"stored in {stored:.0f} s; workspace {ws}", flush=True)
+    compare(args, ws)
+
+
+def compare(args, ws: Path) -> None:
+    """Run drift both ways on ``ws`` and print the comparison."""
     drift = ["-C", str(ws), "drift", "--format", "json", "--history", str(args.history)]
     runs = {
         "SQL": [str(VENV / "changekit"), *drift],
@@ -193,8 +224,13 @@ def run(args, dsn: str, tmp: Path) -> None:
     }
     results = {}
     for name, cmd in runs.items():  # SQL first: the Python path gets the warmer cache
+        if getattr(args, "only", None) not in (None, name):
+            continue
         results[name] = timed(cmd)
         print(f"  {name}: {results[name][0]:.1f} s, peak RSS {results[name][1]} MB", flush=True)
+        (ws.parent / f"drift-{name}.json").write_bytes(results[name][2])
+    if len(results) < 2:
+        return
     (t_sql, rss_sql, out_sql), (t_py, rss_py, out_py) = results["SQL"], results["Python"]
     found = json.loads(out_sql)["findings"]
     kinds: dict[str, int] = {}
