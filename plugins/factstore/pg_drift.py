@@ -35,9 +35,15 @@ w AS MATERIALIZED (
 
 WINDOW = "WITH " + _WINDOW + "SELECT g.name, w.scan_no, w.info FROM w JOIN g USING (host_no)"
 
-# span: each host's window. live: every interval overlapping it, and whether it covers all
-# of it. coll: per collector, the hosts having it, and whether each has it in every snapshot.
-# per_value: each value's holders, and whether each holds it all window long and has its
+# span: each host's window. has/coll: per collector, the hosts having it, and whether each has
+# it in every snapshot. moved: the slices (collector, bucket) of which some host opened or
+# closed an interval after its window began. same: the slices every host having the
+# collector holds with one digest (ck_current) and did not move: all their items are alike,
+# so their intervals are never read (in a fleet that mostly agrees, nearly all of them).
+# wanted: the items still to count: the other slices', those a standard names, and those
+# stored escaped (LIKE cannot match them: never alike).
+# live: every interval of a wanted item overlapping the window, and whether it covers all of
+# it. per_value: each value's holders, and whether each holds it all window long and has its
 # collector. alike: (collector, item) with one value, held so by every host having the
 # collector, in a collector no host has in only part of its window, not named by keep.
 CUT = (
@@ -47,19 +53,60 @@ CUT = (
 span AS MATERIALIZED (
     SELECT host_no, min(scan_no) AS lo, max(scan_no) AS hi, count(*) AS n FROM w GROUP BY host_no
 ),
-live AS MATERIALIZED (
-    SELECT f.host_no, f.item_no, f.valid_from, f.valid_to,
-           f.valid_from <= s.lo AND (f.valid_to IS NULL OR f.valid_to > s.hi) AS whole
-    FROM ck_facts f JOIN span s USING (host_no)
-    WHERE f.valid_from <= s.hi AND (f.valid_to IS NULL OR f.valid_to > s.lo)
-),
-has AS (
+has AS MATERIALIZED (
     SELECT w.host_no, c.collector, count(*) AS k
     FROM w, jsonb_object_keys(w.info -> 'shapes') AS c(collector) GROUP BY w.host_no, c.collector
 ),
-coll AS (
+coll AS MATERIALIZED (
     SELECT has.collector, count(*) AS hosts, bool_and(has.k = s.n) AS steady
     FROM has JOIN span s USING (host_no) GROUP BY has.collector
+),
+moved AS MATERIALIZED (
+    SELECT DISTINCT i.collector, i.bucket FROM (
+        SELECT f.item_no FROM span s JOIN ck_facts f USING (host_no) WHERE f.valid_from > s.lo
+        UNION ALL
+        SELECT f.item_no FROM span s JOIN ck_facts f USING (host_no)
+        WHERE f.valid_to IS NOT NULL AND f.valid_to > s.lo
+    ) t JOIN ck_items i USING (item_no)
+),
+same AS MATERIALIZED (
+    SELECT k.collector, k.bucket
+    FROM ck_current k JOIN g USING (host_no) JOIN coll c USING (collector)
+    LEFT JOIN has h ON h.host_no = k.host_no AND h.collector = k.collector
+    WHERE k.bucket >= 0 AND c.steady AND NOT (k.collector = ANY(%(whole)s::text[]))
+    GROUP BY k.collector, k.bucket
+    HAVING count(*) = min(c.hosts) AND count(h.host_no) = count(*)
+       AND min(k.digest::text) = max(k.digest::text)
+    EXCEPT SELECT collector, bucket FROM moved
+),
+wanted AS MATERIALIZED (
+    SELECT i.item_no FROM ck_items i
+    WHERE NOT EXISTS (SELECT 1 FROM same s WHERE s.collector = i.collector AND s.bucket = i.bucket)
+    UNION
+    SELECT i.item_no FROM ck_items i
+    WHERE i.item = '' OR strpos(i.item, %(esc)s) > 0
+       OR EXISTS (
+          SELECT 1 FROM unnest(%(kc)s::text[], %(ki)s::text[]) AS k(collector, item)
+          WHERE k.collector = i.collector AND k.item = i.item)
+       OR EXISTS (
+          SELECT 1 FROM unnest(%(pc)s::text[], %(pl)s::text[]) AS k(collector, pattern)
+          WHERE k.collector = i.collector AND i.item LIKE k.pattern)
+),
+live AS MATERIALIZED (
+    SELECT f.host_no, f.item_no, f.valid_from, f.valid_to, f.valid_from <= s.lo AS whole
+    FROM span s CROSS JOIN wanted n CROSS JOIN LATERAL (
+        -- OFFSET 0: one probe of the open-row index per host and item, never a scan of
+        -- every interval of the unit (the planner cannot know how few items are wanted)
+        SELECT f.valid_from, f.valid_to, f.host_no, f.item_no FROM ck_facts f
+        WHERE f.host_no = s.host_no AND f.item_no = n.item_no AND f.valid_to IS NULL OFFSET 0
+    ) f
+    WHERE f.valid_from <= s.hi
+    UNION ALL
+    SELECT f.host_no, f.item_no, f.valid_from, f.valid_to,
+           f.valid_from <= s.lo AND f.valid_to > s.hi AS whole
+    FROM span s JOIN ck_facts f USING (host_no)
+    WHERE f.valid_to IS NOT NULL AND f.valid_to > s.lo AND f.valid_from <= s.hi
+      AND f.item_no IN (SELECT item_no FROM wanted)
 ),
 per_value AS (
     SELECT i.item_no, i.collector, i.item, count(*) AS hosts,
@@ -146,6 +193,10 @@ def drift_histories(
     with conn.transaction():
         if not pinned:
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        # the CUT's estimates (one index probe per host and wanted item, the planner cannot
+        # know how few) cross JIT's thresholds: compiling took 2 s of a 2.5 s unit, the
+        # query itself 0.5 s
+        conn.execute("SET LOCAL jit = off")
         scans: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         for name, scan_no, info in conn.execute(WINDOW, params):
             scans.setdefault(name, []).append((scan_no, info))

@@ -55,6 +55,9 @@ CREATE TABLE IF NOT EXISTS ck_facts (
 CREATE INDEX IF NOT EXISTS ck_facts_host ON ck_facts (host_no, valid_from);
 -- the current state (drift, closing changed intervals): one open row per host and item
 CREATE UNIQUE INDEX IF NOT EXISTS ck_facts_open ON ck_facts (host_no, item_no) WHERE valid_to IS NULL;
+-- drift (pg_drift.py): which items a host changed since scan X, from its closed rows only (a
+-- few a day) rather than all its intervals (6,000 a host)
+CREATE INDEX IF NOT EXISTS ck_facts_closed ON ck_facts (host_no, valid_to) WHERE valid_to IS NOT NULL;
 
 -- each host's current facts by slice (a collector's items in 64 buckets by name; bucket -1: the
 -- whole collector) and digest:
