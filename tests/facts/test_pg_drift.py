@@ -350,3 +350,49 @@ def test_a_host_name_with_nul_is_judged_as_on_git(tmp_path, pg_dsn, run_cli):
         from_git, from_pg = run(run_cli, on_git, *args), run(run_cli, on_pg, *args)
         assert same_run(from_pg) == same_run(from_git)
     assert "never\\u0000x" in from_pg
+
+
+def alike_changes_scans():
+    """Hosts whose dpkg is alike now, but changed in the window: every host removed one item
+    (only closed rows in the database), upgraded another, and one host held a third for one
+    scan; the rest never changed. Equal slice digests now must not hide those changes."""
+    steady = {f"pkg{k:03d}": {"version": f"1.{k}"} for k in range(300)}
+    out = []
+    for n, (scan_id, snaps, failed) in enumerate(
+        fleet_scans(seed=31, hosts=12, scans=4, failures=False)
+    ):
+        snaps = copy.deepcopy(snaps)
+        for s in snaps:
+            dpkg = dict(steady)
+            if n < 2:
+                dpkg["gone-in-window"] = {"version": "1"}
+            dpkg["upgraded"] = {"version": "1" if n < 3 else "2"}
+            if (s["host"], n) == ("h002", 1):
+                dpkg["transient"] = {"version": "1"}
+            s["facts"]["dpkg"] = dpkg
+        out.append((scan_id, snaps, failed))
+    return out
+
+
+def test_changes_within_the_window_come_back_though_hosts_are_alike_now(tmp_path, pg_dsn, run_cli):
+    import json
+
+    scans = alike_changes_scans()
+    on_git = workspace(tmp_path, "git", "", scans)
+    on_pg = workspace(tmp_path, "pg", f"facts:\n  store: postgres\n  dsn: '{pg_dsn}'\n", scans)
+    args = ("drift", "--format", "json")
+    from_pg = run(run_cli, on_pg, *args)
+    assert from_pg == run(run_cli, on_git, *args)
+    items = {f["item"] for f in json.loads(from_pg)["findings"] if f["kind"] == "time"}
+    assert {"dpkg:gone-in-window", "dpkg:upgraded", "dpkg:transient"} <= items
+    store = open_store(Workspace(on_pg))
+    cut = dict(store.iter_drift_histories(["h000", "h002", "h004"], 12, DriftKeep()))
+    store.close()
+    for snaps in cut.values():
+        assert [("gone-in-window" in s["facts"]["dpkg"]) for s in snaps] == [
+            True,
+            True,
+            False,
+            False,
+        ]
+        assert not any("pkg000" in s["facts"]["dpkg"] for s in snaps)  # never changed
