@@ -4,6 +4,8 @@ the Python path over whole snapshots (``iter_histories``), the same command, in 
 
     .venv/bin/python bench/bench_pg_drift.py [--hosts 1000] [--days 5] [--groups 10]
                                              [--writers 4] [--history 12] [--dsn DSN]
+                                             [--model rollout|upgrades] [--keep DIR]
+    .venv/bin/python bench/bench_pg_drift.py --workspace DIR/ws [--only SQL|Python]
 
 Stores ``--days`` daily scans of bench_pg.py's fleet (the same generated snapshots: 6,103
 items a host, peer groups, 2 % of hosts deviating, a staggered rollout of 3 items a day) into a
@@ -13,7 +15,8 @@ for versions, a glob and a file. Then runs, as separate processes, ``changekit -
 --format json --history H``: as installed (the SQL path), and with the store's
 ``iter_drift_histories`` capability taken away (what every store without it does: each unit's
 snapshots read whole and judged in Python). Prints each wall time and peak RSS, the ratio, the
-findings, and whether the two outputs are byte-identical (they must be).
+findings, and whether the two outputs are byte-identical (they must be). ``--keep`` leaves
+the server and workspace for ``--workspace`` to rerun on (to profile, or compare versions).
 """
 
 from __future__ import annotations

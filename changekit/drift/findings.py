@@ -7,8 +7,9 @@ can name it in ``links.findings`` and a later scan can say it is gone.
 
 from __future__ import annotations
 
+import copy
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any
 
 from changekit.problems import SEVERITIES
@@ -86,8 +87,28 @@ class Finding:
         return self.hosts or [self.host]
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {f.name: _copied(getattr(self, f.name)) for f in fields(self)}
         return {"id": data.pop("id"), **{k: v for k, v in data.items() if v is not None}}
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _copied(value: Any) -> Any:
+    """What ``dataclasses.asdict`` makes of a field's value (dicts, lists and tuples rebuilt,
+    anything else deep-copied), without its generic recursion: drift prints tens of
+    thousands of findings, and ``asdict`` was a third of a fleet's ``drift --format json``."""
+    if isinstance(value, _SCALARS):
+        return value
+    if type(value) is dict:
+        return {_copied(k): _copied(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_copied(v) for v in value]
+    if type(value) is tuple:
+        return tuple(_copied(v) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return copy.deepcopy(value)
 
 
 @dataclass

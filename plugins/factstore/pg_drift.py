@@ -10,6 +10,11 @@ snapshot (``tests/facts/test_pg_drift.py``). A collector some host has in only p
 window, and collectors stored whole (shape ``json``), come back whole; so does an item whose
 name is stored escaped (a NUL in it: ``encoding.ESC``), which ``LIKE`` cannot match as written.
 
+Most of those items are never even read: a slice of a collector (``ck_current``: 1/64 of its
+items by name) that every host holds with one digest, and in which no host opened or closed an
+interval during its window, holds only alike items; only the other slices' items are counted
+(comments at ``CUT``).
+
 The counting and the selection of what standards name (plain names, ``*``/``?`` globs as
 ``LIKE``) run in SQL; the judging stays in Python, on the rows returned.
 """
