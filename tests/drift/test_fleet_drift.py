@@ -14,6 +14,7 @@ import yaml
 
 from changekit.facts.backend import open_store
 from changekit.workspace import Workspace
+from tests.conftest import runner_home
 from tests.records.gitrepos import ck, git, ok, policy_with, set_identity
 from tests.testfleet.layout import EXPECTED
 
@@ -78,12 +79,13 @@ def drift_json(ws: Path, *args: str) -> dict:
 def scanned(fleet, tmp_path_factory):
     """A workspace with the fleet inventory and one scan of group prod."""
     root = tmp_path_factory.mktemp("fleetdrift") / "ws"
-    ok(root.parent, "init", str(root))
-    (root / "changekit.yaml").write_text(policy_with(["bob@example.org"]))
-    shutil.copy(fleet.inventory, root / "inventories" / "fleet.yaml")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "policy and inventory")
-    first = scan(root, fleet, "group:prod")
+    with runner_home(tmp_path_factory):
+        ok(root.parent, "init", str(root))
+        (root / "changekit.yaml").write_text(policy_with(["bob@example.org"]))
+        shutil.copy(fleet.inventory, root / "inventories" / "fleet.yaml")
+        git(root, "add", "-A")
+        git(root, "commit", "-qm", "policy and inventory")
+        first = scan(root, fleet, "group:prod")
     assert first.exit_code == 0, first.output
     return root
 

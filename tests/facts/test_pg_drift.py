@@ -19,6 +19,7 @@ from changekit.drift.keep import drift_keep
 from changekit.drift.standards import load_standards
 from changekit.facts.backend import DriftHistoriesStore, DriftKeep, open_store
 from changekit.workspace import Workspace
+from tests.conftest import runner_home
 from tests.facts.contract import stored_workspace
 from tests.facts.fleetgen import fleet_scans
 
@@ -120,11 +121,12 @@ def both(tmp_path_factory, pg_server):
     tmp = tmp_path_factory.mktemp("pgdrift")
     dsn = pg_server.create_database("pgdrift")
     scans = hostile_scans()
-    yield (
-        workspace(tmp, "git", "", scans),
-        workspace(tmp, "pg", f"facts:\n  store: postgres\n  dsn: '{dsn}'\n", scans),
-        scans,
-    )
+    with runner_home(tmp_path_factory):
+        yield (
+            workspace(tmp, "git", "", scans),
+            workspace(tmp, "pg", f"facts:\n  store: postgres\n  dsn: '{dsn}'\n", scans),
+            scans,
+        )
     pg_server.drop_database("pgdrift")
 
 

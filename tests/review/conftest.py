@@ -10,18 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 from changekit.cli import get_cli
+from tests.conftest import runner_home
 from tests.review.generated import build
 
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("review-home")
-    (home / ".gitconfig").write_text("[user]\n\tname = Test Runner\n\temail = runner@example.org\n")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HOME", str(home))
-        mp.setenv("XDG_CACHE_HOME", str(home / ".cache"))
-        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        mp.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    with runner_home(tmp_path_factory):
         root = tmp_path_factory.mktemp("review") / "ws"
         build(root)
     return root

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import runner_home
 from tests.records.gitrepos import ck, git, ok, policy_with, set_identity
 from tests.testfleet.fleet import Fleet
 
@@ -49,15 +50,16 @@ def set_window(ws: Path, rid: str, when: dict) -> None:
 @pytest.fixture(scope="module")
 def ws(own_fleet, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("run") / "ws"
-    ok(root.parent, "init", str(root))
-    (root / "changekit.yaml").write_text(policy_with(["bob@example.org"]))
     inv = yaml.safe_load(Path(own_fleet.inventory).read_text())
     # a host whose name is a shell injection, at web01's address (known_hosts is by address)
     hostile = "web01$(touch /tmp/ck-INJ);`touch /tmp/ck-INJ2`"
     inv["hosts"][hostile] = dict(inv["hosts"]["web01"])
-    (root / "inventories" / "fleet.yaml").write_text(yaml.safe_dump(inv, allow_unicode=True))
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "policy and inventory")
+    with runner_home(tmp_path_factory):
+        ok(root.parent, "init", str(root))
+        (root / "changekit.yaml").write_text(policy_with(["bob@example.org"]))
+        (root / "inventories" / "fleet.yaml").write_text(yaml.safe_dump(inv, allow_unicode=True))
+        git(root, "add", "-A")
+        git(root, "commit", "-qm", "policy and inventory")
     set_identity(root, "Alice", "alice@example.org")
     return root
 
