@@ -58,23 +58,25 @@ def _demo_fleet(output: str) -> Path:
     return Path(found[1])
 
 
-def _demo() -> subprocess.Popen[str]:
+def _demo(tmp: Path) -> subprocess.Popen[str]:
+    """The demo, its workspace (which it leaves for the user to look at) under ``tmp``."""
     return subprocess.Popen(
         ["bash", "scripts/demo.sh"], cwd=REPO, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        env={**os.environ, "TMPDIR": str(tmp)},
     )  # fmt: skip
 
 
-def test_two_runs_in_a_row_stop_their_fleets() -> None:
+def test_two_runs_in_a_row_stop_their_fleets(tmp_path: Path) -> None:
     for _ in range(2):
-        demo = _demo()
+        demo = _demo(tmp_path)
         output, _ = demo.communicate(timeout=600)
         assert demo.returncode == 0, output[-3000:]
         _assert_nothing_left(_demo_fleet(output))
 
 
-def test_ctrl_c_during_the_scan_stops_the_fleet() -> None:
-    demo = _demo()
+def test_ctrl_c_during_the_scan_stops_the_fleet(tmp_path: Path) -> None:
+    demo = _demo(tmp_path)
     assert demo.stdout is not None
     lines = []
     try:
