@@ -135,7 +135,7 @@ elif command -v rpm >/dev/null 2>&1 && rpm -qa --qf '%{NAME}\n' 2>/dev/null | gr
     ck_t0=$(date +%s)
     rpm -qa --qf '"""
     + QUERY_FORMAT
-    + r"""' >"$ck_tmp/list" 2>/dev/null
+    + r"""' >"$ck_tmp/list" 2>/dev/null || exit 1
     # stat before verifying: a file changed after its stat gets a newer ctime, seen next time
     ck_counts=$(perl -e '"""
     + PLAN_PERL

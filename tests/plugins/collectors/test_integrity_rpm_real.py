@@ -95,11 +95,11 @@ class Host:
         done = self.rpm(flag, "--nodeps", "--prefix", str(self.root), str(self.rpms[key]))
         assert done.returncode == 0, done.stderr
 
-    def scan(self, **context) -> tuple[dict, dict, list[str]]:
+    def scan(self, path: str | None = None, **context) -> tuple[dict, dict, list[str]]:
         """One integrity run of the rpm snippet, planned from the previous run as a scan does."""
         context = {"now": NOW, "previous_runs": {"integrity": self.previous}, **context}
         script = hostcache.head(hostcache.plan_for("integrity", context)) + RPM_SCRIPT
-        env = {"HOME": str(self.home), "PATH": os.environ["PATH"]}
+        env = {"HOME": str(self.home), "PATH": path or os.environ["PATH"]}
         env["CHANGEKIT_HOST_CACHE"] = str(self.cache)
         out = subprocess.run(
             ["/bin/sh", "-c", script], capture_output=True, text=True, env=env, timeout=120
@@ -203,4 +203,20 @@ def test_full_verify_on_demand_and_on_schedule(host):
     assert_same_as_full(host, facts, lines)
     facts, info, lines = host.scan(now=NOW + timedelta(days=8))
     assert info["mode"] == "full" and info["why"].startswith("scheduled")
+    assert_same_as_full(host, facts, lines)
+
+
+def test_without_perl_every_run_is_a_plain_rpm_va(host, tmp_path):
+    bin_dir = tmp_path / "bin"  # every tool on PATH but perl
+    bin_dir.mkdir()
+    for d in os.environ["PATH"].split(os.pathsep):
+        for tool in Path(d).glob("*") if Path(d).is_dir() else ():
+            target = bin_dir / tool.name
+            if tool.name != "perl" and not target.exists():
+                target.symlink_to(tool)
+    host.scan()
+    facts, info, lines = host.scan(path=str(bin_dir))
+    assert (info["mode"], info["why"]) == ("full", "no perl on the host")
+    assert (info["files"], info["hashed"], info["carried"], info["baseline"]) == (6, 6, 0, None)
+    assert not (host.cache / BASELINE_NAME).exists()
     assert_same_as_full(host, facts, lines)
