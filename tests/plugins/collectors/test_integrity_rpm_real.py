@@ -125,7 +125,9 @@ def host(tmp_path: Path, rpms: dict[str, Path]) -> Host:
     h = Host(tmp_path, rpms)
     for key in ("ckone-1.0", "cktwo-1.0"):
         h.install(key)
-    (h.root / "ckone" / "data.txt").write_text("edited\n")
+    edited = h.root / "ckone" / "data.txt"
+    edited.write_text("edited\n")
+    os.utime(edited, (1.6e9, 1.6e9))  # not the packaged mtime, even when built this second
     h.settle()
     return h
 
