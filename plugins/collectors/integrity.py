@@ -7,7 +7,8 @@ session); ``sha256`` is the content hash of an edited dpkg conffile, so peers wi
 different edits of ``apache2.conf`` are told apart (only edited conffiles are hashed).
 
 On dpkg hosts a repeat scan re-hashes only the files whose inode, size or change time moved
-since the last verified scan (integrity_dpkg.py); a full ``dpkg --verify`` runs on a schedule,
+since the last verified scan (integrity_dpkg.py); on rpm hosts it runs ``rpm -V`` only on the
+packages with such a file or a new install (integrity_rpm.py). A full verify runs on a schedule,
 on demand, or whenever the host's baseline is not the one the last stored snapshot recorded
 (integrity_plan.py). How each run went is the snapshot's ``runs.integrity`` (``run_info``).
 """
@@ -21,16 +22,11 @@ from changekit.api import Collector, hookimpl
 
 from . import hostcache
 from .integrity_dpkg import SCRIPT as DPKG_SCRIPT
+from .integrity_rpm import SCRIPT as RPM_SCRIPT
 
 _LINE = re.compile(r"^(missing|[?.SM5DLUGTP]{8,9}) +([cdglr]?) *(/.*)$")
 _SECTIONS = ("T dpkg", "T rpm", "T dpkg-owner", "T conffile-sha256", "T dpkg-hashed")
 _COUNTS = ("files", "hashed", "carried")
-
-RPM_SCRIPT = r"""if command -v rpm >/dev/null 2>&1 && rpm -q rpm >/dev/null 2>&1; then
-  echo 'T rpm'; rpm -Va --nodeps --noscripts 2>/dev/null
-fi
-exit 0
-"""
 
 
 class IntegrityCollector(Collector):

@@ -131,6 +131,7 @@ FILENAME == results {
 
 SCRIPT = (
     r"""if command -v dpkg >/dev/null 2>&1 && [ -d /var/lib/dpkg/info ]; then
+  ck_dpkg_ran=yes
 """
     + hostcache.setup(BASELINE_NAME)
     + r"""  for ck_tool in perl md5sum sha256sum xargs; do
