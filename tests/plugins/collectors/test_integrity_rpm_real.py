@@ -10,7 +10,9 @@ without them, a failure under CI.
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import subprocess
 import time
 from datetime import UTC, datetime, timedelta
@@ -39,6 +41,7 @@ mkdir -p %{buildroot}/opt/ck/%{pkgname}
 echo "data of %{pkgname} %{pkgver}" > %{buildroot}/opt/ck/%{pkgname}/data.txt
 echo "setting = %{pkgver}" > %{buildroot}/opt/ck/%{pkgname}/app.conf
 %files
+%defattr(-,%{ckuser},%{ckgroup},-)
 %dir /opt/ck/%{pkgname}
 /opt/ck/%{pkgname}/data.txt
 %config /opt/ck/%{pkgname}/app.conf
@@ -55,7 +58,15 @@ def rpms(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     (base / "t.spec").write_text(SPEC)
     built = {}
     for name, version in BUILDS:
-        defines = {"_topdir": str(base / "top"), "pkgname": name, "pkgver": version}
+        defines = {
+            "_topdir": str(base / "top"),
+            "pkgname": name,
+            "pkgver": version,
+            # owned by whoever installs them (root in CI, anyone else on a workstation), so
+            # rpm -V flags no U or G on a file nobody changed
+            "ckuser": pwd.getpwuid(os.getuid()).pw_name,
+            "ckgroup": grp.getgrgid(os.getgid()).gr_name,
+        }
         args = [a for k, v in defines.items() for a in ("--define", f"{k} {v}")]
         subprocess.run(
             ["rpmbuild", "-bb", "--quiet", *args, str(base / "t.spec")],
@@ -212,7 +223,9 @@ def test_without_perl_every_run_is_a_plain_rpm_va(host, tmp_path):
     bin_dir = tmp_path / "bin"  # every tool on PATH but perl
     bin_dir.mkdir()
     for d in os.environ["PATH"].split(os.pathsep):
-        for tool in Path(d).glob("*") if Path(d).is_dir() else ():
+        if not os.access(d, os.R_OK | os.X_OK) or not Path(d).is_dir():
+            continue  # a PATH entry this user cannot list (su keeps root's PATH)
+        for tool in Path(d).glob("*"):
             target = bin_dir / tool.name
             if tool.name != "perl" and not target.exists():
                 target.symlink_to(tool)
