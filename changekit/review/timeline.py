@@ -48,6 +48,9 @@ class Event:
     """One plain sentence (the text is as found: renderers make it safe)."""
     record: str | None = None
     details: dict[str, Any] = field(default_factory=dict, compare=False)
+    seq: int = field(default=0, compare=False)
+    """Order among one host's events of one kind within a second (what a host's scans saw:
+    two scans can be stored in one second, and the later one's changes come after)."""
 
     def sort_key(self, order: dict[str, int] | None = None) -> tuple:
         """Oldest first. Times are to the second, and a run can start, finish a host and
@@ -59,6 +62,7 @@ class Event:
             rank,
             KINDS.index(self.kind),
             self.hosts,
+            self.seq,
             self.record or "",
             self.summary,
         )

@@ -65,7 +65,7 @@ def _observed(
     first = max(inside[0] - 1, 0)  # the scan before the period: what the first one changed
     snaps = [store.read_at(e["commit"], host) for e in entries[first : inside[-1] + 1]]
     out: list[Event] = []
-    for old, new in zip(snaps, snaps[1:], strict=False):
+    for seq, (old, new) in enumerate(zip(snaps, snaps[1:], strict=False)):
         for f in changes_between(
             {host: old}, {host: new}, spans, package_of=remediation.package_for
         ):
@@ -86,6 +86,7 @@ def _observed(
                         "previous_scan_id": old["scan_id"],
                         "finding": f.id,
                     },
+                    seq=seq,
                 )
             )
     return out
