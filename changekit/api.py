@@ -51,7 +51,15 @@ if TYPE_CHECKING:
     from changekit.review.show import delta as figure_delta
     from changekit.review.show import number as figure_number
     from changekit.review.show import value as figure_value
-    from changekit.textsafe import csv_cell, json_text, md_code, md_text, visible, xml_text
+    from changekit.textsafe import (
+        csv_cell,
+        json_document,
+        json_text,
+        md_code,
+        md_text,
+        visible,
+        xml_text,
+    )
     from changekit.versions import compare as compare_versions
     from changekit.yamlfile import validate as validate_yaml
 
@@ -106,6 +114,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "figure_number": ("changekit.review.show", "number"),
     "figure_value": ("changekit.review.show", "value"),
     "csv_cell": ("changekit.textsafe", "csv_cell"),
+    "json_document": ("changekit.textsafe", "json_document"),
     "json_text": ("changekit.textsafe", "json_text"),
     "md_code": ("changekit.textsafe", "md_code"),
     "md_text": ("changekit.textsafe", "md_text"),
@@ -180,6 +189,7 @@ __all__ = [
     "hookimpl",
     "host_id",
     "csv_cell",
+    "json_document",
     "json_text",
     "md_code",
     "md_text",

@@ -8,6 +8,7 @@ The escapes are for display: they show what was there, they are not meant to be 
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -48,6 +49,13 @@ def json_text(dumped: str) -> str:
     return _HIDDEN.sub(
         lambda m: m.group() if m.group() == "\n" else f"\\u{ord(m.group()):04x}", dumped
     )
+
+
+def json_document(data: Any) -> str:
+    """``data`` as the JSON changekit prints and writes (``--format json``, JSON reports and
+    reviews): two-space indent, letters of every script as they are, anything not JSON as
+    its ``str``, and the characters ``visible`` shows escaped (:func:`json_text`)."""
+    return json_text(json.dumps(data, indent=2, default=str, ensure_ascii=False))
 
 
 def csv_cell(value: Any) -> str:

@@ -7,7 +7,6 @@ whole thing (a real server's snapshot is ~3 MB parsed: 10,000 of them do not fit
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -17,13 +16,9 @@ from typing import Any
 import click
 
 from changekit.errors import ChangekitError
-from changekit.textsafe import json_text
+from changekit.textsafe import json_document
 
 _ITEM_INDENT = "\n    "  # a snapshot is an item of "snapshots", two levels deep
-
-
-def _dumps(data: Any) -> str:
-    return json_text(json.dumps(data, indent=2, default=str, ensure_ascii=False))
 
 
 class JsonSpool:
@@ -37,7 +32,7 @@ class JsonSpool:
 
     def put(self, host: str, snapshot: dict[str, Any]) -> None:
         # json escapes every newline inside a string, so each line of the text is layout
-        text = _dumps(snapshot).replace("\n", _ITEM_INDENT).encode("utf-8")
+        text = json_document(snapshot).replace("\n", _ITEM_INDENT).encode("utf-8")
         with _disk():
             self._file.seek(0, 2)
             self._where[host] = (self._file.tell(), len(text))
@@ -46,7 +41,7 @@ class JsonSpool:
 
     def emit(self, head: dict[str, Any], order: list[str], key: str = "snapshots") -> None:
         """Print ``head`` with ``key`` added last: the spooled snapshots of ``order``'s hosts."""
-        text = _dumps({**head, key: []})
+        text = json_document({**head, key: []})
         tail = f'\n  "{key}": []\n}}'
         assert text.endswith(tail)  # the key was added last, and json.dumps keeps order
         hosts = [h for h in order if h in self._where]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -12,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from changekit.textsafe import json_text, visible
+from changekit.textsafe import json_document, visible
 
 
 def format_option(*choices: str, default: str = "table"):
@@ -29,8 +28,7 @@ def format_option(*choices: str, default: str = "table"):
 
 
 def print_json(data: Any) -> None:
-    text = json.dumps(data, indent=2, sort_keys=False, default=str, ensure_ascii=False)
-    click.echo(json_text(text))  # exact data, no raw control characters on a terminal
+    click.echo(json_document(data))  # exact data, no raw control characters on a terminal
 
 
 def console(stderr: bool = False) -> Console:

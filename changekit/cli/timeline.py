@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import sys
 
 import click
@@ -13,7 +12,7 @@ from rich.text import Text
 
 from changekit.cli.factsync import fetch_facts
 from changekit.cli.output_file import emit, output_option, to_file
-from changekit.textsafe import json_text, visible
+from changekit.textsafe import json_document, visible
 
 COLUMNS = ("time", "kind", "host", "record", "what happened")
 
@@ -60,10 +59,7 @@ def timeline(obj, selectors, since, until, fmt, output):
     store = open_store(ws)
     fetch_facts(store)
     found = build_timeline(ws, list(selectors), since, until, store=store)
-    if fmt == "json":
-        text = json_text(json.dumps(found.as_dict(), indent=2, ensure_ascii=False)) + "\n"
-    else:
-        text = None
+    text = json_document(found.as_dict()) + "\n" if fmt == "json" else None
     if to_file(output) or text is not None:
         emit(output, text if text is not None else _plain(found), fmt)
     elif sys.stdout.isatty():

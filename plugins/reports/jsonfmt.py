@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from changekit.api import ReportRenderer, hookimpl, json_text
+from changekit.api import ReportRenderer, hookimpl, json_document
 
 
 class JsonRenderer(ReportRenderer):
@@ -14,7 +13,7 @@ class JsonRenderer(ReportRenderer):
     description = "the report data, valid against schemas/report.schema.json"
 
     def render(self, report: dict[str, Any]) -> str:
-        return json_text(json.dumps(report, indent=2, ensure_ascii=False)) + "\n"
+        return json_document(report) + "\n"
 
 
 @hookimpl(trylast=True)

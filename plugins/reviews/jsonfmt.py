@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from changekit.api import ReviewRenderer, hookimpl, json_text
+from changekit.api import ReviewRenderer, hookimpl, json_document
 
 
 class JsonReview(ReviewRenderer):
@@ -14,7 +13,7 @@ class JsonReview(ReviewRenderer):
     description = "the review data, valid against schemas/review.schema.json"
 
     def render(self, review: dict[str, Any]) -> str:
-        return json_text(json.dumps(review, indent=2, ensure_ascii=False)) + "\n"
+        return json_document(review) + "\n"
 
 
 @hookimpl(trylast=True)
